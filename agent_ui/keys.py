@@ -1,0 +1,15 @@
+"""Typed keys for what the web app holds (one module, so every route finds them)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import jinja2
+from aiohttp import web
+
+from dialer.services.health import Health
+
+HealthSource = Callable[[], Awaitable[Health]]
+
+HEALTH = web.AppKey("health", HealthSource)
+TEMPLATES = web.AppKey("templates", jinja2.Environment)

@@ -1,0 +1,186 @@
+"""The Asterisk Manager Interface adapter: the only module that imports panoramisk.
+
+Events are fanned out synchronously into subscriber queues (panoramisk drops the tasks of
+coroutine callbacks), and the delayed answer of an async Originate is published as an event
+carrying the ChannelId we chose, so one consumer sees a call's whole story in order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from panoramisk import Manager
+from panoramisk.message import Message
+
+from dialer.config import AmiSettings
+
+log = logging.getLogger(__name__)
+
+Raw = dict[str, str]
+
+
+class AmiError(Exception):
+    """The AMI could not be reached, refused us, or did not answer in time."""
+
+
+def _plain(message: Message | Mapping[str, Any]) -> Raw:
+    return {str(k): str(v) for k, v in dict(message).items()}
+
+
+class _Manager(Manager):  # type: ignore[misc]
+    """panoramisk's Manager that stops reconnecting once closed (upstream keeps retrying)."""
+
+    closing = False
+
+    def connect(self, *args: Any, **kwargs: Any) -> Any:
+        if self.closing:
+            return None
+        return super().connect(*args, **kwargs)
+
+    def close(self) -> None:
+        self.closing = True
+        super().close()
+
+
+class AmiLink:
+    """One logged-in AMI connection with event fan-out."""
+
+    def __init__(self, settings: AmiSettings) -> None:
+        self._settings = settings
+        self._manager: _Manager | None = None
+        self._subscribers: list[asyncio.Queue[Raw]] = []
+        self._logged_in = asyncio.Event()
+
+    def start(self) -> None:
+        """Begin connecting; panoramisk retries on its own until Asterisk answers."""
+        s = self._settings
+        self._manager = _Manager(
+            host=s.host, port=s.port, username=s.username, secret=s.secret,
+            ping_delay=60, loop=asyncio.get_running_loop(),
+            on_login=lambda _m: self._logged_in.set(),
+            on_disconnect=lambda _m, _exc: self._logged_in.clear(),
+        )
+        self._manager.register_event("*", self._on_event)
+        # The connection task's outcome is consumed by panoramisk's own done-callback, which
+        # schedules the retries; nothing is lost by not awaiting it here.
+        self._manager.connect()
+
+    async def wait_connected(self, timeout_s: float | None = None) -> None:
+        s = self._settings
+        try:
+            await asyncio.wait_for(self._logged_in.wait(), timeout_s or s.connect_timeout_s)
+        except TimeoutError:
+            raise AmiError(f"cannot log in to the AMI at {s.host}:{s.port}") from None
+
+    async def connect(self, timeout_s: float | None = None) -> None:
+        """Start and wait for the login; on failure stop retrying and raise AmiError."""
+        self.start()
+        try:
+            await self.wait_connected(timeout_s)
+        except AmiError:
+            await self.close()
+            raise
+
+    @property
+    def connected(self) -> bool:
+        return self._logged_in.is_set()
+
+    def subscribe(self) -> asyncio.Queue[Raw]:
+        queue: asyncio.Queue[Raw] = asyncio.Queue()
+        self._subscribers.append(queue)
+        return queue
+
+    def unsubscribe(self, queue: asyncio.Queue[Raw]) -> None:
+        with contextlib.suppress(ValueError):
+            self._subscribers.remove(queue)
+
+    def _publish(self, raw: Raw) -> None:
+        for queue in self._subscribers:
+            queue.put_nowait(raw)
+
+    def _on_event(self, _manager: Manager, message: Message) -> None:
+        self._publish(_plain(message))
+
+    async def action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
+        """Send one action and return panoramisk's answer (a message or a list of them)."""
+        if self._manager is None or not self.connected:
+            raise AmiError(f"AMI not connected; cannot send {fields.get('Action')}")
+        future = self._manager.send_action(dict(fields))
+        try:
+            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+        except TimeoutError:
+            raise AmiError(f"no answer to {fields.get('Action')} within {timeout_s}s") from None
+
+    def originate(self, fields: Mapping[str, str | list[str]], channel_id: str) -> None:
+        """Queue an async Originate; its outcome arrives later as an OriginateResponse event."""
+        if self._manager is None or not self.connected:
+            raise AmiError("AMI not connected; cannot originate")
+        action = {**fields, "Action": "Originate", "Async": "true", "ChannelId": channel_id}
+        future = self._manager.send_action(action)
+        future.add_done_callback(lambda f: self._originate_done(f, channel_id))
+
+    def _originate_done(self, future: asyncio.Future[Any], channel_id: str) -> None:
+        raw: Raw = {"Event": "OriginateResponse", "Response": "Failure", "Reason": "0"}
+        if not future.cancelled() and future.exception() is None:
+            answer = future.result()
+            messages = answer if isinstance(answer, list) else [answer]
+            for message in messages:
+                plain = _plain(message)
+                if plain.get("Event") == "OriginateResponse" or plain.get("Response") == "Error":
+                    raw.update(plain)
+        raw["ChannelId"] = channel_id
+        raw["Event"] = "OriginateResponse"
+        self._publish(raw)
+
+    async def core_settings(self) -> Raw:
+        return _plain(await self.action({"Action": "CoreSettings"}))
+
+    async def close(self) -> None:
+        if self._manager is not None:
+            self._manager.close()
+            self._manager = None
+        self._logged_in.clear()
+
+
+async def wait_fully_booted(
+    host: str, port: int, username: str, secret: str, timeout_s: float
+) -> None:
+    """Wait until an Asterisk starting up accepts our login and reports FullyBooted."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise AmiError(f"AMI at {host}:{port} did not open within {timeout_s}s") from None
+            await asyncio.sleep(0.05)  # polling a port that is not listening yet
+    try:
+        remaining = max(0.1, deadline - time.monotonic())
+        await asyncio.wait_for(_login_until_booted(reader, writer, username, secret), remaining)
+    except TimeoutError:
+        raise AmiError(f"Asterisk at {host}:{port} not FullyBooted within {timeout_s}s") from None
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError):
+            await writer.wait_closed()
+
+
+async def _login_until_booted(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, username: str, secret: str
+) -> None:
+    await reader.readline()  # banner
+    login = f"Action: Login\r\nUsername: {username}\r\nSecret: {secret}\r\nEvents: system\r\n\r\n"
+    writer.write(login.encode())
+    while True:
+        block = (await reader.readuntil(b"\r\n\r\n")).decode(errors="replace")
+        if "Response: Error" in block:
+            raise AmiError(f"AMI login refused for user {username!r}")
+        if "Event: FullyBooted" in block:
+            writer.write(b"Action: Logoff\r\n\r\n")
+            return

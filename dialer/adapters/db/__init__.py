@@ -1,0 +1,1 @@
+"""The database adapter (SQLAlchemy 2 async): the only package that imports sqlalchemy."""

@@ -1,0 +1,53 @@
+"""The async engine: a SQLite file under var/ by default (WAL, foreign keys), or PostgreSQL."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from dialer import config
+from dialer.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Database:
+    """The service's database; built once in app.py and disposed on the way out."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.engine: AsyncEngine = _create_engine(settings)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                return (await conn.execute(text("SELECT 1"))).scalar_one() == 1
+        except (SQLAlchemyError, OSError) as exc:
+            log.error("database check failed: %s", exc)
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def _create_engine(settings: Settings) -> AsyncEngine:
+    url = settings.database.url
+    path = config.database_file(settings)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite+aiosqlite:///{path}"
+    engine = create_async_engine(url)
+    if path is not None:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=5000",
+                   "secure_delete=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()

@@ -1,0 +1,247 @@
+"""The service's configuration: one TOML file -> frozen, typed settings, validated once.
+
+Every `dialer` command reads the file given by ``--config PATH`` (or ``DIALER_CONFIG``) and falls
+back to the built-in defaults below. Relative paths in a file are resolved against that file's
+folder; with no file they are resolved against the working directory, so two folders are two
+independent centres. An invalid file is refused with every problem listed at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union, get_args, get_origin, get_type_hints
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dialer.domain import phone
+
+ENV_VAR = "DIALER_CONFIG"
+SECRET_FIELDS = frozenset({"secret", "password"})
+
+
+class ConfigError(Exception):
+    """The configuration is unusable; ``problems`` lists every reason."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"invalid configuration ({source}):\n{lines}")
+
+
+@dataclass(frozen=True)
+class CentreSettings:
+    name: str = "札幌市電話納付案内センター"
+    # The dedicated number (専用番号): presented on every outbound call, and the number residents
+    # call back on. Any common shape; held in canonical national form after loading.
+    dedicated_number: str = "0112110000"
+    timezone: str = "Asia/Tokyo"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    # SQLite via aiosqlite by default; postgresql+asyncpg://... when one machine is not enough.
+    url: str = "sqlite+aiosqlite:///var/dialer.sqlite3"
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    data_dir: Path = Path("var")
+    recordings_dir: Path = Path("var/recordings")
+    outbox_dir: Path = Path("var/outbox")
+    sounds_dir: Path = Path("var/sounds")
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "dialer"
+    secret: str = "change-me-dialer-ami"  # noqa: S105 - a placeholder the sample tells you to change
+    connect_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class AgiSettings:
+    host: str = "127.0.0.1"
+    port: int = 4573
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+
+
+@dataclass(frozen=True)
+class TrunkSettings:
+    """The carrier (PSTN) trunk every outbound call leaves through."""
+
+    host: str = "127.0.0.1"
+    port: int = 5060
+    transport: str = "udp"
+    username: str = ""
+    password: str = ""
+    # Where the carrier's calls come from (pjsip identify "match"); empty: the trunk host.
+    match: str = ""
+    sip_bind_host: str = "0.0.0.0"  # noqa: S104 - Asterisk's own SIP listener, an admin setting
+    sip_bind_port: int = 5060
+    max_lines: int = 30
+
+
+@dataclass(frozen=True)
+class Settings:
+    centre: CentreSettings = field(default_factory=CentreSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    paths: PathSettings = field(default_factory=PathSettings)
+    ami: AmiSettings = field(default_factory=AmiSettings)
+    agi: AgiSettings = field(default_factory=AgiSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    trunk: TrunkSettings = field(default_factory=TrunkSettings)
+    source: str = "built-in defaults"
+    base_dir: Path = Path(".")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.centre.timezone)
+
+
+_SETTINGS_HINTS = get_type_hints(Settings)
+SECTIONS: dict[str, type] = {
+    f.name: _SETTINGS_HINTS[f.name]
+    for f in dataclasses.fields(Settings)
+    if f.name not in ("source", "base_dir")
+}
+
+
+def config_path(cli_value: str | None) -> Path | None:
+    """The file to read: ``--config`` wins over ``DIALER_CONFIG``; None means built-in defaults."""
+    value = cli_value or os.environ.get(ENV_VAR)
+    return Path(value) if value else None
+
+
+def load(path: Path | None) -> Settings:
+    """Read and validate ``path`` (None: defaults resolved against the working directory)."""
+    if path is None:
+        return _build({}, "built-in defaults", Path.cwd())
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(str(path), ["file not found"]) from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(str(path), [f"not valid TOML: {exc}"]) from None
+    return _build(raw, str(path), path.resolve().parent)
+
+
+def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+    for key in raw:
+        if key not in SECTIONS:
+            problems.append(f"[{key}]: unknown section (known: {', '.join(SECTIONS)})")
+    for name, cls in SECTIONS.items():
+        table = raw.get(name, {})
+        if not isinstance(table, dict):
+            problems.append(f"[{name}]: must be a table")
+            table = {}
+        sections[name] = _section(name, cls, table, base, problems)
+    settings = Settings(**sections, source=source, base_dir=base)
+    problems.extend(_cross_checks(settings))
+    if problems:
+        raise ConfigError(source, problems)
+    number = phone.normalize(settings.centre.dedicated_number)
+    return dataclasses.replace(
+        settings, centre=dataclasses.replace(settings.centre, dedicated_number=number)
+    )
+
+
+def _section(name: str, cls: type, table: dict[str, Any], base: Path, problems: list[str]) -> Any:
+    hints = get_type_hints(cls)
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in hints:
+            problems.append(f"{name}.{key}: unknown key")
+            continue
+        converted = _convert(value, hints[key], f"{name}.{key}", problems)
+        if converted is not None:
+            values[key] = converted
+    defaults = cls()
+    for f in dataclasses.fields(cls):
+        if hints[f.name] is Path:
+            values[f.name] = _resolve(values.get(f.name, getattr(defaults, f.name)), base)
+    return cls(**values)
+
+
+def _convert(value: Any, hint: Any, where: str, problems: list[str]) -> Any:
+    if get_origin(hint) in (Union, types.UnionType):
+        hint = next(a for a in get_args(hint) if a is not type(None))
+    if hint is Path:
+        if isinstance(value, str) and value:
+            return Path(value)
+    elif hint is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    problems.append(f"{where}: expected {getattr(hint, '__name__', hint)}, got {value!r}")
+    return None
+
+
+def _resolve(path: Path, base: Path) -> Path:
+    return path if path.is_absolute() else (base / path)
+
+
+def _cross_checks(s: Settings) -> list[str]:
+    problems: list[str] = []
+    for where, port in (
+        ("ami.port", s.ami.port),
+        ("agi.port", s.agi.port),
+        ("web.port", s.web.port),
+        ("trunk.port", s.trunk.port),
+        ("trunk.sip_bind_port", s.trunk.sip_bind_port),
+    ):
+        if not 1 <= port <= 65535:
+            problems.append(f"{where}: {port} is not a TCP/UDP port (1-65535)")
+    try:
+        ZoneInfo(s.centre.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        problems.append(f"centre.timezone: unknown time zone {s.centre.timezone!r}")
+    try:
+        phone.normalize(s.centre.dedicated_number)
+    except phone.PhoneError as exc:
+        problems.append(f"centre.dedicated_number: {exc}")
+    if not s.database.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        problems.append("database.url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://...")
+    if s.trunk.transport not in ("udp", "tcp", "tls"):
+        problems.append(f"trunk.transport: {s.trunk.transport!r} is not udp, tcp or tls")
+    if s.trunk.max_lines < 1:
+        problems.append("trunk.max_lines: must be at least 1")
+    if s.ami.host not in ("127.0.0.1", "localhost", "::1"):
+        problems.append("ami.host: the AMI must stay on localhost (bind it to 127.0.0.1)")
+    return problems
+
+
+def database_file(s: Settings) -> Path | None:
+    """The SQLite file behind ``database.url`` (resolved like every path), or None."""
+    prefix = "sqlite+aiosqlite:///"
+    if not s.database.url.startswith(prefix):
+        return None
+    return _resolve(Path(s.database.url.removeprefix(prefix)), s.base_dir)
+
+
+def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, dict[str, Any]]:
+    """The effective configuration as plain data (secrets masked unless asked otherwise)."""
+    out: dict[str, dict[str, Any]] = {}
+    for name in SECTIONS:
+        section = dataclasses.asdict(getattr(s, name))
+        for key, value in section.items():
+            if isinstance(value, Path):
+                section[key] = str(value)
+            elif mask_secrets and key in SECRET_FIELDS and value:
+                section[key] = "********"
+        out[name] = section
+    return out

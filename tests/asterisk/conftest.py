@@ -1,0 +1,45 @@
+"""Fixtures of the real-Asterisk tier: one booted sandbox per session, a logged-in AMI link."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from dialer import config
+from dialer.adapters.ami import AmiLink
+from dialer.config import Settings
+from dialer.pbx import sandbox
+from dialer.pbx.sandbox import SandboxState
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return config.load(None)
+
+
+@pytest.fixture(scope="session")
+def sandbox_state(settings: Settings, tmp_path_factory: pytest.TempPathFactory
+                  ) -> Iterator[SandboxState]:
+    directory = tmp_path_factory.mktemp("sandbox")
+    state = sandbox.up(settings, directory)
+    try:
+        yield state
+    finally:
+        sandbox.down(directory)
+
+
+@pytest.fixture(scope="session")
+async def ami(sandbox_state: SandboxState) -> AsyncIterator[AmiLink]:
+    link = AmiLink(sandbox_state.ami())
+    await link.connect()
+    try:
+        yield link
+    finally:
+        await link.close()
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    return tmp_path

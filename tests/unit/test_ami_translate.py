@@ -1,0 +1,83 @@
+"""AMI events -> domain events, and how a dial's facts are classified."""
+
+from __future__ import annotations
+
+import pytest
+
+from dialer.adapters.ami_translate import translate
+from dialer.domain.call_events import (
+    AsteriskBooted,
+    AsteriskShutdown,
+    ChannelAnswered,
+    ChannelHungUp,
+    DialEnded,
+    OriginateFinished,
+)
+from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
+from dialer.services.dial import fold, originate_fields
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ({"Event": "DialEnd", "DestUniqueid": "c1", "DialStatus": "BUSY"}, DialEnded("c1", "BUSY")),
+        ({"Event": "Hangup", "Uniqueid": "c1", "Cause": "17"}, ChannelHungUp("c1", 17)),
+        ({"Event": "Hangup", "Uniqueid": "c1", "Cause": "junk"}, ChannelHungUp("c1", 0)),
+        ({"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "6"}, ChannelAnswered("c1")),
+        ({"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "5"}, None),
+        ({"Event": "OriginateResponse", "ChannelId": "c1", "Uniqueid": "<null>",
+          "Response": "Failure", "Reason": "3"}, OriginateFinished("c1", False, 3)),
+        ({"Event": "OriginateResponse", "Uniqueid": "<null>", "Response": "Failure"}, None),
+        ({"Event": "FullyBooted"}, AsteriskBooted()),
+        ({"Event": "Shutdown"}, AsteriskShutdown()),
+        ({"Event": "VarSet", "Uniqueid": "c1"}, None),
+        ({"Event": "DialEnd", "DialStatus": "BUSY"}, None),  # no channel: ignored, not raised
+        ({}, None),
+    ],
+)
+def test_translate(raw: dict[str, str], expected: object) -> None:
+    assert translate(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("facts", "outcome"),
+    [
+        (DialFacts().with_dial_end("ANSWER").with_hangup(16), DialOutcome.ANSWERED),
+        # PJSIP 486: OriginateResponse says Reason 0, DialEnd and the cause say busy.
+        (DialFacts().with_dial_end("BUSY").with_hangup(17).with_originate(False, 0),
+         DialOutcome.BUSY),
+        (DialFacts().with_hangup(17).with_originate(False, 0), DialOutcome.BUSY),
+        # A ring-no-answer Originate timeout emits no DialEnd.
+        (DialFacts().with_originate(False, 3), DialOutcome.NO_ANSWER),
+        (DialFacts().with_dial_end("CHANUNAVAIL"), DialOutcome.UNREACHABLE),
+        (DialFacts().with_hangup(1), DialOutcome.UNREACHABLE),
+        (DialFacts().with_hangup(34), DialOutcome.CONGESTION),
+        (DialFacts().with_originate(True, 4), DialOutcome.ANSWERED),
+        (DialFacts().with_originate(False, 0), DialOutcome.FAILED),
+        (DialFacts(), DialOutcome.FAILED),
+    ],
+)
+def test_classify(facts: DialFacts, outcome: DialOutcome) -> None:
+    assert classify(facts) is outcome
+
+
+def test_settled_needs_both_the_end_and_the_originate_answer() -> None:
+    assert not DialFacts().with_hangup(16).settled
+    assert not DialFacts().with_originate(True, 4).settled
+    assert DialFacts().with_originate(True, 4).with_hangup(16).settled
+    assert DialFacts().with_originate(False, 3).settled  # failed originates leave no channel
+
+
+def test_fold_follows_only_its_own_channel() -> None:
+    facts = fold(DialFacts(), {"Event": "Hangup", "Uniqueid": "other", "Cause": "17"}, "mine")
+    assert facts == DialFacts()
+    facts = fold(facts, {"Event": "Hangup", "Uniqueid": "mine", "Cause": "17"}, "mine")
+    assert facts.hangup_cause == 17
+
+
+def test_originate_presents_the_dedicated_number_and_normalises_the_callee() -> None:
+    fields = originate_fields("０９０−１２３４−５６７８", "0112110000", 25, "dialer-x")
+    assert fields["Channel"] == "PJSIP/09012345678@pstn"
+    assert fields["CallerID"] == '"0112110000" <0112110000>'
+    assert fields["Timeout"] == "25000"
+    assert fields["Variable"] == ["ATTEMPT_ID=dialer-x"]
