@@ -84,9 +84,12 @@ class DialFacts:
 
     @property
     def settled(self) -> bool:
-        """Both the channel's end and the Originate's answer have been seen."""
-        ended = self.hangup_cause is not None or self.originate_success is False
-        return ended and self.originate_success is not None
+        """Nothing more will change the outcome: the Originate has answered, and the channel's
+        hangup has been seen whenever a channel existed (events may arrive in either order)."""
+        if self.originate_success is None:
+            return False
+        channel_existed = self.answered or self.dial_status is not None
+        return self.hangup_cause is not None or not channel_existed
 
 
 def classify(facts: DialFacts) -> DialOutcome:

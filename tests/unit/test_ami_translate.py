@@ -65,7 +65,11 @@ def test_settled_needs_both_the_end_and_the_originate_answer() -> None:
     assert not DialFacts().with_hangup(16).settled
     assert not DialFacts().with_originate(True, 4).settled
     assert DialFacts().with_originate(True, 4).with_hangup(16).settled
-    assert DialFacts().with_originate(False, 3).settled  # failed originates leave no channel
+    assert DialFacts().with_originate(False, 3).settled  # rang out: no DialEnd will come
+    # A 486: the Originate's failure can arrive before the channel's Hangup; wait for it.
+    busy = DialFacts().with_dial_end("BUSY").with_originate(False, 0)
+    assert not busy.settled
+    assert busy.with_hangup(17).settled
 
 
 def test_fold_follows_only_its_own_channel() -> None:
