@@ -21,7 +21,8 @@ from dialer.domain.call_events import (
 
 Raw = Mapping[str, str]
 
-ANSWERED_STATE = "6"  # ChannelState "Up"
+ANSWERED_STATE = "6"
+NULL = "<null>"  # ChannelState "Up"
 
 
 def _int(raw: Raw, key: str, default: int = 0) -> int:
@@ -50,11 +51,13 @@ def _newstate(raw: Raw) -> CallEvent | None:
 
 
 def _originate(raw: Raw) -> CallEvent | None:
-    channel_id = raw.get("ChannelId") or raw.get("Uniqueid")
-    if not channel_id or channel_id == "<null>":
+    uniqueid = raw.get("Uniqueid", "")
+    created = uniqueid not in ("", NULL)
+    channel_id = raw.get("ChannelId") or (uniqueid if created else "")
+    if not channel_id:
         return None
     success = raw.get("Response", "").lower() == "success"
-    return OriginateFinished(channel_id, success, _int(raw, "Reason"))
+    return OriginateFinished(channel_id, success, _int(raw, "Reason"), created)
 
 
 TRANSLATORS: dict[str, Callable[[Raw], CallEvent | None]] = {

@@ -27,6 +27,7 @@ class OriginateFinished:
     channel_id: str
     success: bool
     reason: int
+    channel_created: bool = True  # False when Asterisk could not even create the channel
 
 
 @dataclass(frozen=True)

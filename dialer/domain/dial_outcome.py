@@ -65,6 +65,7 @@ class DialFacts:
     hangup_cause: int | None = None
     originate_reason: int | None = None
     originate_success: bool | None = None
+    channel_created: bool = True
 
     def with_dial_end(self, status: str) -> DialFacts:
         status = status.upper()
@@ -76,20 +77,20 @@ class DialFacts:
     def with_hangup(self, cause: int) -> DialFacts:
         return replace(self, hangup_cause=cause)
 
-    def with_originate(self, success: bool, reason: int) -> DialFacts:
+    def with_originate(self, success: bool, reason: int, channel_created: bool = True
+                       ) -> DialFacts:
         return replace(
             self, originate_success=success, originate_reason=reason,
-            answered=self.answered or (success and reason == 4),
+            channel_created=channel_created, answered=self.answered or (success and reason == 4),
         )
 
     @property
     def settled(self) -> bool:
         """Nothing more will change the outcome: the Originate has answered, and the channel's
-        hangup has been seen whenever a channel existed (events may arrive in either order)."""
+        hangup has been seen whenever a channel was created (they arrive in either order)."""
         if self.originate_success is None:
             return False
-        channel_existed = self.answered or self.dial_status is not None
-        return self.hangup_cause is not None or not channel_existed
+        return self.hangup_cause is not None or not self.channel_created
 
 
 def classify(facts: DialFacts) -> DialOutcome:

@@ -61,8 +61,8 @@ def fold(facts: DialFacts, raw: Raw, channel_id: str) -> DialFacts:
             return facts.with_hangup(cause)
         case ChannelAnswered():
             return facts.with_answer()
-        case OriginateFinished(success=success, reason=reason):
-            return facts.with_originate(success, reason)
+        case OriginateFinished(success=success, reason=reason, channel_created=created):
+            return facts.with_originate(success, reason, created)
     return facts
 
 

@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from dialer.pbx import ports
+
 SCENARIOS = Path(__file__).with_name("sipp")
 
 
@@ -45,6 +47,18 @@ def _body(block: str) -> str:
     return "\n".join(lines).strip()
 
 
+async def _until_listening(process: asyncio.subprocess.Process, port: int) -> None:
+    """sipp binds its port some milliseconds after it starts: calls sent before are lost."""
+    for _ in range(200):
+        if not ports.udp_port_is_free(port):
+            return
+        if process.returncode is not None:
+            stderr = await process.stderr.read() if process.stderr else b""
+            raise RuntimeError(f"sipp exited at start: {stderr.decode(errors='replace')[-500:]}")
+        await asyncio.sleep(0.02)
+    raise RuntimeError(f"sipp did not bind 127.0.0.1:{port} within 4 s")
+
+
 def header(message: str, name: str) -> str | None:
     match = re.search(rf"^\s*{re.escape(name)}:\s*(.+?)\s*$", message, re.M | re.I)
     return match.group(1) if match else None
@@ -65,6 +79,7 @@ async def sipp_uas(scenario: str, port: int, workdir: Path, calls: int = 1,
     )
     run = SippRun(process, log)
     try:
+        await _until_listening(process, port)
         yield run
     finally:
         if process.returncode is None:

@@ -26,7 +26,9 @@ from dialer.services.dial import fold, originate_fields
         ({"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "6"}, ChannelAnswered("c1")),
         ({"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "5"}, None),
         ({"Event": "OriginateResponse", "ChannelId": "c1", "Uniqueid": "<null>",
-          "Response": "Failure", "Reason": "3"}, OriginateFinished("c1", False, 3)),
+          "Response": "Failure", "Reason": "3"}, OriginateFinished("c1", False, 3, False)),
+        ({"Event": "OriginateResponse", "ChannelId": "c1", "Uniqueid": "c1",
+          "Response": "Failure", "Reason": "0"}, OriginateFinished("c1", False, 0, True)),
         ({"Event": "OriginateResponse", "Uniqueid": "<null>", "Response": "Failure"}, None),
         ({"Event": "FullyBooted"}, AsteriskBooted()),
         ({"Event": "Shutdown"}, AsteriskShutdown()),
@@ -65,11 +67,13 @@ def test_settled_needs_both_the_end_and_the_originate_answer() -> None:
     assert not DialFacts().with_hangup(16).settled
     assert not DialFacts().with_originate(True, 4).settled
     assert DialFacts().with_originate(True, 4).with_hangup(16).settled
-    assert DialFacts().with_originate(False, 3).settled  # rang out: no DialEnd will come
-    # A 486: the Originate's failure can arrive before the channel's Hangup; wait for it.
-    busy = DialFacts().with_dial_end("BUSY").with_originate(False, 0)
+    assert DialFacts().with_hangup(19).with_originate(False, 3).settled
+    # No channel could be created: nothing else will come.
+    assert DialFacts().with_originate(False, 0, channel_created=False).settled
+    # A 486: the Originate's failure can arrive before the channel's DialEnd and Hangup.
+    busy = DialFacts().with_originate(False, 0, channel_created=True)
     assert not busy.settled
-    assert busy.with_hangup(17).settled
+    assert busy.with_dial_end("BUSY").with_hangup(17).settled
 
 
 def test_fold_follows_only_its_own_channel() -> None:

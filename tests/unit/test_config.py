@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from dialer import config
-from dialer.cli import SAMPLE_CONFIG, main
+from dialer.cli import main
+from dialer.commands.settings import SAMPLE_CONFIG
 from dialer.config import ConfigError
 
 
