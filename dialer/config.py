@@ -17,7 +17,10 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from dialer import calendar_config
 from dialer.domain import phone
+from dialer.domain.calendar import CalendarSettings
+from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 
 ENV_VAR = "DIALER_CONFIG"
 SECRET_FIELDS = frozenset({"secret", "password"})
@@ -102,6 +105,9 @@ class Settings:
     agi: AgiSettings = field(default_factory=AgiSettings)
     web: WebSettings = field(default_factory=WebSettings)
     trunk: TrunkSettings = field(default_factory=TrunkSettings)
+    debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
+    calendar: CalendarSettings = field(default_factory=CalendarSettings)
+    dialplan_horizon_days: int = calendar_config.DEFAULT_HORIZON_DAYS
     source: str = "built-in defaults"
     base_dir: Path = Path(".")
 
@@ -112,10 +118,10 @@ class Settings:
 
 _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
-    f.name: _SETTINGS_HINTS[f.name]
-    for f in dataclasses.fields(Settings)
-    if f.name not in ("source", "base_dir")
+    name: _SETTINGS_HINTS[name]
+    for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk")
 }
+TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods")
 
 
 def config_path(cli_value: str | None) -> Path | None:
@@ -140,17 +146,26 @@ def load(path: Path | None) -> Settings:
 def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
     problems: list[str] = []
     sections: dict[str, Any] = {}
+    known = (*SECTIONS, *TABLES_OF_THEIR_OWN)
     for key in raw:
-        if key not in SECTIONS:
-            problems.append(f"[{key}]: unknown section (known: {', '.join(SECTIONS)})")
+        if key not in known:
+            problems.append(f"[{key}]: unknown section (known: {', '.join(known)})")
     for name, cls in SECTIONS.items():
         table = raw.get(name, {})
         if not isinstance(table, dict):
             problems.append(f"[{name}]: must be a table")
             table = {}
         sections[name] = _section(name, cls, table, base, problems)
-    settings = Settings(**sections, source=source, base_dir=base)
+    debt_types = calendar_config.debt_types(raw.get("debt_types"), problems)
+    timezone = sections["centre"].timezone
+    calendar, horizon = calendar_config.calendar_settings(
+        raw.get("calendar"), raw.get("periods"), timezone, problems
+    )
+    settings = Settings(**sections, debt_types=debt_types, calendar=calendar,
+                        dialplan_horizon_days=horizon, source=source, base_dir=base)
     problems.extend(_cross_checks(settings))
+    codes = frozenset(d.code for d in debt_types)
+    problems.extend(calendar_config.calendar_problems(calendar, codes))
     if problems:
         raise ConfigError(source, problems)
     number = phone.normalize(settings.centre.dedicated_number)
@@ -233,9 +248,9 @@ def database_file(s: Settings) -> Path | None:
     return _resolve(Path(s.database.url.removeprefix(prefix)), s.base_dir)
 
 
-def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, dict[str, Any]]:
+def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
     """The effective configuration as plain data (secrets masked unless asked otherwise)."""
-    out: dict[str, dict[str, Any]] = {}
+    out: dict[str, Any] = {}
     for name in SECTIONS:
         section = dataclasses.asdict(getattr(s, name))
         for key, value in section.items():
@@ -244,4 +259,7 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, dict[str, An
             elif mask_secrets and key in SECRET_FIELDS and value:
                 section[key] = "********"
         out[name] = section
+    out["debt_types"] = {d.code: {"name": d.name, "account_transfer": d.account_transfer}
+                         for d in s.debt_types}
+    out["calendar"] = calendar_config.as_dict(s.calendar, s.dialplan_horizon_days)
     return out
