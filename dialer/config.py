@@ -13,13 +13,14 @@ import os
 import tomllib
 import types
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialer import calendar_config
 from dialer.domain import phone
-from dialer.domain.calendar import CalendarSettings
+from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 
 ENV_VAR = "DIALER_CONFIG"
@@ -263,3 +264,13 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
                          for d in s.debt_types}
     out["calendar"] = calendar_config.as_dict(s.calendar, s.dialplan_horizon_days)
     return out
+
+
+def calendar(s: Settings) -> Calendar:
+    """The validated calendar of these settings (loading already refused an invalid one)."""
+    return Calendar(s.calendar, frozenset(d.code for d in s.debt_types))
+
+
+def today(s: Settings) -> date:
+    """Today's date at the centre (reads the clock: for the command line and the shell only)."""
+    return datetime.now(s.tz).date()

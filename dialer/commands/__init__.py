@@ -12,3 +12,7 @@ from dialer.config import Settings
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 Commands = argparse._SubParsersAction  # type: ignore[type-arg]
+
+
+class UsageError(Exception):
+    """The command line asks for something impossible; the message says what."""

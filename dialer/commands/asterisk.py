@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from dialer import config
 from dialer.commands import Commands
 from dialer.config import Settings
 from dialer.pbx import render
@@ -19,6 +20,6 @@ def register(commands: Commands) -> None:
 
 
 def render_config(args: argparse.Namespace, settings: Settings) -> int:
-    for path in render.write(render.render(settings), args.out):
+    for path in render.write(render.render(settings, today=config.today(settings)), args.out):
         print(path)
     return 0

@@ -151,6 +151,8 @@ def holiday_name(d: date) -> str | None:
 
 
 def _hhmm(t: time) -> str:
+    if t == time.max:
+        return "24:00"
     return t.isoformat(timespec="seconds" if t.second else "minutes")
 
 

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from dialer import config
 from dialer.config import Settings
+from dialer.pbx import calendar_dialplan
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
 
@@ -38,12 +41,22 @@ class RtpRange:
     end: int = 20000
 
 
-def template_names() -> list[str]:
-    return sorted(p.name for p in TEMPLATE_DIR.glob("*.conf"))
+SANDBOX_DIR = "sandbox"  # templates only a sandbox gets (test probes, simulated callees)
+CALENDAR_FILE = "extensions_calendar.conf"
 
 
-def context(settings: Settings, dirs: AsteriskDirs, rtp: RtpRange) -> dict[str, Any]:
+def template_names(sandbox: bool = False) -> list[str]:
+    names = sorted(p.name for p in TEMPLATE_DIR.glob("*.conf"))
+    if sandbox:
+        extra = (TEMPLATE_DIR / SANDBOX_DIR).glob("*.conf")
+        names += sorted(f"{SANDBOX_DIR}/{p.name}" for p in extra)
+    return names
+
+
+def context(settings: Settings, dirs: AsteriskDirs, rtp: RtpRange, sandbox: bool
+            ) -> dict[str, Any]:
     return {
+        "sandbox": sandbox,
         "dedicated_number": settings.centre.dedicated_number,
         "centre": settings.centre,
         "ami": settings.ami,
@@ -55,17 +68,26 @@ def context(settings: Settings, dirs: AsteriskDirs, rtp: RtpRange) -> dict[str, 
 
 
 def render(
-    settings: Settings, dirs: AsteriskDirs | None = None, rtp: RtpRange | None = None
+    settings: Settings, dirs: AsteriskDirs | None = None, rtp: RtpRange | None = None, *,
+    today: date, sandbox: bool = False,
 ) -> dict[str, str]:
-    """Every file of `asterisk_conf/`, rendered: {file name: text}."""
+    """Every file of `asterisk_conf/` rendered, plus the calendar include: {file name: text}."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATE_DIR),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,  # noqa: S701 - Asterisk configuration, not HTML
     )
-    values = context(settings, dirs or AsteriskDirs(), rtp or RtpRange())
-    return {name: env.get_template(name).render(values) for name in template_names()}
+    values = context(settings, dirs or AsteriskDirs(), rtp or RtpRange(), sandbox)
+    files = {Path(name).name: env.get_template(name).render(values)
+             for name in template_names(sandbox)}
+    files[CALENDAR_FILE] = render_calendar(settings, today)
+    return files
+
+
+def render_calendar(settings: Settings, today: date) -> str:
+    return calendar_dialplan.render(config.calendar(settings), today,
+                                    settings.dialplan_horizon_days)
 
 
 def write(files: dict[str, str], out_dir: Path) -> list[Path]:

@@ -20,8 +20,10 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+from dialer import config
 from dialer.adapters.ami import wait_fully_booted
 from dialer.config import AmiSettings, Settings
 from dialer.pbx import ports, render, rootfs
@@ -118,7 +120,7 @@ def _dirs(inner: str) -> render.AsteriskDirs:
     )
 
 
-def _prepare(settings: Settings, directory: Path, root: Path) -> SandboxState:
+def _prepare(settings: Settings, directory: Path, root: Path, today: date) -> SandboxState:
     inner = f"/{rootfs.INSTANCES_DIR}/{instance_id(directory)}"
     rtp_start = ports.free_udp_block(40)
     state = SandboxState(
@@ -133,14 +135,18 @@ def _prepare(settings: Settings, directory: Path, root: Path) -> SandboxState:
         (host_inner / sub).mkdir(parents=True, exist_ok=True)
     files = render.render(
         _sandbox_settings(settings, state), _dirs(inner),
-        render.RtpRange(state.rtp_start, state.rtp_end),
+        render.RtpRange(state.rtp_start, state.rtp_end), today=today,
+        sandbox=True,
     )
     render.write(files, host_inner / "etc")
     return state
 
 
-def up(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE) -> SandboxState:
-    """Start a sandbox in ``directory`` (or return the one already running there)."""
+def up(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE,
+       today: date | None = None) -> SandboxState:
+    """Start a sandbox in ``directory`` (or return the one already running there).
+
+    ``today`` is the day the calendar include is rendered from (default: the real today)."""
     require_root("the sandbox")
     require_command("chroot", "coreutils", "the sandbox")
     running = load_state(directory)
@@ -148,7 +154,7 @@ def up(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE) 
         return running
     root = rootfs.ensure(cache)
     directory.mkdir(parents=True, exist_ok=True)
-    state = _prepare(settings, directory, root)
+    state = _prepare(settings, directory, root, today or config.today(settings))
     state = dataclasses.replace(state, pid=_spawn(state, directory))
     state_path(directory).write_text(json.dumps(dataclasses.asdict(state), indent=2))
     try:
@@ -165,6 +171,7 @@ def _spawn(state: SandboxState, directory: Path) -> int:
         process = subprocess.Popen(
             ["chroot", state.root, "/usr/sbin/asterisk", "-f", "-n", "-q", "-C", state.conf],
             stdin=subprocess.DEVNULL, stdout=console, stderr=console, start_new_session=True,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TZ": "UTC"},
         )
     return process.pid
 

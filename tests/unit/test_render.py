@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,8 @@ from dialer import config
 from dialer.cli import main
 from dialer.config import Settings
 from dialer.pbx import render
+
+TODAY = date(2026, 11, 27)
 
 
 @pytest.fixture
@@ -32,7 +35,7 @@ def section(text: str, name: str) -> dict[str, str]:
 
 
 def test_every_template_renders_without_leftovers(settings: Settings) -> None:
-    files = render.render(settings)
+    files = render.render(settings, today=TODAY)
     assert {"manager.conf", "pjsip.conf", "extensions.conf", "queues.conf",
             "modules.conf", "asterisk.conf"} <= set(files)
     for name, text in files.items():
@@ -40,7 +43,7 @@ def test_every_template_renders_without_leftovers(settings: Settings) -> None:
 
 
 def test_the_trunk_always_presents_the_dedicated_number(settings: Settings) -> None:
-    pjsip = render.render(settings)["pjsip.conf"]
+    pjsip = render.render(settings, today=TODAY)["pjsip.conf"]
     trunk = section(pjsip, "pstn-trunk")
     assert trunk["from_user"] == "0112110000"
     assert trunk["send_pai"] == "yes"
@@ -56,7 +59,7 @@ def test_site_values_come_from_the_toml(tmp_path: Path) -> None:
         '[ami]\nport = 15038\nusername = "svc"\nsecret = "amisecret"\n'
         '[trunk]\nhost = "192.0.2.10"\nusername = "carrier-user"\npassword = "cpw"\n'
     )
-    files = render.render(config.load(path))
+    files = render.render(config.load(path), today=TODAY)
     manager = files["manager.conf"]
     assert section(manager, "general")["port"] == "15038"
     assert section(manager, "svc")["secret"] == "amisecret"
@@ -79,7 +82,7 @@ def test_templates_hold_no_site_value_by_hand() -> None:
 
 
 def test_modules_are_explicit_and_nothing_records_by_itself(settings: Settings) -> None:
-    files = render.render(settings)
+    files = render.render(settings, today=TODAY)
     assert "autoload = no" in files["modules.conf"]
     for name, text in files.items():
         for line in text.splitlines():
@@ -89,18 +92,19 @@ def test_modules_are_explicit_and_nothing_records_by_itself(settings: Settings) 
 
 def test_sandbox_dirs_and_rtp_range_are_applied(settings: Settings) -> None:
     dirs = render.AsteriskDirs(etc="/srv/x/etc", run="/srv/x/run")
-    files = render.render(settings, dirs, render.RtpRange(30000, 30039))
+    files = render.render(settings, dirs, render.RtpRange(30000, 30039), today=TODAY)
     assert "astetcdir => /srv/x/etc" in files["asterisk.conf"]
     assert "astrundir => /srv/x/run" in files["asterisk.conf"]
     assert section(files["rtp.conf"], "general") == {"rtpstart": "30000", "rtpend": "30039"}
 
 
 def test_identify_match_defaults_to_the_trunk_host(settings: Settings) -> None:
-    pjsip = render.render(settings)["pjsip.conf"]
+    pjsip = render.render(settings, today=TODAY)["pjsip.conf"]
     assert section(pjsip, "pstn-identify")["match"] == "127.0.0.1"
     moved = dataclasses.replace(settings, trunk=dataclasses.replace(settings.trunk,
                                                                     match="203.0.113.0/24"))
-    assert section(render.render(moved)["pjsip.conf"], "pstn-identify")["match"] == "203.0.113.0/24"
+    pjsip = render.render(moved, today=TODAY)["pjsip.conf"]
+    assert section(pjsip, "pstn-identify")["match"] == "203.0.113.0/24"
 
 
 def test_cli_render_writes_the_files(tmp_path: Path) -> None:
