@@ -6,29 +6,48 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 from aiohttp import web
 
 from agent_ui.app import create_app
+from dialer import config
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.adapters.db.engine import Database
+from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
+from dialer.services.calendar_publisher import CalendarPublisher
+from dialer.services.config_watch import ConfigWatcher
 from dialer.services.health import HealthCheck
 
 log = logging.getLogger(__name__)
 
+Adjust = Callable[[Settings], Settings]
+RESTART_DELAY_S = 1.0
+
 
 class Service:
-    """AMI link, database and web console, with one start and one stop."""
+    """AMI link, database, scheduler, background loops and web console; one start, one stop.
 
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.ami = AmiLink(settings.ami)
-        self.database = Database(settings)
-        self.health = HealthCheck(settings, self.ami, self.database)
+    ``adjust`` is applied to the settings at start and on every reload (the demo uses it to
+    point the service at its sandbox).
+    """
+
+    def __init__(self, settings: Settings, config_path: Path | None = None,
+                 adjust: Adjust = lambda s: s, watch_interval_s: float = 5.0) -> None:
+        self._adjust = adjust
+        self.settings = adjust(settings)
+        self.ami = AmiLink(self.settings.ami)
+        self.database = Database(self.settings)
+        self.health = HealthCheck(self.settings, self.ami, self.database)
+        self.scheduler = Scheduler(self.settings.tz)
+        self.calendar = CalendarPublisher(self.ami, config.today)
+        self.watcher = ConfigWatcher(config_path, self._config_changed,
+                                     self.calendar.retry_reload, watch_interval_s)
         self.web = create_app(self.health)
         self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
 
     @property
     def url(self) -> str:
@@ -40,26 +59,57 @@ class Service:
             await self.ami.wait_connected()
         except AmiError as exc:
             log.warning("%s; the service keeps retrying in the background", exc)
+        await self.calendar.publish(self.settings)
+        self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
+        self.scheduler.start()
+        self._supervise("config-watch", self.watcher.run)
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
         await site.start()
         log.info("console at %s", self.url)
 
+    async def _publish_calendar(self) -> None:
+        await self.calendar.publish(self.settings)
+
+    async def _config_changed(self, settings: Settings) -> None:
+        self.settings = self._adjust(settings)
+        await self.calendar.publish(self.settings)
+
+    def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``loop`` for the service's lifetime; a crash is logged and the loop restarted."""
+        async def guarded() -> None:
+            while True:
+                try:
+                    await loop()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("%s crashed; restarting in %.0f s", name, RESTART_DELAY_S)
+                    await asyncio.sleep(RESTART_DELAY_S)
+
+        self._tasks.append(asyncio.create_task(guarded(), name=name))
+
     async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        self.scheduler.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         await self.ami.close()
         await self.database.close()
 
 
-async def run(settings: Settings, on_ready: Callable[[Service], None] | None = None) -> None:
+async def run(service: Service, on_ready: Callable[[Service], None] | None = None) -> None:
     """Run the service until SIGINT or SIGTERM."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    service = Service(settings)
     try:
         await service.start()
         if on_ready is not None:

@@ -82,6 +82,15 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class AsteriskSettings:
+    """The Asterisk host as the service sees it."""
+
+    # Where the service writes the files it generates (the calendar include) before it asks
+    # Asterisk to reload its dialplan. The service's user needs write access to this one file.
+    conf_dir: Path = Path("/etc/asterisk")
+
+
+@dataclass(frozen=True)
 class TrunkSettings:
     """The carrier (PSTN) trunk every outbound call leaves through."""
 
@@ -106,6 +115,7 @@ class Settings:
     agi: AgiSettings = field(default_factory=AgiSettings)
     web: WebSettings = field(default_factory=WebSettings)
     trunk: TrunkSettings = field(default_factory=TrunkSettings)
+    asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = calendar_config.DEFAULT_HORIZON_DAYS
@@ -120,7 +130,7 @@ class Settings:
 _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
-    for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk")
+    for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk")
 }
 TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 from pathlib import Path
 
 from dialer import app, config
@@ -22,21 +21,29 @@ def register(commands: Commands) -> None:
     demo_cmd.set_defaults(handler=demo)
 
 
-def serve(_args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(app.run(settings))
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    asyncio.run(_run(settings, config.config_path(args.config)))
     return 0
+
+
+async def _run(settings: Settings, path: Path | None) -> None:
+    await app.run(app.Service(settings, path))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     directory = sandbox_dir(args, settings)
     state = sandbox.up(settings, directory)
     try:
-        settings = dataclasses.replace(settings, ami=state.ami())
-        asyncio.run(app.run(settings, on_ready=lambda service: _banner(service, state)))
+        asyncio.run(_run_demo(settings, config.config_path(args.config), state))
     finally:
         sandbox.down(directory)
         print("demo stopped; sandbox Asterisk stopped")
     return 0
+
+
+async def _run_demo(settings: Settings, path: Path | None, state: sandbox.SandboxState) -> None:
+    service = app.Service(settings, path, adjust=lambda s: sandbox.service_settings(s, state))
+    await app.run(service, on_ready=lambda service: _banner(service, state))
 
 
 def _banner(service: app.Service, state: sandbox.SandboxState) -> None:

@@ -113,6 +113,14 @@ def _sandbox_settings(settings: Settings, state: SandboxState) -> Settings:
     return dataclasses.replace(settings, ami=state.ami(), trunk=trunk)
 
 
+def service_settings(settings: Settings, state: SandboxState) -> Settings:
+    """``settings`` pointed at this sandbox: its AMI and its configuration folder."""
+    return dataclasses.replace(
+        settings, ami=state.ami(),
+        asterisk=dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc"),
+    )
+
+
 def _dirs(inner: str) -> render.AsteriskDirs:
     return render.AsteriskDirs(
         etc=f"{inner}/etc", varlib=f"{inner}/lib", spool=f"{inner}/spool", run=f"{inner}/run",

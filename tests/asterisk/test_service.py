@@ -1,39 +1,79 @@
-"""`dialer serve` wired to the sandbox: the console reports a live Asterisk 22 and database."""
+"""`dialer serve` wired to the sandbox: health, and the calendar kept in step with the TOML."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
+import pytest
 
+from dialer import config
 from dialer.app import Service
 from dialer.config import Settings
-from dialer.pbx import ports
+from dialer.pbx import ports, sandbox
 from dialer.pbx.sandbox import SandboxState
 
 
-async def test_service_reports_asterisk_and_database(
-    sandbox_state: SandboxState, settings: Settings, tmp_path: Path
-) -> None:
-    site = dataclasses.replace(
-        settings,
-        ami=sandbox_state.ami(),
-        web=dataclasses.replace(settings.web, port=ports.free_tcp_port()),
-        database=dataclasses.replace(
-            settings.database, url=f"sqlite+aiosqlite:///{tmp_path / 'centre.sqlite3'}"),
-    )
-    service = Service(site)
-    await service.start()
+@pytest.fixture
+async def service(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[Service]:
+    path = tmp_path / "dialer.toml"
+    path.write_text("[centre]\nname = \"テスト納付案内センター\"\n")
+    web_port = ports.free_tcp_port()
+
+    def adjust(settings: Settings) -> Settings:
+        pointed = sandbox.service_settings(settings, sandbox_state)
+        return dataclasses.replace(
+            pointed,
+            web=dataclasses.replace(pointed.web, port=web_port),
+            database=dataclasses.replace(
+                pointed.database, url=f"sqlite+aiosqlite:///{tmp_path / 'centre.sqlite3'}"),
+        )
+
+    running = Service(config.load(path), path, adjust=adjust, watch_interval_s=0.2)
+    await running.start()
     try:
-        async with aiohttp.ClientSession() as http:
-            async with http.get(f"{service.url}api/health") as response:
-                body = await response.json()
-        assert response.status == 200
-        assert body["ami_connected"] is True
-        assert body["asterisk_version"].startswith("22.")
-        assert body["database_ok"] is True
-        assert (tmp_path / "centre.sqlite3").is_file()
+        yield running
     finally:
-        await service.stop()
-    assert not service.ami.connected
+        await running.stop()
+    assert not running.ami.connected
+
+
+async def test_service_reports_asterisk_and_database(service: Service, tmp_path: Path) -> None:
+    async with aiohttp.ClientSession() as http:
+        async with http.get(f"{service.url}api/health") as response:
+            body = await response.json()
+    assert response.status == 200
+    assert body["ami_connected"] is True
+    assert body["asterisk_version"].startswith("22.")
+    assert body["database_ok"] is True
+    assert body["centre"] == "テスト納付案内センター"
+    assert (tmp_path / "centre.sqlite3").is_file()
+    assert "calendar-include" in service.scheduler.job_names()
+
+
+async def dialplan_has(state: SandboxState, text: str, timeout_s: float = 5.0) -> bool:
+    for _ in range(int(timeout_s / 0.1)):
+        if text in sandbox.asterisk_rx(state, "dialplan show callback-calendar"):
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_a_changed_configuration_reaches_the_dialplan(
+    service: Service, sandbox_state: SandboxState, tmp_path: Path
+) -> None:
+    next_year = config.today(service.settings).year + 1
+    closed = f"{next_year}-06-10"
+    assert not await dialplan_has(sandbox_state, "10,jun,", timeout_s=0.2)
+    (tmp_path / "dialer.toml").write_text(f'[calendar]\nclosed_days = ["{closed}"]\n')
+    assert await dialplan_has(sandbox_state, "GotoIfTime(*,*,10,jun,Asia/Tokyo?out_of_hours)")
+    assert closed in (sandbox_state.host_inner / "etc" / "extensions_calendar.conf").read_text()
+
+    # A broken edit is refused: the service keeps the last good calendar.
+    (tmp_path / "dialer.toml").write_text('[calendar]\nclosed_days = ["not a date"]\n')
+    await asyncio.sleep(0.6)
+    assert service.settings.calendar.closed_days  # still the previous, valid one
+    assert await dialplan_has(sandbox_state, "10,jun,")

@@ -1,0 +1,37 @@
+"""Timed jobs (APScheduler 3): the only module that imports apscheduler.
+
+Jobs are coroutines; the scheduler owns their tasks and logs their failures. A job missed while
+the service was down runs once at start-up if still within its grace time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from zoneinfo import ZoneInfo
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+Job = Callable[[], Awaitable[None]]
+
+
+class Scheduler:
+    def __init__(self, tz: ZoneInfo) -> None:
+        self._tz = tz
+        self._scheduler = AsyncIOScheduler(timezone=tz)
+
+    def daily(self, name: str, hour: int, minute: int, job: Job) -> None:
+        self._scheduler.add_job(
+            job, CronTrigger(hour=hour, minute=minute, timezone=self._tz), id=name, name=name,
+            coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True,
+        )
+
+    def start(self) -> None:
+        self._scheduler.start()
+
+    def stop(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+
+    def job_names(self) -> list[str]:
+        return [job.name for job in self._scheduler.get_jobs()]
