@@ -117,3 +117,19 @@ def test_24_00_closes_a_window_at_midnight(tmp_path: Path) -> None:
     assert cal.windows_on(date(2027, 1, 9))[0].end.hour == 23
     assert str(cal.settings.weekend_holiday[0]) == "18:00-24:00"
     assert cal.day_kind(date(2027, 1, 9)) is DayKind.WEEKEND_HOLIDAY
+
+
+def test_every_holiday_2026_to_2028_uses_the_weekend_holiday_windows(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    days = run_json(capsys, "calendar", "--from", "2026-01-01", "--to", "2028-12-31", "--json")
+    holidays = {d["date"]: d["holiday"] for d in days if d["kind"] == "holiday"}
+    named = {d["date"]: d["holiday"] for d in days if d["holiday"]}
+    assert len(named) == 51  # every public holiday of 2026-2028, weekends included
+    assert holidays["2026-05-06"] == "憲法記念日 振替休日"  # substitute for Sunday 3 May
+    assert holidays["2027-03-22"] == "春分の日 振替休日"  # substitute for Sunday 21 March
+    assert holidays["2026-09-22"] == "国民の休日"  # between two holidays
+    assert holidays["2028-01-10"] == "成人の日"
+    for day in days:
+        if day["holiday"]:
+            assert day["windows"] == [["10:00", "16:00"]], day
