@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dialer import calendar_config
+from dialer import config_tables
+from dialer.config_tables import Seat
 from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
@@ -118,7 +119,8 @@ class Settings:
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
-    dialplan_horizon_days: int = calendar_config.DEFAULT_HORIZON_DAYS
+    dialplan_horizon_days: int = config_tables.DEFAULT_HORIZON_DAYS
+    seats: tuple[Seat, ...] = ()
     source: str = "built-in defaults"
     base_dir: Path = Path(".")
 
@@ -132,7 +134,7 @@ SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk")
 }
-TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods")
+TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats")
 
 
 def config_path(cli_value: str | None) -> Path | None:
@@ -167,16 +169,18 @@ def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
             problems.append(f"[{name}]: must be a table")
             table = {}
         sections[name] = _section(name, cls, table, base, problems)
-    debt_types = calendar_config.debt_types(raw.get("debt_types"), problems)
+    debt_types = config_tables.debt_types(raw.get("debt_types"), problems)
     timezone = sections["centre"].timezone
-    calendar, horizon = calendar_config.calendar_settings(
+    calendar, horizon = config_tables.calendar_settings(
         raw.get("calendar"), raw.get("periods"), timezone, problems
     )
     settings = Settings(**sections, debt_types=debt_types, calendar=calendar,
-                        dialplan_horizon_days=horizon, source=source, base_dir=base)
+                        dialplan_horizon_days=horizon,
+                        seats=config_tables.seats(raw.get("seats"), problems),
+                        source=source, base_dir=base)
     problems.extend(_cross_checks(settings))
     codes = frozenset(d.code for d in debt_types)
-    problems.extend(calendar_config.calendar_problems(calendar, codes))
+    problems.extend(config_tables.calendar_problems(calendar, codes))
     if problems:
         raise ConfigError(source, problems)
     number = phone.normalize(settings.centre.dedicated_number)
@@ -272,7 +276,10 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
         out[name] = section
     out["debt_types"] = {d.code: {"name": d.name, "account_transfer": d.account_transfer}
                          for d in s.debt_types}
-    out["calendar"] = calendar_config.as_dict(s.calendar, s.dialplan_horizon_days)
+    out["calendar"] = config_tables.as_dict(s.calendar, s.dialplan_horizon_days)
+    out["seats"] = [{"name": seat.name, "contact": seat.contact,
+                     "password": "********" if mask_secrets and seat.password else seat.password}
+                    for seat in s.seats]
     return out
 
 

@@ -62,6 +62,7 @@ def context(settings: Settings, dirs: AsteriskDirs, rtp: RtpRange, sandbox: bool
         "ami": settings.ami,
         "agi": settings.agi,
         "trunk": settings.trunk,
+        "seats": settings.seats,
         "dirs": dataclasses.asdict(dirs),
         "rtp": rtp,
     }

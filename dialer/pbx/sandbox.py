@@ -26,12 +26,14 @@ from pathlib import Path
 from dialer import config
 from dialer.adapters.ami import wait_fully_booted
 from dialer.config import AmiSettings, Settings
+from dialer.config_tables import Seat
 from dialer.pbx import ports, render, rootfs
 from dialer.pbx.prerequisites import require_command, require_root
 
 log = logging.getLogger(__name__)
 
 STATE_FILE = "sandbox.json"
+DEFAULT_SEATS = tuple(f"seat{n:02d}" for n in range(1, 9))
 BOOT_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
 
@@ -51,6 +53,8 @@ class SandboxState:
     ami_secret: str
     sip_port: int
     carrier_port: int
+    phones_port: int  # where the simulated operator phones answer
+    seats: tuple[str, ...]
     rtp_start: int
     rtp_end: int
     version: str
@@ -80,7 +84,8 @@ def load_state(directory: Path) -> SandboxState | None:
     if not path.is_file():
         return None
     try:
-        return SandboxState(**json.loads(path.read_text()))
+        data = json.loads(path.read_text())
+        return SandboxState(**data | {"seats": tuple(data.get("seats", ()))})
     except (ValueError, TypeError) as exc:
         raise SandboxError(f"{path} is unreadable ({exc}); remove it and retry") from None
 
@@ -103,22 +108,20 @@ def instance_id(directory: Path) -> str:
     return hashlib.sha256(str(directory.resolve()).encode()).hexdigest()[:12]
 
 
-def _sandbox_settings(settings: Settings, state: SandboxState) -> Settings:
+def service_settings(settings: Settings, state: SandboxState) -> Settings:
+    """``settings`` as they are inside this sandbox: its AMI, its carrier (the simulated
+    residents), its seats (the simulated operator phones) and its configuration folder."""
     trunk = dataclasses.replace(
         settings.trunk,
         host="127.0.0.1", port=state.carrier_port, transport="udp", username="", password="",
         match=f"127.0.0.1:{state.carrier_port}",
         sip_bind_host="127.0.0.1", sip_bind_port=state.sip_port,
     )
-    return dataclasses.replace(settings, ami=state.ami(), trunk=trunk)
-
-
-def service_settings(settings: Settings, state: SandboxState) -> Settings:
-    """``settings`` pointed at this sandbox: its AMI and its configuration folder."""
-    return dataclasses.replace(
-        settings, ami=state.ami(),
-        asterisk=dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc"),
-    )
+    seats = tuple(Seat(name, contact=f"sip:{name}@127.0.0.1:{state.phones_port}")
+                  for name in state.seats)
+    asterisk = dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc")
+    return dataclasses.replace(settings, ami=state.ami(), trunk=trunk, seats=seats,
+                               asterisk=asterisk)
 
 
 def _dirs(inner: str) -> render.AsteriskDirs:
@@ -135,6 +138,8 @@ def _prepare(settings: Settings, directory: Path, root: Path, today: date) -> Sa
         dir=str(directory.resolve()), root=str(root), inner=inner, pid=0,
         ami_port=ports.free_tcp_port(), ami_username="dialer", ami_secret=secrets.token_hex(12),
         sip_port=ports.free_udp_port(), carrier_port=ports.free_udp_port(),
+        phones_port=ports.free_udp_port(),
+        seats=tuple(s.name for s in settings.seats) or DEFAULT_SEATS,
         rtp_start=rtp_start, rtp_end=rtp_start + 39, version=rootfs.asterisk_version(root),
     )
     host_inner = state.host_inner
@@ -142,7 +147,7 @@ def _prepare(settings: Settings, directory: Path, root: Path, today: date) -> Sa
     for sub in ("etc", "lib", "spool", "run", "log", "cache", "sounds", "recordings"):
         (host_inner / sub).mkdir(parents=True, exist_ok=True)
     files = render.render(
-        _sandbox_settings(settings, state), _dirs(inner),
+        service_settings(settings, state), _dirs(inner),
         render.RtpRange(state.rtp_start, state.rtp_end), today=today,
         sandbox=True,
     )

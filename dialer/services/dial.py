@@ -38,7 +38,8 @@ class DialReport:
 
 
 def originate_fields(number: str, dedicated_number: str, ring_timeout_s: float,
-                     channel_id: str) -> dict[str, str | list[str]]:
+                     channel_id: str, operator_channel: str = "") -> dict[str, str | list[str]]:
+    """The Originate for one attempt; ``operator_channel`` is the reserved operator's."""
     return {
         "Channel": f"PJSIP/{phone.normalize(number)}@pstn",
         "Context": ANSWERED_CONTEXT,
@@ -46,7 +47,7 @@ def originate_fields(number: str, dedicated_number: str, ring_timeout_s: float,
         "Priority": "1",
         "CallerID": f'"{dedicated_number}" <{dedicated_number}>',
         "Timeout": str(int(ring_timeout_s * 1000)),
-        "Variable": [f"ATTEMPT_ID={channel_id}"],
+        "Variable": [f"ATTEMPT_ID={channel_id}", f"OPERATOR_CHANNEL={operator_channel}"],
     }
 
 
@@ -87,12 +88,14 @@ async def _hang_up(link: AmiLink, channel_id: str) -> None:
 
 
 async def place_call(link: AmiLink, number: str, dedicated_number: str,
-                     ring_timeout_s: float = 30.0) -> DialReport:
-    channel_id = f"dialer-{uuid.uuid4().hex}"
+                     ring_timeout_s: float = 30.0, operator_channel: str = "",
+                     channel_id: str | None = None) -> DialReport:
+    channel_id = channel_id or f"dialer-{uuid.uuid4().hex}"
     queue = link.subscribe()
     try:
-        link.originate(originate_fields(number, dedicated_number, ring_timeout_s, channel_id),
-                       channel_id)
+        fields = originate_fields(number, dedicated_number, ring_timeout_s, channel_id,
+                                  operator_channel)
+        link.originate(fields, channel_id)
         log.info("call %s: originate to %s", channel_id, phone.mask(number))
         facts = await _follow(queue, channel_id, ring_timeout_s + SETTLE_MARGIN_S)
         if not facts.settled:

@@ -8,8 +8,10 @@ from pathlib import Path
 from dialer.adapters.ami import AmiLink
 from dialer.config import Settings
 from dialer.domain.dial_outcome import DialOutcome
+from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.dial import place_call
+from dialer.services.seats import connect_seat, disconnect_seat
 from tests.asterisk.phones import header, sipp_uas
 
 RESIDENT = "090-1234-5678"
@@ -19,8 +21,14 @@ async def test_answered_call_presents_the_dedicated_number_on_the_wire(
     ami: AmiLink, sandbox_state: SandboxState, settings: Settings, workdir: Path
 ) -> None:
     dedicated = settings.centre.dedicated_number
-    async with sipp_uas("uas_answer", sandbox_state.carrier_port, workdir) as callee:
-        report = await place_call(ami, RESIDENT, dedicated, ring_timeout_s=10)
+    async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, workdir):
+        operator = await connect_seat(ami, sandbox_state.seats[0])
+        try:
+            async with sipp_uas("uas_answer", sandbox_state.carrier_port, workdir) as callee:
+                report = await place_call(ami, RESIDENT, dedicated, ring_timeout_s=10,
+                                          operator_channel=operator)
+        finally:
+            await disconnect_seat(ami, operator)
     assert report.outcome is DialOutcome.ANSWERED
     invites = callee.received("INVITE")
     assert len(invites) == 1

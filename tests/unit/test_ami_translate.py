@@ -88,4 +88,17 @@ def test_originate_presents_the_dedicated_number_and_normalises_the_callee() -> 
     assert fields["Channel"] == "PJSIP/09012345678@pstn"
     assert fields["CallerID"] == '"0112110000" <0112110000>'
     assert fields["Timeout"] == "25000"
-    assert fields["Variable"] == ["ATTEMPT_ID=dialer-x"]
+    assert fields["Variable"] == ["ATTEMPT_ID=dialer-x", "OPERATOR_CHANNEL="]
+
+
+def test_answer_to_bridge_latency_uses_asterisk_timestamps() -> None:
+    from dialer.services.bridge_latency import answer_to_bridge_ms
+
+    events = [
+        {"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "5", "Timestamp": "100.000"},
+        {"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "6", "Timestamp": "100.250"},
+        {"Event": "BridgeEnter", "Uniqueid": "other", "Timestamp": "100.260"},
+        {"Event": "BridgeEnter", "Uniqueid": "c1", "Timestamp": "100.262"},
+    ]
+    assert round(answer_to_bridge_ms(events, "c1") or 0, 3) == 12.0
+    assert answer_to_bridge_ms(events[:2], "c1") is None

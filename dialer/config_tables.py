@@ -1,4 +1,5 @@
-"""The TOML tables `[debt_types]`, `[calendar]` and `[[periods]]` -> typed settings.
+"""The TOML tables of their own shape -> typed settings: `[debt_types]`, `[calendar]`,
+`[[periods]]` and `[[seats]]`.
 
 Every problem is collected (never raised one at a time) so a bad file is refused with all its
 mistakes listed.
@@ -7,6 +8,7 @@ mistakes listed.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date, time
 from typing import Any
 
@@ -189,3 +191,46 @@ def as_dict(settings: CalendarSettings, horizon_days: int) -> dict[str, Any]:
             for code, periods in sorted(settings.periods.items()) for p in periods
         ],
     }
+
+
+@dataclass(frozen=True)
+class Seat:
+    """An operator seat's SIP phone (pjsip endpoint ``name``).
+
+    A production phone registers with ``password``; a sandbox phone is reached at ``contact``.
+    """
+
+    name: str
+    password: str = ""
+    contact: str = ""
+
+
+SEAT_KEYS = {"name", "password", "contact"}
+
+
+def seats(raw: Any, problems: list[str]) -> tuple[Seat, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        problems.append("[[seats]]: an array of tables (name, password)")
+        return ()
+    out = [s for index, entry in enumerate(raw, 1) if (s := _seat(entry, index, problems))]
+    names = [s.name for s in out]
+    problems.extend(f"seats: {n!r} given twice" for n in sorted(set(names)) if names.count(n) > 1)
+    return tuple(out)
+
+
+def _seat(entry: Any, index: int, problems: list[str]) -> Seat | None:
+    where = f"seats[{index}]"
+    if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+        problems.append(f"{where}: needs name = \"seat01\" (and password = …)")
+        return None
+    problems.extend(f"{where}.{k}: unknown key" for k in sorted(set(entry) - SEAT_KEYS))
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,32}", entry["name"]):
+        problems.append(f"{where}.name: letters, digits, - and _ only")
+        return None
+    password, contact = entry.get("password", ""), entry.get("contact", "")
+    if not isinstance(password, str) or not isinstance(contact, str) or not (password or contact):
+        problems.append(f"{where}: a password (the phone registers) or a contact (sip:…)")
+        return None
+    return Seat(entry["name"], password, contact)

@@ -1,0 +1,53 @@
+"""Operator seats on the telephone side: a seat's phone connected into `operator-session`.
+
+While an operator is ready, the seat's phone stays connected, waiting; an answered resident is
+bridged straight to that channel (see asterisk_conf/extensions.conf).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+
+from dialer.adapters.ami import AmiError, AmiLink
+
+log = logging.getLogger(__name__)
+
+SESSION_CONTEXT = "operator-session"
+
+
+class SeatError(Exception):
+    """The seat's phone could not be connected."""
+
+
+async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str:
+    """Call the seat's phone into its session; return the connected channel's name."""
+    channel_id = f"seat-{seat}-{uuid.uuid4().hex[:12]}"
+    queue = link.subscribe()
+    try:
+        link.originate({"Channel": f"PJSIP/{seat}", "Context": SESSION_CONTEXT, "Exten": "s",
+                        "Priority": "1", "Timeout": str(int(timeout_s * 1000)),
+                        "CallerID": '"dialer" <0>'}, channel_id)
+        deadline = time.monotonic() + timeout_s + 2
+        while (remaining := deadline - time.monotonic()) > 0:
+            raw = await asyncio.wait_for(queue.get(), remaining)
+            if raw.get("Event") == "OriginateResponse" and raw.get("ChannelId") == channel_id:
+                if raw.get("Response") != "Success" or not raw.get("Channel"):
+                    raise SeatError(f"seat {seat}: phone did not answer (reason "
+                                    f"{raw.get('Reason')})")
+                log.info("seat %s connected on %s", seat, raw["Channel"])
+                return raw["Channel"]
+    except TimeoutError:
+        pass
+    finally:
+        link.unsubscribe(queue)
+    raise SeatError(f"seat {seat}: no answer within {timeout_s} s")
+
+
+async def disconnect_seat(link: AmiLink, channel: str) -> None:
+    try:
+        await link.action({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+    except AmiError as exc:
+        log.warning("could not hang up %s: %s", channel, exc)
