@@ -13,14 +13,22 @@ from collections.abc import Sequence
 
 from dialer import config
 from dialer.adapters.ami import AmiError
-from dialer.commands import UsageError, asterisk, calendar, sandbox, serve, settings
+from dialer.commands import (
+    UsageError,
+    asterisk,
+    calendar,
+    outcomes,
+    sandbox,
+    serve,
+    settings,
+)
 from dialer.config import ConfigError
 from dialer.domain.debt_types import UnknownDebtType
 from dialer.pbx import rootfs
 from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 
-COMMAND_GROUPS = (settings, calendar, asterisk, sandbox, serve)
+COMMAND_GROUPS = (settings, calendar, outcomes, asterisk, sandbox, serve)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType,

@@ -23,6 +23,7 @@ from dialer.config_tables import Seat
 from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
+from dialer.domain.outcomes import Classification
 
 ENV_VAR = "DIALER_CONFIG"
 SECRET_FIELDS = frozenset({"secret", "password"})
@@ -121,6 +122,7 @@ class Settings:
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = config_tables.DEFAULT_HORIZON_DAYS
     seats: tuple[Seat, ...] = ()
+    classification: Classification = field(default_factory=Classification)
     source: str = "built-in defaults"
     base_dir: Path = Path(".")
 
@@ -134,7 +136,7 @@ SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk")
 }
-TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats")
+TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes")
 
 
 def config_path(cli_value: str | None) -> Path | None:
@@ -177,6 +179,8 @@ def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
     settings = Settings(**sections, debt_types=debt_types, calendar=calendar,
                         dialplan_horizon_days=horizon,
                         seats=config_tables.seats(raw.get("seats"), problems),
+                        classification=config_tables.classification(
+                            raw.get("outcomes"), base, problems),
                         source=source, base_dir=base)
     problems.extend(_cross_checks(settings))
     codes = frozenset(d.code for d in debt_types)

@@ -7,14 +7,20 @@ mistakes listed.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import re
+import tomllib
 from dataclasses import dataclass
 from datetime import date, time
+from enum import StrEnum
+from pathlib import Path
 from typing import Any
 
-from dialer.domain import calendar
+from dialer.domain import calendar, outcomes
 from dialer.domain.calendar import CalendarSettings, DateRange, DayKind, Period, Window
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
+from dialer.domain.outcomes import Classification, Mark, ResultCode, Retry
 
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 OPEN_DAY_KINDS = {"weekday": DayKind.WEEKDAY, "weekend_holiday": DayKind.WEEKEND_HOLIDAY}
@@ -234,3 +240,57 @@ def _seat(entry: Any, index: int, problems: list[str]) -> Seat | None:
         problems.append(f"{where}: a password (the phone registers) or a contact (sip:…)")
         return None
     return Seat(entry["name"], password, contact)
+
+
+CODE_KEYS = {f.name for f in dataclasses.fields(ResultCode)}
+
+
+def classification(raw: Any, base: Path, problems: list[str]) -> Classification:
+    """``[outcomes] table = "FILE"`` (TOML with ``[[codes]]``), or the built-in table."""
+    if raw is None:
+        return Classification()
+    if not isinstance(raw, dict) or set(raw) - {"table"} or not isinstance(raw.get("table"), str):
+        problems.append("[outcomes]: only table = \"path/to/classification.toml\"")
+        return Classification()
+    path = Path(raw["table"]) if Path(raw["table"]).is_absolute() else base / raw["table"]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"outcomes.table: cannot read {path}: {exc}")
+        return Classification()
+    codes = [c for i, e in enumerate(data.get("codes", []), 1) if (c := _code(e, i, problems))]
+    table_problems = outcomes.validate(codes)
+    problems.extend(f"outcomes.table: {p}" for p in table_problems)
+    return Classification(tuple(codes)) if not table_problems else Classification()
+
+
+def _code(entry: Any, index: int, problems: list[str]) -> ResultCode | None:
+    where = f"outcomes.table codes[{index}]"
+    if not isinstance(entry, dict) or not {"code", "label"} <= set(entry):
+        problems.append(f"{where}: needs at least code and label")
+        return None
+    problems.extend(f"{where}.{k}: unknown key" for k in sorted(set(entry) - CODE_KEYS))
+    try:
+        values = {k: v for k, v in entry.items() if k in CODE_KEYS}
+        values["mark"] = Mark(values.get("mark", ""))
+        values["retry"] = Retry(values.get("retry", "never"))
+        code = ResultCode(**values)
+    except (TypeError, ValueError) as exc:
+        problems.append(f"{where}: {exc}")
+        return None
+    return code
+
+
+def classification_toml(table: Classification) -> str:
+    """The table in the file format above (``dialer outcomes export``)."""
+    lines = ["# 架電結果分類表 — the call-result classification. Edit, then set",
+             "# [outcomes] table = \"this file\" in the service's configuration.", ""]
+    for code in table.codes:
+        lines.append("[[codes]]")
+        for field in dataclasses.fields(ResultCode):
+            value = getattr(code, field.name)
+            shown = json.dumps(str(value) if isinstance(value, StrEnum) else value,
+                               ensure_ascii=False)
+            lines.append(f"{field.name} = {shown.lower() if isinstance(value, bool) else shown}")
+        lines.append("")
+    return "\n".join(lines)

@@ -12,8 +12,10 @@ from collections.abc import Callable, Mapping
 from dialer.domain.call_events import (
     AsteriskBooted,
     AsteriskShutdown,
+    BridgeFailed,
     CallEvent,
     ChannelAnswered,
+    ChannelBridged,
     ChannelHungUp,
     DialEnded,
     OriginateFinished,
@@ -60,6 +62,20 @@ def _originate(raw: Raw) -> CallEvent | None:
     return OriginateFinished(channel_id, success, _int(raw, "Reason"), created)
 
 
+def _bridge_enter(raw: Raw) -> CallEvent | None:
+    channel_id = raw.get("Uniqueid")
+    return ChannelBridged(channel_id) if channel_id else None
+
+
+def _user_event(raw: Raw) -> CallEvent | None:
+    if raw.get("UserEvent") != "DialerBridgeEnded":
+        return None
+    channel_id, result = raw.get("Uniqueid"), raw.get("Result", "")
+    if not channel_id or result == "SUCCESS":
+        return None
+    return BridgeFailed(channel_id, result or "UNKNOWN")
+
+
 TRANSLATORS: dict[str, Callable[[Raw], CallEvent | None]] = {
     "dialend": _dial_end,
     "hangup": _hangup,
@@ -67,6 +83,8 @@ TRANSLATORS: dict[str, Callable[[Raw], CallEvent | None]] = {
     "originateresponse": _originate,
     "fullybooted": lambda raw: AsteriskBooted(),
     "shutdown": lambda raw: AsteriskShutdown(),
+    "bridgeenter": _bridge_enter,
+    "userevent": _user_event,
 }
 
 

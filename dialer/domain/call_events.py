@@ -40,7 +40,31 @@ class AsteriskShutdown:
     pass
 
 
+
+
+@dataclass(frozen=True)
+class ChannelBridged:
+    """The channel entered a bridge (for an attempt: it reached its operator)."""
+
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class BridgeFailed:
+    """The dialplan could not bridge the attempt to its operator (the operator was gone)."""
+
+    channel_id: str
+    result: str
+
+
+@dataclass(frozen=True)
+class ChannelGone:
+    """After a reconnect or restart, Asterisk no longer has this channel."""
+
+    channel_id: str
+
+
 CallEvent = (
     DialEnded | ChannelHungUp | ChannelAnswered | OriginateFinished | AsteriskBooted
-    | AsteriskShutdown
+    | AsteriskShutdown | ChannelBridged | BridgeFailed | ChannelGone
 )

@@ -8,7 +8,9 @@ from dialer.adapters.ami_translate import translate
 from dialer.domain.call_events import (
     AsteriskBooted,
     AsteriskShutdown,
+    BridgeFailed,
     ChannelAnswered,
+    ChannelBridged,
     ChannelHungUp,
     DialEnded,
     OriginateFinished,
@@ -33,6 +35,12 @@ from dialer.services.dial import fold, originate_fields
         ({"Event": "FullyBooted"}, AsteriskBooted()),
         ({"Event": "Shutdown"}, AsteriskShutdown()),
         ({"Event": "VarSet", "Uniqueid": "c1"}, None),
+        ({"Event": "BridgeEnter", "Uniqueid": "c1"}, ChannelBridged("c1")),
+        ({"Event": "UserEvent", "UserEvent": "DialerBridgeEnded", "Uniqueid": "c1",
+          "Result": "NONEXISTENT"}, BridgeFailed("c1", "NONEXISTENT")),
+        ({"Event": "UserEvent", "UserEvent": "DialerBridgeEnded", "Uniqueid": "c1",
+          "Result": "SUCCESS"}, None),
+        ({"Event": "UserEvent", "UserEvent": "Other", "Uniqueid": "c1"}, None),
         ({"Event": "DialEnd", "DialStatus": "BUSY"}, None),  # no channel: ignored, not raised
         ({}, None),
     ],
