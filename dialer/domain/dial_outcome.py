@@ -1,7 +1,8 @@
 """How an outbound dial ended, read from what Asterisk reports about it.
 
-OriginateResponse ``Reason`` is unreliable for PJSIP (a 486 gives 0), so the order of trust is:
-the ``DialEnd`` status, then the ``Hangup`` cause, then the OriginateResponse reason. An Originate
+OriginateResponse ``Reason`` is unreliable for PJSIP (a 486 gives 0), and DialEnd's status is
+coarse (a 404 "not found" gives NOANSWER), so the order of trust is: a meaningful ``Hangup``
+cause, then the ``DialEnd`` status, then the OriginateResponse reason. An Originate
 that rings until its timeout emits no DialEnd at all: only ``Reason 3`` tells.
 """
 
@@ -96,10 +97,10 @@ class DialFacts:
 def classify(facts: DialFacts) -> DialOutcome:
     if facts.answered:
         return DialOutcome.ANSWERED
+    if facts.hangup_cause in HANGUP_CAUSE:  # a 404 says DialStatus NOANSWER but cause 1
+        return HANGUP_CAUSE[facts.hangup_cause]
     if facts.dial_status in DIAL_STATUS:
         return DIAL_STATUS[facts.dial_status]
-    if facts.hangup_cause in HANGUP_CAUSE:
-        return HANGUP_CAUSE[facts.hangup_cause]
     if facts.originate_reason in ORIGINATE_REASON:
         return ORIGINATE_REASON[facts.originate_reason]
     return DialOutcome.FAILED

@@ -60,6 +60,10 @@ def test_translate(raw: dict[str, str], expected: object) -> None:
         # A ring-no-answer Originate timeout emits no DialEnd.
         (DialFacts().with_originate(False, 3), DialOutcome.NO_ANSWER),
         (DialFacts().with_dial_end("CHANUNAVAIL"), DialOutcome.UNREACHABLE),
+        # A 404 Not Found: DialEnd says NOANSWER, the cause (1, unallocated) tells the truth.
+        (DialFacts().with_dial_end("NOANSWER").with_hangup(1).with_originate(False, 0),
+         DialOutcome.UNREACHABLE),
+        (DialFacts().with_dial_end("NOANSWER").with_hangup(19), DialOutcome.NO_ANSWER),
         (DialFacts().with_hangup(1), DialOutcome.UNREACHABLE),
         (DialFacts().with_hangup(34), DialOutcome.CONGESTION),
         (DialFacts().with_originate(True, 4), DialOutcome.ANSWERED),

@@ -1,0 +1,55 @@
+"""What the campaign runner needs from storage (a port): the database adapter implements it,
+and tests may use the in-memory one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from dialer.domain.attempt import Phase
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """The next call to place for a batch: which target, on which of its numbers."""
+
+    batch_id: int
+    target_id: int
+    phone_position: int
+    number: str
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    id: str
+    batch_id: int
+    target_id: int
+    phone_position: int
+    operator_id: int | None
+    phase: Phase
+    result_code: str | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+
+
+class AttemptStore(Protocol):
+    async def next_candidate(self, batch_id: int, now: datetime,
+                             busy_numbers: frozenset[str]) -> Candidate | None:
+        """The next due, dialable target of the batch whose number is not being called."""
+
+    async def still_dialable(self, target_id: int) -> bool:
+        """Not excluded, not finished: checked again right before the Originate."""
+
+    async def create(self, attempt_id: str, candidate: Candidate, operator_id: int | None,
+                     now: datetime) -> None:
+        """Write the attempt (phase PLANNED) before anything is sent to Asterisk."""
+
+    async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None: ...
+
+    async def finish(self, attempt_id: str, phase: Phase, result_code: str, now: datetime,
+                     appointment: datetime | None = None) -> None:
+        """Record the result and plan the target's next call (retry rules)."""
+
+    async def unfinished(self) -> list[AttemptRecord]:
+        """Attempts not DONE/WRAP_UP-with-result: to reconcile after a restart."""

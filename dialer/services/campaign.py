@@ -1,0 +1,212 @@
+"""The outbound campaign runner: places calls for open batches, only when the calendar allows,
+with an operator reserved per call (progressive), and follows every attempt to its end.
+
+Two loops run for the service's lifetime (app.py supervises them): ``dial_loop`` decides every
+tick how many calls to place, ``event_loop`` applies Asterisk's events to the attempts in flight.
+Every Originate is preceded by the attempt row (ChannelId = attempt id) and a last check of the
+calendar, the suspension state and the target's exclusions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialer.adapters.ami import AmiError, AmiLink, Raw
+from dialer.adapters.ami_translate import translate
+from dialer.domain import attempt as attempts
+from dialer.domain import phone
+from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, RecordOutcome
+from dialer.domain.calendar import Calendar, Suspension
+from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelGone
+from dialer.domain.dial_outcome import DialOutcome
+from dialer.domain.outcomes import Classification
+from dialer.services.attempt_store import AttemptStore, Candidate
+from dialer.services.dial import originate_fields
+from dialer.services.operator_pool import OperatorPool
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class Campaign:
+    batch_id: int
+    debt_type: str
+    ring_timeout_s: float = 30.0
+
+
+@dataclass
+class InFlight:
+    attempt: Attempt
+    number: str
+    operator_id: int | None
+
+
+class CampaignRunner:
+    def __init__(self, link: AmiLink, store: AttemptStore, pool: OperatorPool,
+                 calendar: Callable[[], Calendar], classification: Classification,
+                 dedicated_number: str, clock: Clock, tick_s: float = 0.25) -> None:
+        self._link = link
+        self._store = store
+        self._pool = pool
+        self._calendar = calendar
+        self._classification = classification
+        self._dedicated = dedicated_number
+        self._clock = clock
+        self._tick_s = tick_s
+        self.campaigns: dict[int, Campaign] = {}
+        self.suspension = Suspension()
+        self.in_flight: dict[str, InFlight] = {}
+        self._events = link.subscribe()
+
+    # --- campaigns ---------------------------------------------------------------------------
+    def open(self, campaign: Campaign) -> None:
+        self.campaigns[campaign.batch_id] = campaign
+        log.info("campaign for batch %s (%s) opened", campaign.batch_id, campaign.debt_type)
+
+    def close(self, batch_id: int) -> None:
+        self.campaigns.pop(batch_id, None)
+        log.info("campaign for batch %s closed", batch_id)
+
+    def may_dial(self, campaign: Campaign) -> bool:
+        return self._link.connected and self._calendar().may_dial(
+            self._clock(), campaign.debt_type, suspension=self.suspension)
+
+    # --- dialing -----------------------------------------------------------------------------
+    async def dial_loop(self) -> None:
+        while True:
+            await self.tick()
+            await asyncio.sleep(self._tick_s)
+
+    async def tick(self) -> int:
+        """Place the calls pacing allows now (progressive: one per ready operator)."""
+        placed = 0
+        for campaign in list(self.campaigns.values()):
+            while self.may_dial(campaign) and self._pool.ready():
+                if not await self._dial_one(campaign):
+                    break
+                placed += 1
+        return placed
+
+    async def _dial_one(self, campaign: Campaign) -> bool:
+        now = self._clock()
+        busy = frozenset(f.number for f in self.in_flight.values())
+        candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
+        if candidate is None:
+            return False
+        operator = self._pool.ready()[0]
+        attempt_id = f"att-{uuid.uuid4().hex}"
+        await self._store.create(attempt_id, candidate, operator.user_id, now)
+        self._pool.reserve(operator.user_id, attempt_id, now)
+        if not await self._last_check(campaign, candidate):
+            await self._store.finish(attempt_id, Phase.DONE, "", now)
+            self._pool.release(attempt_id, self._clock())
+            return False
+        return await self._originate(campaign, candidate, attempt_id, operator.channel)
+
+    async def _last_check(self, campaign: Campaign, candidate: Candidate) -> bool:
+        """Right before the Originate: still inside a window, not suspended, not excluded."""
+        return self.may_dial(campaign) and await self._store.still_dialable(candidate.target_id)
+
+    async def _originate(self, campaign: Campaign, candidate: Candidate, attempt_id: str,
+                         operator_channel: str) -> bool:
+        fields = originate_fields(candidate.number, self._dedicated, campaign.ring_timeout_s,
+                                  attempt_id, operator_channel)
+        op = self._pool.by_attempt(attempt_id)
+        try:
+            self._link.originate(fields, attempt_id)
+        except AmiError as exc:
+            log.warning("attempt %s not sent: %s", attempt_id, exc)
+            await self._store.finish(attempt_id, Phase.DONE, "", self._clock())
+            self._pool.release(attempt_id, self._clock())
+            return False
+        started = attempts.originate_sent(Attempt(attempt_id))
+        self.in_flight[attempt_id] = InFlight(started, candidate.number,
+                                              op.user_id if op else None)
+        await self._store.set_phase(attempt_id, Phase.DIALING, self._clock())
+        log.info("attempt %s: dialing %s (batch %s)", attempt_id, phone.mask(candidate.number),
+                 campaign.batch_id)
+        return True
+
+    # --- following the calls -----------------------------------------------------------------
+    async def event_loop(self) -> None:
+        while True:
+            raw = await self._events.get()
+            await self.handle(raw)
+
+    async def handle(self, raw: Raw) -> None:
+        event = translate(raw)
+        if isinstance(event, AsteriskBooted):
+            await self.reconcile()
+        elif event is not None:
+            await self.apply(event)
+
+    async def apply(self, event: CallEvent) -> None:
+        flight = self.in_flight.get(getattr(event, "channel_id", ""))
+        if flight is None:
+            return
+        before = flight.attempt.phase
+        flight.attempt, commands = attempts.step(flight.attempt, event)
+        await self._moved(flight, before)
+        for command in commands:
+            await self._apply(flight, command)
+
+    async def _moved(self, flight: InFlight, before: Phase) -> None:
+        after, attempt_id, now = flight.attempt.phase, flight.attempt.id, self._clock()
+        if after is before:
+            return
+        if after is Phase.CONNECTED:
+            self._pool.bridged(attempt_id, now)
+        if after in (Phase.ANSWERED, Phase.CONNECTED, Phase.WRAP_UP):
+            await self._store.set_phase(attempt_id, after, now)
+        if after in attempts.FINAL_PHASES:
+            self.in_flight.pop(attempt_id, None)
+
+    async def _apply(self, flight: InFlight, command: attempts.Command) -> None:
+        attempt_id, now = flight.attempt.id, self._clock()
+        if isinstance(command, OperatorFree):
+            self._pool.release(attempt_id, now)
+        elif isinstance(command, OperatorWrapUp):
+            self._pool.talk_ended(attempt_id, now)
+        elif isinstance(command, RecordOutcome):
+            code = self._system_code(command.outcome)
+            await self._store.finish(attempt_id, Phase.DONE, code, now)
+            log.info("attempt %s: %s (%s)", attempt_id, command.outcome, code)
+
+    def _system_code(self, outcome: str) -> str:
+        if outcome == attempts.ABANDONED:
+            return self._classification.abandoned().code
+        return self._classification.for_system(DialOutcome(outcome)).code
+
+    async def save_result(self, operator_id: int, code: str,
+                          appointment: datetime | None = None) -> str:
+        """The operator's result for the call they just had; the operator is ready again."""
+        op = self._pool.get(operator_id)
+        if op.attempt_id is None:
+            raise ValueError(f"operator {op.login} has no call to record")
+        result = self._classification.get(code)
+        attempt_id = op.attempt_id
+        await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
+                                 appointment)
+        self._pool.result_saved(operator_id, self._clock())
+        return attempt_id
+
+    # --- crash safety ------------------------------------------------------------------------
+    async def reconcile(self) -> int:
+        """After a reconnect or restart: every attempt Asterisk no longer carries ends now."""
+        try:
+            answer = await self._link.action({"Action": "CoreShowChannels"}, timeout_s=10)
+        except AmiError as exc:
+            log.warning("reconcile postponed: %s", exc)
+            return 0
+        live = {m.get("Uniqueid") for m in answer} if isinstance(answer, list) else set()
+        gone = [attempt_id for attempt_id in self.in_flight if attempt_id not in live]
+        for attempt_id in gone:
+            await self.apply(ChannelGone(attempt_id))
+        return len(gone)

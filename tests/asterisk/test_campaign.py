@@ -1,0 +1,151 @@
+"""The campaign runner on the real sandbox: a farm of sipp residents, sipp operator phones."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dialer import config
+from dialer.adapters.ami import AmiLink
+from dialer.config import Settings
+from dialer.domain.attempt import Phase
+from dialer.domain.calendar import Calendar, Suspension
+from dialer.domain.operators import SeatState
+from dialer.pbx import sipp
+from dialer.pbx.sandbox import SandboxState
+from dialer.services.campaign import Campaign, CampaignRunner
+from dialer.services.operator_pool import OperatorPool
+from dialer.services.seats import connect_seat, disconnect_seat
+from tests.asterisk.memory_store import MemoryStore, MemTarget
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+OPEN = datetime(2027, 1, 12, 12, 0, tzinfo=TOKYO)  # a Tuesday, inside 11:30-13:30
+CLOSED = datetime(2027, 1, 12, 14, 0, tzinfo=TOKYO)
+PERIOD = """
+[[periods]]
+debt_type = "hoikuryo"
+month = "2027-01"
+calling = ["2027-01-04", "2027-01-29"]
+callback = ["2027-01-04", "2027-02-05"]
+"""
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def calendar(tmp_path: Path) -> Calendar:
+    (tmp_path / "cal.toml").write_text(PERIOD)
+    return config.calendar(config.load(tmp_path / "cal.toml"))
+
+
+async def autopilot(runner: CampaignRunner, pool: OperatorPool, code: str = "101") -> None:
+    """Operators who save the result of every call as soon as it ends."""
+    while True:
+        for op in pool.all():
+            if op.state is SeatState.WRAP_UP:
+                await runner.save_result(op.user_id, code)
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_runner(runner: CampaignRunner, pool: OperatorPool) -> AsyncIterator[None]:
+    tasks = [asyncio.create_task(runner.event_loop()), asyncio.create_task(runner.dial_loop()),
+             asyncio.create_task(autopilot(runner, pool))]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def until(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    for _ in range(int(timeout_s / 0.05)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+async def farms(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[None]:
+    async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path), \
+            sipp.running(["-sf", str(sipp.RESIDENTS)], sandbox_state.carrier_port, tmp_path):
+        yield
+
+
+@pytest.fixture
+async def operators(ami: AmiLink, sandbox_state: SandboxState, farms: None
+                    ) -> AsyncIterator[OperatorPool]:
+    pool = OperatorPool()
+    channels = []
+    for user_id, seat in enumerate(sandbox_state.seats[:2], start=1):
+        pool.add(user_id, f"op{user_id}", seat)
+        channel = await connect_seat(ami, seat)
+        channels.append(channel)
+        pool.connect(user_id, channel, OPEN)
+    yield pool
+    for channel in channels:
+        await disconnect_seat(ami, channel)
+
+
+def make_runner(ami: AmiLink, store: MemoryStore, pool: OperatorPool, calendar: Calendar,
+                settings: Settings, clock: Clock) -> CampaignRunner:
+    return CampaignRunner(ami, store, pool, lambda: calendar, settings.classification,
+                          settings.centre.dedicated_number, clock, tick_s=0.05)
+
+
+async def test_outcomes_of_a_small_campaign_are_recorded(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool
+) -> None:
+    # Last digit picks the simulated resident: 1 busy, 2 no answer, 3 dead (then 2nd number
+    # answers and talks 2 s), 4 answers and talks 2 s.
+    targets = [MemTarget(1, 7, ["09011110001"]), MemTarget(2, 7, ["09011110002"]),
+               MemTarget(3, 7, ["09011110003", "09011110004"]), MemTarget(4, 7, ["0311110004"])]
+    store = MemoryStore(targets, settings.classification)
+    runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+    runner.open(Campaign(batch_id=7, debt_type="hoikuryo", ring_timeout_s=3))
+    async with running_runner(runner, operators):
+        def settled() -> bool:
+            recorded = [a for a in store.attempts.values() if a.result_code]
+            return len(recorded) == 5 and not runner.in_flight
+        assert await until(settled, 25), store.attempts
+    codes = sorted((a.target_id, a.phone_position, a.result_code)
+                   for a in store.attempts.values())
+    assert [a.phase for a in store.attempts.values()].count(Phase.WRAP_UP) == 2
+    assert codes == [(1, 0, "S01"), (2, 0, "S02"), (3, 0, "S03"), (3, 1, "101"), (4, 0, "101")]
+    assert store.targets[3].done and store.targets[4].done
+    assert store.targets[1].due_at is not None and not store.targets[1].done  # busy: retried
+    assert all(op.state is SeatState.READY for op in operators.all())
+
+
+async def test_nothing_is_dialed_outside_a_window_or_while_suspended(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool
+) -> None:
+    store = MemoryStore([MemTarget(n, 8, [f"0901111{n:04d}"]) for n in range(1, 4)],
+                        settings.classification)
+    clock = Clock(CLOSED)
+    runner = make_runner(ami, store, operators, calendar, settings, clock)
+    runner.open(Campaign(batch_id=8, debt_type="hoikuryo"))
+    assert await runner.tick() == 0 and not store.attempts
+    clock.now = OPEN
+    runner.suspension = Suspension(debt_types=frozenset({"hoikuryo"}))
+    assert await runner.tick() == 0 and not store.attempts
+    runner.suspension = Suspension()
+    other = make_runner(ami, store, operators, calendar, settings, clock)
+    other.open(Campaign(batch_id=8, debt_type="kyushoku"))  # not in its calling period
+    assert await other.tick() == 0 and not store.attempts
