@@ -16,10 +16,11 @@ TZ = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2027, 1, 12, 12, 0, tzinfo=TZ)
 TODAY = NOW.date()
 TABLE = Classification()
+DEFAULT = Limits()
 
 
 def plan(code: str, history: int = 1, phones: int = 2, current: int = 0,
-         limits: Limits = Limits(), appointment: datetime | None = None) -> Plan:
+         limits: Limits = DEFAULT, appointment: datetime | None = None) -> Plan:
     past = [PastAttempt(TODAY, current)] * history
     return after(TABLE.get(code), NOW, TODAY, past, phones, current, limits, appointment)
 
