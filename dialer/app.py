@@ -63,6 +63,7 @@ class Service:
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)
+        self._supervise("ami-liveness", self.ami.liveness_loop)
         self._runner = web.AppRunner(self.web, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)

@@ -137,6 +137,29 @@ class AmiLink:
         raw["Event"] = "OriginateResponse"
         self._publish(raw)
 
+    async def liveness_loop(self, interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
+        """Ping Asterisk; a link that stops answering is dropped so panoramisk reconnects.
+
+        panoramisk's own ping never reads the reply, so a silently stalled connection (a
+        firewall, a frozen Asterisk) would otherwise look alive forever.
+        """
+        while True:
+            await asyncio.sleep(interval_s)
+            if not self.connected:
+                continue
+            try:
+                await self.action({"Action": "Ping"}, timeout_s=timeout_s)
+            except AmiError as exc:
+                log.error("AMI link is dead (%s); reconnecting", exc)
+                self._drop()
+
+    def _drop(self) -> None:
+        self._logged_in.clear()
+        protocol = getattr(self._manager, "protocol", None)
+        transport = getattr(protocol, "transport", None)
+        if transport is not None:
+            transport.abort()  # connection_lost -> panoramisk schedules its reconnect
+
     async def core_settings(self) -> Raw:
         return _plain(await self.action({"Action": "CoreSettings"}))
 

@@ -131,17 +131,10 @@ def _dirs(inner: str) -> render.AsteriskDirs:
     )
 
 
-def _prepare(settings: Settings, directory: Path, root: Path, today: date) -> SandboxState:
+def _prepare(settings: Settings, directory: Path, root: Path, today: date,
+             previous: SandboxState | None) -> SandboxState:
     inner = f"/{rootfs.INSTANCES_DIR}/{instance_id(directory)}"
-    rtp_start = ports.free_udp_block(40)
-    state = SandboxState(
-        dir=str(directory.resolve()), root=str(root), inner=inner, pid=0,
-        ami_port=ports.free_tcp_port(), ami_username="dialer", ami_secret=secrets.token_hex(12),
-        sip_port=ports.free_udp_port(), carrier_port=ports.free_udp_port(),
-        phones_port=ports.free_udp_port(),
-        seats=tuple(s.name for s in settings.seats) or DEFAULT_SEATS,
-        rtp_start=rtp_start, rtp_end=rtp_start + 39, version=rootfs.asterisk_version(root),
-    )
+    state = _reuse(previous, root, inner) or _fresh(settings, directory, root, inner)
     host_inner = state.host_inner
     shutil.rmtree(host_inner, ignore_errors=True)
     for sub in ("etc", "lib", "spool", "run", "log", "cache", "sounds", "recordings"):
@@ -155,27 +148,63 @@ def _prepare(settings: Settings, directory: Path, root: Path, today: date) -> Sa
     return state
 
 
+def _reuse(previous: SandboxState | None, root: Path, inner: str) -> SandboxState | None:
+    """A sandbox restarted in its folder keeps its ports and secret, so clients reconnect."""
+    if previous is None or previous.root != str(root) or previous.inner != inner:
+        return None
+    if not ports.tcp_port_is_free(previous.ami_port):
+        return None
+    return dataclasses.replace(previous, pid=0)
+
+
+def _fresh(settings: Settings, directory: Path, root: Path, inner: str) -> SandboxState:
+    rtp_start = ports.free_udp_block(40)
+    return SandboxState(
+        dir=str(directory.resolve()), root=str(root), inner=inner, pid=0,
+        ami_port=ports.free_tcp_port(), ami_username="dialer", ami_secret=secrets.token_hex(12),
+        sip_port=ports.free_udp_port(), carrier_port=ports.free_udp_port(),
+        phones_port=ports.free_udp_port(),
+        seats=tuple(s.name for s in settings.seats) or DEFAULT_SEATS,
+        rtp_start=rtp_start, rtp_end=rtp_start + 39, version=rootfs.asterisk_version(root),
+    )
+
+
 def up(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE,
        today: date | None = None) -> SandboxState:
     """Start a sandbox in ``directory`` (or return the one already running there).
 
     ``today`` is the day the calendar include is rendered from (default: the real today)."""
+    return asyncio.run(start(settings, directory, cache, today))
+
+
+async def start(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE,
+                today: date | None = None) -> SandboxState:
+    """`up` for callers already inside an event loop."""
+    state, launched = await asyncio.to_thread(_launch, settings, directory, cache, today)
+    if not launched:
+        return state
+    try:
+        await _wait_booted(state)
+    except Exception:
+        await asyncio.to_thread(down, directory)
+        raise
+    return state
+
+
+def _launch(settings: Settings, directory: Path, cache: Path, today: date | None
+            ) -> tuple[SandboxState, bool]:
+    """Render and spawn (blocking work); False when a sandbox already runs there."""
     require_root("the sandbox")
     require_command("chroot", "coreutils", "the sandbox")
     running = load_state(directory)
     if running is not None and is_alive(running.pid):
-        return running
+        return running, False
     root = rootfs.ensure(cache)
     directory.mkdir(parents=True, exist_ok=True)
-    state = _prepare(settings, directory, root, today or config.today(settings))
+    state = _prepare(settings, directory, root, today or config.today(settings), running)
     state = dataclasses.replace(state, pid=_spawn(state, directory))
     state_path(directory).write_text(json.dumps(dataclasses.asdict(state), indent=2))
-    try:
-        asyncio.run(_wait_booted(state))
-    except Exception:
-        down(directory)
-        raise
-    return state
+    return state, True
 
 
 def _spawn(state: SandboxState, directory: Path) -> int:

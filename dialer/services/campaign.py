@@ -201,6 +201,7 @@ class CampaignRunner:
     async def reconcile(self) -> int:
         """After a reconnect or restart: every attempt Asterisk no longer carries ends now."""
         try:
+            await self._link.wait_connected(10)  # FullyBooted arrives just before the login
             answer = await self._link.action({"Action": "CoreShowChannels"}, timeout_s=10)
         except AmiError as exc:
             log.warning("reconcile postponed: %s", exc)

@@ -10,8 +10,10 @@ import pytest
 from dialer import config
 from dialer.adapters.ami import AmiLink
 from dialer.config import Settings
+from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
+from tests.asterisk.campaign_kit import PERIOD
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +40,13 @@ async def ami(sandbox_state: SandboxState) -> AsyncIterator[AmiLink]:
         yield link
     finally:
         await link.close()
+
+
+@pytest.fixture
+def calendar(tmp_path: Path) -> Calendar:
+    """A calendar with hoikuryo's January 2027 calling period (see campaign_kit.PERIOD)."""
+    (tmp_path / "cal.toml").write_text(PERIOD)
+    return config.calendar(config.load(tmp_path / "cal.toml"))
 
 
 @pytest.fixture

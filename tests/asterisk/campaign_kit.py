@@ -1,0 +1,73 @@
+"""Helpers for the campaign tests: a settable clock, a running runner, autopilot operators."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from dialer.adapters.ami import AmiLink
+from dialer.config import Settings
+from dialer.domain.calendar import Calendar
+from dialer.domain.operators import SeatState
+from dialer.services.campaign import CampaignRunner
+from dialer.services.operator_pool import OperatorPool
+from tests.asterisk.memory_store import MemoryStore
+
+TOKYO = ZoneInfo("Asia/Tokyo")
+OPEN = datetime(2027, 1, 12, 12, 0, tzinfo=TOKYO)  # a Tuesday, inside 11:30-13:30
+CLOSED = datetime(2027, 1, 12, 14, 0, tzinfo=TOKYO)
+PERIOD = """
+[[periods]]
+debt_type = "hoikuryo"
+month = "2027-01"
+calling = ["2027-01-04", "2027-01-29"]
+callback = ["2027-01-04", "2027-02-05"]
+"""
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def autopilot(runner: CampaignRunner, pool: OperatorPool, code: str = "101") -> None:
+    """Operators who save the result of every call as soon as it ends."""
+    while True:
+        for op in pool.all():
+            if op.state is SeatState.WRAP_UP:
+                await runner.save_result(op.user_id, code)
+        await asyncio.sleep(0.05)
+
+
+@contextlib.asynccontextmanager
+async def running_runner(runner: CampaignRunner, pool: OperatorPool) -> AsyncIterator[None]:
+    tasks = [asyncio.create_task(runner.event_loop()), asyncio.create_task(runner.dial_loop()),
+             asyncio.create_task(autopilot(runner, pool))]
+    try:
+        yield
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def until(predicate: Callable[[], bool], timeout_s: float) -> bool:
+    for _ in range(int(timeout_s / 0.05)):
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+def make_runner(ami: AmiLink, store: MemoryStore, pool: OperatorPool, calendar: Calendar,
+                settings: Settings, clock: Clock) -> CampaignRunner:
+    return CampaignRunner(ami, store, pool, lambda: calendar, settings.classification,
+                          settings.centre.dedicated_number, clock, tick_s=0.05)
