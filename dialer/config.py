@@ -90,6 +90,11 @@ class AsteriskSettings:
     # Where the service writes the files it generates (the calendar include) before it asks
     # Asterisk to reload its dialplan. The service's user needs write access to this one file.
     conf_dir: Path = Path("/etc/asterisk")
+    # Where Asterisk finds the three callback messages and the hold audio, as Asterisk sees it:
+    # the same folder as [paths] sounds_dir when Asterisk runs on this host.
+    sounds_dir: Path = Path("/var/lib/dialer/sounds")
+    # How often a waiting caller hears the congestion message (seconds), hold audio between.
+    congestion_every_s: int = 30
 
 
 @dataclass(frozen=True)
@@ -252,6 +257,8 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append("database.url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://...")
     if s.trunk.transport not in ("udp", "tcp", "tls"):
         problems.append(f"trunk.transport: {s.trunk.transport!r} is not udp, tcp or tls")
+    if not 5 <= s.asterisk.congestion_every_s <= 600:
+        problems.append("asterisk.congestion_every_s: between 5 and 600 seconds")
     if s.trunk.max_lines < 1:
         problems.append("trunk.max_lines: must be at least 1")
     if s.ami.host not in ("127.0.0.1", "localhost", "::1"):

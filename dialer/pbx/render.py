@@ -61,6 +61,7 @@ def context(settings: Settings, dirs: AsteriskDirs, rtp: RtpRange, sandbox: bool
         "centre": settings.centre,
         "ami": settings.ami,
         "agi": settings.agi,
+        "asterisk": settings.asterisk,
         "trunk": settings.trunk,
         "seats": settings.seats,
         "dirs": dataclasses.asdict(dirs),

@@ -54,6 +54,8 @@ class SandboxState:
     sip_port: int
     carrier_port: int
     phones_port: int  # where the simulated operator phones answer
+    callers_port: int  # where simulated residents call the dedicated number from
+    agi_port: int  # where the dialplan expects the service's FastAGI gate
     seats: tuple[str, ...]
     rtp_start: int
     rtp_end: int
@@ -114,14 +116,17 @@ def service_settings(settings: Settings, state: SandboxState) -> Settings:
     trunk = dataclasses.replace(
         settings.trunk,
         host="127.0.0.1", port=state.carrier_port, transport="udp", username="", password="",
-        match=f"127.0.0.1:{state.carrier_port}",
+        match=f"127.0.0.1:{state.carrier_port},127.0.0.1:{state.callers_port}",
         sip_bind_host="127.0.0.1", sip_bind_port=state.sip_port,
     )
     seats = tuple(Seat(name, contact=f"sip:{name}@127.0.0.1:{state.phones_port}")
                   for name in state.seats)
-    asterisk = dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc")
+    asterisk = dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc",
+                                   sounds_dir=Path(f"{state.inner}/sounds"))
+    paths = dataclasses.replace(settings.paths, sounds_dir=state.host_inner / "sounds")
+    agi = dataclasses.replace(settings.agi, host="127.0.0.1", port=state.agi_port)
     return dataclasses.replace(settings, ami=state.ami(), trunk=trunk, seats=seats,
-                               asterisk=asterisk)
+                               asterisk=asterisk, paths=paths, agi=agi)
 
 
 def _dirs(inner: str) -> render.AsteriskDirs:
@@ -163,7 +168,8 @@ def _fresh(settings: Settings, directory: Path, root: Path, inner: str) -> Sandb
         dir=str(directory.resolve()), root=str(root), inner=inner, pid=0,
         ami_port=ports.free_tcp_port(), ami_username="dialer", ami_secret=secrets.token_hex(12),
         sip_port=ports.free_udp_port(), carrier_port=ports.free_udp_port(),
-        phones_port=ports.free_udp_port(),
+        phones_port=ports.free_udp_port(), callers_port=ports.free_udp_port(),
+        agi_port=ports.free_tcp_port(),
         seats=tuple(s.name for s in settings.seats) or DEFAULT_SEATS,
         rtp_start=rtp_start, rtp_end=rtp_start + 39, version=rootfs.asterisk_version(root),
     )

@@ -15,6 +15,7 @@ from dialer.pbx.prerequisites import require_command
 
 SCENARIOS = Path(__file__).with_name("sipp")
 RESIDENTS = SCENARIOS / "residents.xml"
+CALLER = SCENARIOS / "caller.xml"
 BIND_TIMEOUT_S = 4.0
 
 
@@ -108,3 +109,17 @@ async def running(scenario: Sequence[str], port: int, workdir: Path, *, calls: i
         if run.process.returncode is None and not calls:
             run.process.terminate()
         await run.stop()
+
+
+async def call_in(asterisk_sip_port: int, from_port: int, dedicated: str, caller: str,
+                  workdir: Path, wait_ms: int = 30000) -> SippRun:
+    """One resident calling the dedicated number from ``caller``; returns the running sipp.
+
+    The caller listens until the centre hangs up, or hangs up after ``wait_ms``."""
+    scenario = workdir / f"caller-{wait_ms}.xml"
+    scenario.write_text(CALLER.read_text().replace("WAIT_MS", str(wait_ms)))
+    numbers = workdir / f"caller-{caller}.csv"
+    numbers.write_text(f"SEQUENTIAL\n{caller};\n")
+    return await start(["-sf", str(scenario), "-s", dedicated, "-inf", str(numbers),
+                        f"127.0.0.1:{asterisk_sip_port}"], from_port, workdir, calls=1,
+                       timeout_s=wait_ms / 1000 + 30)

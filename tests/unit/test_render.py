@@ -110,3 +110,21 @@ def test_identify_match_defaults_to_the_trunk_host(settings: Settings) -> None:
 def test_cli_render_writes_the_files(tmp_path: Path) -> None:
     assert main(["asterisk", "render", "--out", str(tmp_path / "etc")]) == 0
     assert (tmp_path / "etc" / "pjsip.conf").read_text().count("[pstn]") == 2
+
+
+def test_every_dialplan_context_is_defined_once(settings: Settings) -> None:
+    files = render.render(settings, today=TODAY, sandbox=True)
+    for name in ("extensions.conf", "extensions_calendar.conf", "extensions_sandbox.conf"):
+        headers = re.findall(r"^\[([^\]]+)\]", files[name], re.M)
+        assert len(headers) == len(set(headers)), (name, headers)
+    assert len(files["extensions.conf"].splitlines()) < 200
+
+
+def test_queue_members_are_the_seats(tmp_path: Path) -> None:
+    path = tmp_path / "seats.toml"
+    path.write_text('[[seats]]\nname = "seat01"\npassword = "pw-1"\n'
+                    '[[seats]]\nname = "seat02"\npassword = "pw-2"\n')
+    files = render.render(config.load(path), today=TODAY)
+    assert "member => Local/seat01@queue-seat,0,seat01,Custom:seat01" in files["queues.conf"]
+    assert section(files["pjsip.conf"], "seat02-auth")["password"] == "pw-2"
+    assert "periodic-announce = /var/lib/dialer/sounds/congestion" in files["queues.conf"]

@@ -1,0 +1,38 @@
+"""The callback gate: how the dedicated number answers a caller right now.
+
+The dialplan asks over FastAGI (`AGI(agi://…/gate)`) and receives CALLBACK_STATE: OPEN,
+OUT_OF_HOURS, OUT_OF_PERIOD or SUSPENDED. If the service does not answer, the dialplan falls back
+to the calendar include rendered from the same configuration (extensions_calendar.conf).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from dialer.adapters.agi import AgiRequest
+from dialer.domain import phone
+from dialer.domain.calendar import Calendar, CallbackState, Suspension
+
+log = logging.getLogger(__name__)
+
+ROUTE = "gate"
+
+
+class CallbackGate:
+    def __init__(self, calendar: Callable[[], Calendar], suspension: Callable[[], Suspension],
+                 clock: Callable[[], datetime]) -> None:
+        self._calendar = calendar
+        self._suspension = suspension
+        self._clock = clock
+
+    def state(self) -> CallbackState:
+        return self._calendar().callback_state(self._clock(), None,
+                                               suspension=self._suspension())
+
+    async def __call__(self, request: AgiRequest) -> None:
+        state = self.state()
+        await request.set_variable("CALLBACK_STATE", state.name)
+        log.info("callback %s from %s: %s", request.arg(1),
+                 phone.mask(request.headers.get("agi_callerid", "")), state.name)

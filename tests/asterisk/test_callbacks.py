@@ -1,0 +1,153 @@
+"""Residents calling the dedicated number: the gate's state picks the message, OPEN callers wait
+in the queue and reach an operator as soon as one is free, abandons are seen, and with the
+service down the dialplan's own calendar still answers."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import struct
+import wave
+from collections.abc import AsyncIterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dialer.adapters.agi import AgiServer
+from dialer.adapters.ami import AmiLink, Raw
+from dialer.config import Settings
+from dialer.domain.calendar import Calendar, Suspension
+from dialer.pbx import sipp
+from dialer.pbx.sandbox import SandboxState
+from dialer.services.callback_gate import ROUTE, CallbackGate
+from dialer.services.seat_sync import SeatSync
+from dialer.services.seats import connect_seat, disconnect_seat
+from tests.asterisk.campaign_kit import OPEN, TOKYO, Clock, until
+
+CALLER = "09055550001"
+
+
+def write_tone(path: Path, seconds: float, hz: int = 440) -> None:
+    """An 8 kHz mono 16-bit WAV, as Asterisk plays it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * n / 8000)))
+                      for n in range(int(8000 * seconds)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(frames)
+
+
+@pytest.fixture(scope="module")
+def messages(sandbox_state: SandboxState) -> None:
+    sounds = sandbox_state.host_inner / "sounds"
+    for name in ("out_of_hours", "out_of_period", "congestion"):
+        write_tone(sounds / f"{name}.wav", 0.6)
+    write_tone(sounds / "hold" / "hold.wav", 2.0, hz=330)
+
+
+class Gate:
+    def __init__(self, calendar: Calendar) -> None:
+        self.clock = Clock(OPEN)
+        self.suspension = Suspension()
+        self.gate = CallbackGate(lambda: calendar, lambda: self.suspension, self.clock)
+
+
+@pytest.fixture
+async def gate(sandbox_state: SandboxState, calendar: Calendar) -> AsyncIterator[Gate]:
+    holder = Gate(calendar)
+    server = AgiServer("127.0.0.1", sandbox_state.agi_port, {ROUTE: holder.gate})
+    await server.start()
+    try:
+        yield holder
+    finally:
+        await server.stop()
+
+
+async def call_and_collect(ami: AmiLink, state: SandboxState, settings: Settings, tmp: Path,
+                           wait_ms: int = 8000) -> list[Raw]:
+    events = ami.subscribe()
+    try:
+        caller = await sipp.call_in(state.sip_port, state.callers_port,
+                                    settings.centre.dedicated_number, CALLER, tmp, wait_ms)
+        await caller.stop(grace_s=wait_ms / 1000 + 10)
+        await asyncio.sleep(0.2)
+        return [events.get_nowait() for _ in range(events.qsize())]
+    finally:
+        ami.unsubscribe(events)
+
+
+def played(events: list[Raw]) -> list[str]:
+    return [Path(e["AppData"]).name for e in events
+            if e.get("Event") == "Newexten" and e.get("Application") == "Playback"]
+
+
+@pytest.mark.parametrize(
+    ("at", "suspended", "message"),
+    [(datetime(2027, 1, 12, 14, 0, tzinfo=TOKYO), False, "out_of_hours"),
+     (datetime(2027, 3, 2, 12, 0, tzinfo=TOKYO), False, "out_of_period"),
+     (OPEN, True, "out_of_period")],
+    ids=["out-of-hours", "out-of-period", "suspended"],
+)
+async def test_each_state_plays_its_message(
+    ami: AmiLink, sandbox_state: SandboxState, settings: Settings, gate: Gate, messages: None,
+    tmp_path: Path, at: datetime, suspended: bool, message: str,
+) -> None:
+    gate.clock.now = at
+    gate.suspension = Suspension(callbacks=suspended)
+    events = await call_and_collect(ami, sandbox_state, settings, tmp_path)
+    assert played(events) == [message]
+    assert not [e for e in events if e.get("Event") == "QueueCallerJoin"]
+
+
+async def test_with_the_service_down_the_dialplan_calendar_still_answers(
+    ami: AmiLink, sandbox_state: SandboxState, settings: Settings, messages: None,
+    tmp_path: Path,
+) -> None:
+    events = await call_and_collect(ami, sandbox_state, settings, tmp_path)
+    fallback = [e for e in events if e.get("UserEvent") == "DialerGateFallback"]
+    assert fallback and fallback[0]["State"] == "OUT_OF_PERIOD"  # no period in the defaults
+    assert played(events) == ["out_of_period"]
+
+
+async def test_a_waiting_caller_reaches_the_operator_who_frees_up(
+    ami: AmiLink, sandbox_state: SandboxState, settings: Settings, gate: Gate, messages: None,
+    tmp_path: Path,
+) -> None:
+    seat = sandbox_state.seats[0]
+    sync = SeatSync(ami)
+    await sync.reset(list(sandbox_state.seats))
+    events = ami.subscribe()
+    async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path):
+        caller = await sipp.call_in(sandbox_state.sip_port, sandbox_state.callers_port,
+                                    settings.centre.dedicated_number, CALLER, tmp_path, 6000)
+        seen: list[Raw] = []
+
+        def saw(name: str) -> bool:
+            seen.extend(events.get_nowait() for _ in range(events.qsize()))
+            return any(e.get("Event") == name for e in seen)
+
+        assert await until(lambda: saw("QueueCallerJoin"), 5)
+        await asyncio.sleep(1.0)
+        assert not saw("AgentConnect")  # nobody free: the caller waits
+        channel = await connect_seat(ami, seat)
+        await sync.apply(seat, "NOT_INUSE", channel)
+        assert await until(lambda: saw("AgentConnect"), 4)
+        await caller.stop(grace_s=10)
+        await disconnect_seat(ami, channel)
+    ami.unsubscribe(events)
+    connect = next(e for e in seen if e.get("Event") == "AgentConnect")
+    assert connect["MemberName"] == seat
+
+
+async def test_a_caller_who_gives_up_is_an_abandon(
+    ami: AmiLink, sandbox_state: SandboxState, settings: Settings, gate: Gate, messages: None,
+    tmp_path: Path,
+) -> None:
+    await SeatSync(ami).reset(list(sandbox_state.seats))
+    events = await call_and_collect(ami, sandbox_state, settings, tmp_path, wait_ms=2500)
+    abandons = [e for e in events if e.get("Event") == "QueueCallerAbandon"]
+    assert len(abandons) == 1
+    assert int(abandons[0]["HoldTime"]) >= 1
