@@ -7,19 +7,27 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
 
 from agent_ui.app import create_app
 from dialer import config
+from dialer.adapters.agi import AgiServer
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.adapters.db.engine import Database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
+from dialer.domain.calendar import Suspension
+from dialer.services import callback_gate
 from dialer.services.calendar_publisher import CalendarPublisher
+from dialer.services.callback_gate import CallbackGate
 from dialer.services.config_watch import ConfigWatcher
 from dialer.services.health import HealthCheck
+from dialer.services.operator_pool import OperatorPool
+from dialer.services.seat_sync import SeatSync
+from dialer.services.sessions import OperatorSessions
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +53,21 @@ class Service:
         self.calendar = CalendarPublisher(self.ami, config.today)
         self.watcher = ConfigWatcher(config_path, self._config_changed,
                                      self.calendar.retry_reload, watch_interval_s)
+        self.pool = OperatorPool()
+        self.seat_sync = SeatSync(self.ami)
+        self.pool.on_change(self.seat_sync.changed)
+        self.sessions = OperatorSessions(self.ami, self.pool, self.now)
+        self.suspension = Suspension()
+        self.gate = CallbackGate(lambda: config.calendar(self.settings),
+                                 lambda: self.suspension, self.now)
+        self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
+                             {callback_gate.ROUTE: self.gate})
         self.web = create_app(self.health)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+
+    def now(self) -> datetime:
+        return datetime.now(self.settings.tz)
 
     @property
     def url(self) -> str:
@@ -60,6 +80,10 @@ class Service:
         except AmiError as exc:
             log.warning("%s; the service keeps retrying in the background", exc)
         await self.calendar.publish(self.settings)
+        await self.agi.start()
+        await self.seat_sync.reset([seat.name for seat in self.settings.seats])
+        self._supervise("seat-sync", self.seat_sync.run)
+        self._supervise("seat-watch", self.sessions.watch)
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)
@@ -98,6 +122,8 @@ class Service:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
+        await self.sessions.leave_all()
+        await self.agi.stop()
         self.scheduler.stop()
         if self._runner is not None:
             await self._runner.cleanup()

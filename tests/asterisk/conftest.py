@@ -13,7 +13,7 @@ from dialer.config import Settings
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
-from tests.asterisk.campaign_kit import PERIOD
+from tests.asterisk.kit import PERIOD
 
 
 @pytest.fixture(scope="session")

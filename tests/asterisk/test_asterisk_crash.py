@@ -20,7 +20,7 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.services.campaign import Campaign
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import connect_seat
-from tests.asterisk.campaign_kit import OPEN, Clock, make_runner, running_runner, until
+from tests.asterisk.kit import OPEN, Clock, make_runner, running_runner, until
 from tests.asterisk.memory_store import MemoryStore, MemTarget
 
 

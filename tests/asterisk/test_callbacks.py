@@ -5,9 +5,6 @@ service down the dialplan's own calendar still answers."""
 from __future__ import annotations
 
 import asyncio
-import math
-import struct
-import wave
 from collections.abc import AsyncIterator
 from datetime import datetime
 from pathlib import Path
@@ -23,29 +20,14 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.services.callback_gate import ROUTE, CallbackGate
 from dialer.services.seat_sync import SeatSync
 from dialer.services.seats import connect_seat, disconnect_seat
-from tests.asterisk.campaign_kit import OPEN, TOKYO, Clock, until
+from tests.asterisk.kit import OPEN, TOKYO, Clock, install_test_messages, until
 
 CALLER = "09055550001"
 
 
-def write_tone(path: Path, seconds: float, hz: int = 440) -> None:
-    """An 8 kHz mono 16-bit WAV, as Asterisk plays it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * n / 8000)))
-                      for n in range(int(8000 * seconds)))
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(8000)
-        out.writeframes(frames)
-
-
 @pytest.fixture(scope="module")
 def messages(sandbox_state: SandboxState) -> None:
-    sounds = sandbox_state.host_inner / "sounds"
-    for name in ("out_of_hours", "out_of_period", "congestion"):
-        write_tone(sounds / f"{name}.wav", 0.6)
-    write_tone(sounds / "hold" / "hold.wav", 2.0, hz=330)
+    install_test_messages(sandbox_state.host_inner / "sounds")
 
 
 class Gate:

@@ -17,7 +17,7 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.services.campaign import Campaign
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import connect_seat, disconnect_seat
-from tests.asterisk.campaign_kit import (
+from tests.asterisk.kit import (
     CLOSED,
     OPEN,
     Clock,

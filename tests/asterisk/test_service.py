@@ -11,10 +11,13 @@ import aiohttp
 import pytest
 
 from dialer import config
+from dialer.adapters.ami import AmiLink
 from dialer.app import Service
 from dialer.config import Settings
-from dialer.pbx import ports, sandbox
+from dialer.domain.calendar import CallbackState
+from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
+from tests.asterisk.kit import install_test_messages
 
 
 @pytest.fixture
@@ -77,3 +80,21 @@ async def test_a_changed_configuration_reaches_the_dialplan(
     await asyncio.sleep(0.6)
     assert service.settings.calendar.closed_days  # still the previous, valid one
     assert await dialplan_has(sandbox_state, "10,jun,")
+
+
+async def test_the_service_answers_the_gate_itself(
+    service: Service, sandbox_state: SandboxState, ami: AmiLink, tmp_path: Path,
+) -> None:
+    install_test_messages(sandbox_state.host_inner / "sounds")
+    events = ami.subscribe()
+    caller = await sipp.call_in(sandbox_state.sip_port, sandbox_state.callers_port,
+                                service.settings.centre.dedicated_number, "09055550002",
+                                tmp_path, 8000)
+    await caller.stop(grace_s=15)
+    await asyncio.sleep(0.2)
+    seen = [events.get_nowait() for _ in range(events.qsize())]
+    ami.unsubscribe(events)
+    assert not [e for e in seen if e.get("UserEvent") == "DialerGateFallback"]
+    assert service.gate.state() is CallbackState.OUT_OF_PERIOD  # no period configured
+    assert [Path(e["AppData"]).name for e in seen if e.get("Event") == "Newexten"
+            and e.get("Application") == "Playback"] == ["out_of_period"]

@@ -1,11 +1,16 @@
-"""Helpers for the campaign tests: a settable clock, a running runner, autopilot operators."""
+"""Helpers for the real-Asterisk tests: a settable clock, a running campaign runner with
+autopilot operators, polling, and 8 kHz test tones for the callback messages."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
+import struct
+import wave
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dialer.adapters.ami import AmiLink
@@ -71,3 +76,21 @@ def make_runner(ami: AmiLink, store: MemoryStore, pool: OperatorPool, calendar: 
                 settings: Settings, clock: Clock) -> CampaignRunner:
     return CampaignRunner(ami, store, pool, lambda: calendar, settings.classification,
                           settings.centre.dedicated_number, clock, tick_s=0.05)
+
+
+def write_tone(path: Path, seconds: float, hz: int = 440) -> None:
+    """An 8 kHz mono 16-bit WAV, as Asterisk plays it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = b"".join(struct.pack("<h", int(8000 * math.sin(2 * math.pi * hz * n / 8000)))
+                      for n in range(int(8000 * seconds)))
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(frames)
+
+
+def install_test_messages(sounds: Path) -> None:
+    for name in ("out_of_hours", "out_of_period", "congestion"):
+        write_tone(sounds / f"{name}.wav", 0.6)
+    write_tone(sounds / "hold" / "hold.wav", 2.0, hz=330)

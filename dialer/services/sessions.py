@@ -1,0 +1,63 @@
+"""Operators going ready, pausing and leaving: the seat phone's session follows them.
+
+Going ready calls the seat's phone into `operator-session` and keeps it connected; leaving hangs
+it up. If the phone hangs up by itself, the operator is offline until they go ready again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from dialer.adapters.ami import AmiLink, Raw
+from dialer.domain.operators import Operator, SeatState
+from dialer.services.operator_pool import OperatorPool
+from dialer.services.seats import connect_seat, disconnect_seat
+
+log = logging.getLogger(__name__)
+
+
+class OperatorSessions:
+    def __init__(self, link: AmiLink, pool: OperatorPool, clock: Callable[[], datetime]) -> None:
+        self._link = link
+        self._pool = pool
+        self._clock = clock
+        self._events = link.subscribe()
+
+    async def go_ready(self, user_id: int, login: str, seat: str) -> Operator:
+        op = self._pool.add(user_id, login, seat)
+        if op.state is SeatState.PAUSED:
+            return self._pool.resume(user_id, self._clock())
+        if op.state is not SeatState.OFFLINE:
+            return op
+        channel = await connect_seat(self._link, seat)
+        return self._pool.connect(user_id, channel, self._clock())
+
+    def pause(self, user_id: int, reason: str) -> Operator:
+        return self._pool.pause(user_id, reason, self._clock())
+
+    async def leave(self, user_id: int) -> Operator:
+        op = self._pool.get(user_id)
+        if op.channel:
+            await disconnect_seat(self._link, op.channel)
+        return self._pool.disconnect(user_id, self._clock())
+
+    async def watch(self) -> None:
+        """A seat phone that hangs up takes its operator offline."""
+        while True:
+            raw = await self._events.get()
+            self.handle(raw)
+
+    def handle(self, raw: Raw) -> None:
+        if raw.get("Event") != "Hangup":
+            return
+        op = self._pool.by_channel(raw.get("Channel", ""))
+        if op is not None and op.state is not SeatState.OFFLINE:
+            log.warning("seat %s: the phone hung up; operator %s is offline", op.seat, op.login)
+            self._pool.disconnect(op.user_id, self._clock())
+
+    async def leave_all(self) -> None:
+        await asyncio.gather(*(self.leave(op.user_id) for op in self._pool.all()
+                               if op.state is not SeatState.OFFLINE))
