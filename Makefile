@@ -5,10 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the project needs on the host (the Asterisk itself comes from the sandbox).
-APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates
+APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng
 STAMP := $(VENV)/.installed
 
-.PHONY: setup system venv sandbox-image lint test test-fast demo clean
+.PHONY: setup system venv sandbox-image lint test test-fast demo clean bench
 
 setup: system venv sandbox-image
 
@@ -41,6 +41,13 @@ test: setup lint
 # Without the real-Asterisk tier: for a quick loop while editing.
 test-fast: venv
 	$(BIN)/pytest -m "not asterisk"
+
+# Every benchmark module (tests/bench/bench_*.py); each merges its figures into
+# var/bench/results.json.
+bench: setup
+	@set -e; for module in tests/bench/bench_*.py; do \
+	  name=$$(basename $$module .py); echo "== $$name"; $(PY) -m tests.bench.$$name; \
+	done
 
 demo: setup
 	$(BIN)/dialer demo

@@ -20,7 +20,7 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
 from dialer.domain.calendar import Suspension
-from dialer.services import callback_gate
+from dialer.services import callback_gate, messages
 from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.config_watch import ConfigWatcher
@@ -74,6 +74,7 @@ class Service:
         return f"http://{self.settings.web.host}:{self.settings.web.port}/"
 
     async def start(self) -> None:
+        messages.require_all(self.settings)  # the callback line never opens without them
         self.ami.start()
         try:
             await self.ami.wait_connected()

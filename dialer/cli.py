@@ -17,6 +17,7 @@ from dialer.commands import (
     UsageError,
     asterisk,
     calendar,
+    messages,
     outcomes,
     sandbox,
     serve,
@@ -27,11 +28,12 @@ from dialer.domain.debt_types import UnknownDebtType
 from dialer.pbx import rootfs
 from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
+from dialer.services.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, asterisk, sandbox, serve)
+COMMAND_GROUPS = (settings, calendar, outcomes, asterisk, sandbox, serve, messages)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
-    UsageError, UnknownDebtType,
+    UsageError, UnknownDebtType, MessageError,
 )
 
 

@@ -11,6 +11,7 @@ from dialer.commands import Commands
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
 from dialer.pbx import sandbox
+from dialer.services import messages
 
 
 def register(commands: Commands) -> None:
@@ -43,6 +44,7 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _run_demo(settings: Settings, path: Path | None, state: sandbox.SandboxState) -> None:
     service = app.Service(settings, path, adjust=lambda s: sandbox.service_settings(s, state))
+    messages.install_placeholders(service.settings)
     await app.run(service, on_ready=lambda service: _banner(service, state))
 
 

@@ -17,6 +17,7 @@ from dialer.config import Settings
 from dialer.domain.calendar import CallbackState
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
+from dialer.services.messages import MessagesMissing
 from tests.asterisk.kit import install_test_messages
 
 
@@ -35,6 +36,7 @@ async def service(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[
                 pointed.database, url=f"sqlite+aiosqlite:///{tmp_path / 'centre.sqlite3'}"),
         )
 
+    install_test_messages(sandbox_state.host_inner / "sounds")
     running = Service(config.load(path), path, adjust=adjust, watch_interval_s=0.2)
     await running.start()
     try:
@@ -85,7 +87,6 @@ async def test_a_changed_configuration_reaches_the_dialplan(
 async def test_the_service_answers_the_gate_itself(
     service: Service, sandbox_state: SandboxState, ami: AmiLink, tmp_path: Path,
 ) -> None:
-    install_test_messages(sandbox_state.host_inner / "sounds")
     events = ami.subscribe()
     caller = await sipp.call_in(sandbox_state.sip_port, sandbox_state.callers_port,
                                 service.settings.centre.dedicated_number, "09055550002",
@@ -98,3 +99,14 @@ async def test_the_service_answers_the_gate_itself(
     assert service.gate.state() is CallbackState.OUT_OF_PERIOD  # no period configured
     assert [Path(e["AppData"]).name for e in seen if e.get("Event") == "Newexten"
             and e.get("Application") == "Playback"] == ["out_of_period"]
+
+
+async def test_the_service_refuses_to_open_the_line_without_its_messages(
+    sandbox_state: SandboxState, tmp_path: Path,
+) -> None:
+    settings = sandbox.service_settings(config.load(None), sandbox_state)
+    settings = dataclasses.replace(settings, paths=dataclasses.replace(
+        settings.paths, sounds_dir=tmp_path / "no-sounds"))
+    with pytest.raises(MessagesMissing) as caught:
+        await Service(settings).start()
+    assert set(caught.value.names) == {"out_of_hours", "out_of_period", "congestion"}
