@@ -25,6 +25,7 @@ from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.config_watch import ConfigWatcher
 from dialer.services.health import HealthCheck
+from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seat_sync import SeatSync
 from dialer.services.sessions import OperatorSessions
@@ -58,8 +59,10 @@ class Service:
         self.pool.on_change(self.seat_sync.changed)
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
         self.suspension = Suspension()
+        self.inbound = InboundTracker()
+        self._inbound_events = self.ami.subscribe()
         self.gate = CallbackGate(lambda: config.calendar(self.settings),
-                                 lambda: self.suspension, self.now)
+                                 lambda: self.suspension, self.now, self.inbound.gate_decided)
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
                              {callback_gate.ROUTE: self.gate})
         self.web = create_app(self.health)
@@ -85,6 +88,7 @@ class Service:
         await self.seat_sync.reset([seat.name for seat in self.settings.seats])
         self._supervise("seat-sync", self.seat_sync.run)
         self._supervise("seat-watch", self.sessions.watch)
+        self._supervise("inbound-tracker", lambda: self.inbound.run(self._inbound_events))
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)

@@ -22,10 +22,12 @@ ROUTE = "gate"
 
 class CallbackGate:
     def __init__(self, calendar: Callable[[], Calendar], suspension: Callable[[], Suspension],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime],
+                 on_decision: Callable[[str, str], None] = lambda _call, _state: None) -> None:
         self._calendar = calendar
         self._suspension = suspension
         self._clock = clock
+        self._on_decision = on_decision
 
     def state(self) -> CallbackState:
         return self._calendar().callback_state(self._clock(), None,
@@ -34,5 +36,6 @@ class CallbackGate:
     async def __call__(self, request: AgiRequest) -> None:
         state = self.state()
         await request.set_variable("CALLBACK_STATE", state.name)
+        self._on_decision(request.arg(1), state.name)
         log.info("callback %s from %s: %s", request.arg(1),
                  phone.mask(request.headers.get("agi_callerid", "")), state.name)

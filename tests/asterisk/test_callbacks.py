@@ -15,9 +15,11 @@ from dialer.adapters.agi import AgiServer
 from dialer.adapters.ami import AmiLink, Raw
 from dialer.config import Settings
 from dialer.domain.calendar import Calendar, Suspension
+from dialer.domain.inbound import InboundCall, InboundEnd
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.callback_gate import ROUTE, CallbackGate
+from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.seat_sync import SeatSync
 from dialer.services.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import OPEN, TOKYO, Clock, install_test_messages, until
@@ -61,6 +63,13 @@ async def call_and_collect(ami: AmiLink, state: SandboxState, settings: Settings
         ami.unsubscribe(events)
 
 
+def tracked(events: list[Raw]) -> list[InboundCall]:
+    tracker = InboundTracker()
+    for event in events:
+        tracker.handle(event)
+    return list(tracker.calls.values())
+
+
 def played(events: list[Raw]) -> list[str]:
     return [Path(e["AppData"]).name for e in events
             if e.get("Event") == "Newexten" and e.get("Application") == "Playback"]
@@ -82,6 +91,8 @@ async def test_each_state_plays_its_message(
     events = await call_and_collect(ami, sandbox_state, settings, tmp_path)
     assert played(events) == [message]
     assert not [e for e in events if e.get("Event") == "QueueCallerJoin"]
+    [call] = tracked(events)
+    assert call.end is InboundEnd.MESSAGE and call.message == message
 
 
 async def test_with_the_service_down_the_dialplan_calendar_still_answers(
@@ -122,6 +133,9 @@ async def test_a_waiting_caller_reaches_the_operator_who_frees_up(
     ami.unsubscribe(events)
     connect = next(e for e in seen if e.get("Event") == "AgentConnect")
     assert connect["MemberName"] == seat
+    [call] = tracked(seen)
+    assert call.end is InboundEnd.CONNECTED and call.operator_seat == seat
+    assert call.position == 1 and (call.wait_s or 0) >= 1
 
 
 async def test_a_caller_who_gives_up_is_an_abandon(
@@ -133,3 +147,5 @@ async def test_a_caller_who_gives_up_is_an_abandon(
     abandons = [e for e in events if e.get("Event") == "QueueCallerAbandon"]
     assert len(abandons) == 1
     assert int(abandons[0]["HoldTime"]) >= 1
+    [call] = tracked(events)
+    assert call.end is InboundEnd.ABANDONED and (call.wait_s or 0) >= 1

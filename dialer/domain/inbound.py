@@ -1,0 +1,111 @@
+"""One resident's call to the dedicated number, followed through the IVR (issue: IVR awareness).
+
+Built only from what Asterisk reports (AMI events, as plain mappings) and what the gate decided:
+when it came in, the state the gate (or the fallback calendar) gave, the message played, when it
+joined the queue and at which position, and how it ended — connected to an operator after a
+wait, abandoned while waiting, or ended after its message. Pure: ``observe(call, event)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from enum import StrEnum
+from pathlib import PurePosixPath
+
+
+class InboundEnd(StrEnum):
+    ONGOING = "ongoing"
+    MESSAGE = "message"  # heard the out-of-hours / out-of-period message
+    CONNECTED = "connected"  # reached an operator
+    ABANDONED = "abandoned"  # hung up while waiting in the queue
+    LOST = "lost"  # hung up before anything else happened
+
+
+@dataclass(frozen=True)
+class InboundCall:
+    channel_id: str
+    started: float
+    gate_state: str = ""
+    fallback: bool = False
+    message: str = ""
+    queued_at: float | None = None
+    position: int | None = None
+    wait_s: float | None = None
+    operator_seat: str = ""
+    ended_at: float | None = None
+    end: InboundEnd = InboundEnd.ONGOING
+
+
+Event = Mapping[str, str]
+
+
+def _ts(event: Event) -> float:
+    try:
+        return float(event.get("Timestamp", "0"))
+    except ValueError:
+        return 0.0
+
+
+def observe(call: InboundCall, event: Event) -> InboundCall:
+    """Fold one AMI event of this call's channel into the record."""
+    name, at = event.get("Event", ""), _ts(event)
+    if name == "UserEvent" and event.get("UserEvent") == "DialerGateFallback":
+        return replace(call, fallback=True, gate_state=event.get("State", ""))
+    if name == "Newexten" and event.get("Application") == "Playback":
+        return replace(call, message=PurePosixPath(event.get("AppData", "")).name)
+    if name == "QueueCallerJoin":
+        return replace(call, queued_at=at, position=_int(event.get("Position")))
+    if name == "AgentConnect":
+        return replace(call, end=InboundEnd.CONNECTED, operator_seat=event.get("MemberName", ""),
+                       wait_s=_float(event.get("HoldTime")))
+    if name == "QueueCallerAbandon":
+        return replace(call, end=InboundEnd.ABANDONED, wait_s=_float(event.get("HoldTime")))
+    if name == "Hangup":
+        return _hung_up(call, at)
+    return call
+
+
+def _hung_up(call: InboundCall, at: float) -> InboundCall:
+    end = call.end
+    if end is InboundEnd.ONGOING:
+        end = InboundEnd.MESSAGE if call.message else InboundEnd.LOST
+    return replace(call, ended_at=at, end=end)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _float(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class InboundSummary:
+    """What supervisors and the daily report show about callbacks."""
+
+    received: int
+    connected: int
+    abandoned: int
+    messages: int
+    waiting_now: int
+    longest_wait_s: float
+
+
+def summarize(calls: list[InboundCall]) -> InboundSummary:
+    waits = [c.wait_s for c in calls if c.wait_s is not None]
+    return InboundSummary(
+        received=len(calls),
+        connected=sum(c.end is InboundEnd.CONNECTED for c in calls),
+        abandoned=sum(c.end is InboundEnd.ABANDONED for c in calls),
+        messages=sum(c.end is InboundEnd.MESSAGE for c in calls),
+        waiting_now=sum(c.queued_at is not None and c.end is InboundEnd.ONGOING for c in calls),
+        longest_wait_s=max(waits, default=0.0),
+    )

@@ -1,0 +1,52 @@
+"""An inbound call's record, folded from AMI events (any unknown event changes nothing)."""
+
+from __future__ import annotations
+
+from dialer.domain.inbound import InboundCall, InboundEnd, observe, summarize
+
+
+def fold(events: list[dict[str, str]]) -> InboundCall:
+    call = InboundCall("c1", 100.0)
+    for event in events:
+        call = observe(call, event)
+    return call
+
+
+def test_a_caller_who_waits_and_is_connected() -> None:
+    call = fold([
+        {"Event": "QueueCallerJoin", "Position": "2", "Timestamp": "101.0"},
+        {"Event": "Newexten", "Application": "Queue"},
+        {"Event": "AgentConnect", "MemberName": "seat03", "HoldTime": "42"},
+        {"Event": "Hangup", "Timestamp": "300.0"},
+    ])
+    assert (call.end, call.position, call.wait_s, call.operator_seat) == (
+        InboundEnd.CONNECTED, 2, 42.0, "seat03")
+    assert call.ended_at == 300.0
+
+
+def test_message_abandon_and_lost() -> None:
+    message = fold([{"Event": "Newexten", "Application": "Playback",
+                     "AppData": "/var/lib/dialer/sounds/out_of_hours"}, {"Event": "Hangup"}])
+    assert (message.end, message.message) == (InboundEnd.MESSAGE, "out_of_hours")
+    abandoned = fold([{"Event": "QueueCallerJoin", "Position": "1"},
+                      {"Event": "QueueCallerAbandon", "HoldTime": "7"}, {"Event": "Hangup"}])
+    assert (abandoned.end, abandoned.wait_s) == (InboundEnd.ABANDONED, 7.0)
+    assert fold([{"Event": "Hangup"}]).end is InboundEnd.LOST
+    fallback = fold([{"Event": "UserEvent", "UserEvent": "DialerGateFallback",
+                      "State": "OUT_OF_PERIOD"}])
+    assert fallback.fallback and fallback.gate_state == "OUT_OF_PERIOD"
+
+
+def test_garbage_is_ignored() -> None:
+    call = fold([{"Event": "QueueCallerJoin", "Position": "x", "Timestamp": "nan?"},
+                 {"Event": "Bogus"}, {}])
+    assert call.position is None and call.end is InboundEnd.ONGOING
+
+
+def test_summary() -> None:
+    calls = [fold([{"Event": "QueueCallerJoin", "Position": "1"}]),
+             fold([{"Event": "AgentConnect", "HoldTime": "30"}]),
+             fold([{"Event": "QueueCallerAbandon", "HoldTime": "90"}])]
+    summary = summarize(calls)
+    assert (summary.received, summary.connected, summary.abandoned, summary.waiting_now,
+            summary.longest_wait_s) == (3, 1, 1, 1, 90.0)
