@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from dialer.adapters.ami import AmiLink
 from dialer.config import Settings
 from dialer.domain.calendar import Calendar
-from dialer.domain.operators import SeatState
+from dialer.services.autopilot import autopilot
 from dialer.services.campaign import CampaignRunner
 from dialer.services.operator_pool import OperatorPool
 from tests.asterisk.memory_store import MemoryStore
@@ -41,19 +41,10 @@ class Clock:
         return self.now
 
 
-async def autopilot(runner: CampaignRunner, pool: OperatorPool, code: str = "101") -> None:
-    """Operators who save the result of every call as soon as it ends."""
-    while True:
-        for op in pool.all():
-            if op.state is SeatState.WRAP_UP:
-                await runner.save_result(op.user_id, code)
-        await asyncio.sleep(0.05)
-
-
 @contextlib.asynccontextmanager
 async def running_runner(runner: CampaignRunner, pool: OperatorPool) -> AsyncIterator[None]:
     tasks = [asyncio.create_task(runner.event_loop()), asyncio.create_task(runner.dial_loop()),
-             asyncio.create_task(autopilot(runner, pool))]
+             asyncio.create_task(autopilot(runner, pool, wrap_s=0, codes=("101",)))]
     try:
         yield
     finally:

@@ -1,0 +1,33 @@
+"""The service's clock: the real one, or one shifted to a chosen instant (demo and test drivers
+set `--at "2027-01-12 12:00"` so calling windows are open whatever the real hour)."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+
+class Clock:
+    """Aware 'now' in the centre's time zone, optionally shifted to start at ``at``."""
+
+    def __init__(self, tz: ZoneInfo, at: datetime | None = None) -> None:
+        self._tz = tz
+        self._offset = timedelta(0)
+        if at is not None:
+            at = at if at.tzinfo else at.replace(tzinfo=tz)
+            self._offset = at - datetime.now(tz)
+        self._started = time.monotonic()
+
+    @property
+    def shifted(self) -> bool:
+        return self._offset != timedelta(0)
+
+    def __call__(self) -> datetime:
+        return datetime.now(self._tz) + self._offset
+
+
+def parse_at(text: str, tz: ZoneInfo) -> datetime:
+    """`--at` values: "YYYY-MM-DD HH:MM" (centre time) or ISO 8601 with an offset."""
+    moment = datetime.fromisoformat(text.strip().replace("/", "-"))
+    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
