@@ -17,11 +17,16 @@ from dialer.commands import (
     UsageError,
     asterisk,
     calendar,
+    calllist,
+    intake,
+    lines,
     messages,
     outcomes,
     sandbox,
     serve,
     settings,
+    simulate,
+    users,
 )
 from dialer.config import ConfigError
 from dialer.domain.debt_types import UnknownDebtType
@@ -30,7 +35,8 @@ from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 from dialer.services.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, asterisk, sandbox, serve, messages)
+COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, users, asterisk, sandbox,
+                  serve, messages, simulate, lines)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

@@ -1,0 +1,209 @@
+"""The schema (SQLAlchemy 2 typed declarative); alembic migrations in ``migrations/`` create it.
+
+Isolation by construction (SPEC §14(4)(5)): every personal datum hangs off a ``Target`` that
+belongs to exactly one ``Batch`` (one import: one debt type × month), with ``ON DELETE CASCADE``
+all the way down — deleting a batch deletes its targets, their numbers, debts and exclusions
+(SQLite needs ``PRAGMA foreign_keys=ON``, set by the engine). There is no person table across
+batches and nothing matches or merges targets across batches or debt types. Information the
+calls collect will hang off the call, which hangs off the target, cascading the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+ROLES = ("operator", "manager", "admin")
+EXCLUSION_REASONS = ("paid", "dispute", "deceased", "moved", "division_stop", "other")
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: pass an aware one")
+        return value.astimezone(UTC).replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment: datetime = value
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """Console accounts; the console issue adds password hashes. Only those who need one."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class UserSkill(Base):
+    """The debt types an operator is trained for (assignment by skill)."""
+
+    __tablename__ = "user_skills"
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         primary_key=True)
+    debt_type: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Batch(Base):
+    """One import: one debt type × month, one source file (name + sha256)."""
+
+    __tablename__ = "batches"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debt_type: Mapped[str] = mapped_column(String(32))
+    month: Mapped[str] = mapped_column(String(7))
+    source_name: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    encoding: Mapped[str] = mapped_column(String(16))
+    imported_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    imported_by: Mapped[str] = mapped_column(String(64))
+    rows_imported: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    target_order: Mapped[str] = mapped_column(String(16), default="due")
+    phone_order: Mapped[str] = mapped_column(String(16), default="file")
+
+
+class Target(Base):
+    """A person to call (架電先) within one batch; 管理番号 is unique within the batch only."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("batch_id", "ref"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
+    ref: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    kana: Mapped[str | None] = mapped_column(String(100))
+    source_row: Mapped[int]
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    assigned_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The retry plan (dialer.domain.retry), rewritten after every attempt's result.
+    next_due_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    phone_index: Mapped[int] = mapped_column(default=0)  # which of its numbers to call next
+    done: Mapped[bool] = mapped_column(default=False)
+
+
+class TargetPhone(Base):
+    """A target's numbers, canonical form, ``position`` = order in the file (columns, rows)."""
+
+    __tablename__ = "target_phones"
+    __table_args__ = (UniqueConstraint("target_id", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(16))
+    position: Mapped[int]
+
+
+class Debt(Base):
+    """One row of the file: 年度, 期別, 納期限, 金額 (a target may have several)."""
+
+    __tablename__ = "debts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"),
+                                           index=True)
+    source_row: Mapped[int]
+    fiscal_year: Mapped[int | None]
+    installment: Mapped[str | None] = mapped_column(String(100))
+    due_date: Mapped[date | None] = mapped_column(Date)
+    amount: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Exclusion(Base):
+    """Do not call this target again (the city's stop list or a manager's entry)."""
+
+    __tablename__ = "exclusions"
+    __table_args__ = (
+        UniqueConstraint("target_id", "reason"),
+        CheckConstraint(f"reason IN {EXCLUSION_REASONS}", name="reason"),
+        CheckConstraint("source IN ('file', 'manual')", name="source"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(String(200))
+    source: Mapped[str] = mapped_column(String(8))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Append-only (triggers refuse UPDATE and DELETE); never holds personal data."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    object: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+
+
+class Attempt(Base):
+    """One call to (or, later, from) a target. Written before its Originate; ``id`` is the
+    Asterisk ChannelId. Cascades with its target, so erasing a batch erases its calls."""
+
+    __tablename__ = "attempts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
+                                          index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"),
+                                           index=True)
+    phone_index: Mapped[int] = mapped_column(default=0)
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    phase: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    dialed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    result_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    result_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)

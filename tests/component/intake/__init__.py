@@ -1,0 +1,1 @@
+"""Loaned-data intake against real files and a real SQLite file (issue 4)."""

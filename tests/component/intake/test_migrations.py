@@ -1,0 +1,36 @@
+"""The schema comes from alembic migrations; a fresh SQLite file upgrades to head."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+
+from dialer.adapters.db import migrate
+from dialer.adapters.db.engine import Database
+from dialer.adapters.db.models import Base
+from dialer.config import Settings
+
+
+def test_a_fresh_sqlite_file_upgrades_to_head_and_matches_the_models(settings: Settings) -> None:
+    migrate.upgrade(settings)
+    migrate.upgrade(settings)  # twice is harmless
+
+    async def check() -> None:
+        database = Database(settings)
+        try:
+            assert await migrate.current_revision(database) == migrate.head()
+            async with database.engine.connect() as conn:
+                diff = await conn.run_sync(lambda c: compare_metadata(
+                    MigrationContext.configure(c, opts={"compare_type": True}), Base.metadata))
+                assert diff == []
+                assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar_one() == 1
+                assert (await conn.execute(text("PRAGMA journal_mode"))).scalar_one() == "wal"
+        finally:
+            await database.close()
+
+    asyncio.run(check())
+    assert Path(str(settings.base_dir / "centre.sqlite3")).exists()
