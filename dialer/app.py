@@ -7,7 +7,6 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 
 from aiohttp import web
@@ -16,13 +15,16 @@ from agent_ui.app import create_app
 from dialer import config
 from dialer.adapters.agi import AgiServer
 from dialer.adapters.ami import AmiError, AmiLink
+from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
+from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
-from dialer.domain.calendar import Suspension
 from dialer.services import callback_gate, messages
 from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
+from dialer.services.campaign import CampaignRunner
+from dialer.services.clock import Clock
 from dialer.services.config_watch import ConfigWatcher
 from dialer.services.health import HealthCheck
 from dialer.services.inbound_tracker import InboundTracker
@@ -44,9 +46,11 @@ class Service:
     """
 
     def __init__(self, settings: Settings, config_path: Path | None = None,
-                 adjust: Adjust = lambda s: s, watch_interval_s: float = 5.0) -> None:
+                 adjust: Adjust = lambda s: s, watch_interval_s: float = 5.0,
+                 clock: Clock | None = None) -> None:
         self._adjust = adjust
         self.settings = adjust(settings)
+        self.now = clock or Clock(self.settings.tz)
         self.ami = AmiLink(self.settings.ami)
         self.database = Database(self.settings)
         self.health = HealthCheck(self.settings, self.ami, self.database)
@@ -58,19 +62,21 @@ class Service:
         self.seat_sync = SeatSync(self.ami)
         self.pool.on_change(self.seat_sync.changed)
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
-        self.suspension = Suspension()
         self.inbound = InboundTracker()
         self._inbound_events = self.ami.subscribe()
         self.gate = CallbackGate(lambda: config.calendar(self.settings),
-                                 lambda: self.suspension, self.now, self.inbound.gate_decided)
+                                 lambda: self.runner.suspension, self.now,
+                                 self.inbound.gate_decided)
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
                              {callback_gate.ROUTE: self.gate})
+        self.store = DbAttemptStore(self.database, self.settings.classification,
+                                    self.settings.tz)
+        self.runner = CampaignRunner(
+            self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
+            self.settings.classification, self.settings.centre.dedicated_number, self.now)
         self.web = create_app(self.health)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
-
-    def now(self) -> datetime:
-        return datetime.now(self.settings.tz)
 
     @property
     def url(self) -> str:
@@ -78,6 +84,7 @@ class Service:
 
     async def start(self) -> None:
         messages.require_all(self.settings)  # the callback line never opens without them
+        await upgrade_database(self.database)
         self.ami.start()
         try:
             await self.ami.wait_connected()
@@ -89,6 +96,9 @@ class Service:
         self._supervise("seat-sync", self.seat_sync.run)
         self._supervise("seat-watch", self.sessions.watch)
         self._supervise("inbound-tracker", lambda: self.inbound.run(self._inbound_events))
+        await self.runner.recover()
+        self._supervise("attempt-events", self.runner.event_loop)
+        self._supervise("dialer", self.runner.dial_loop)
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)

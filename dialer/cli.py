@@ -18,6 +18,7 @@ from dialer.commands import (
     asterisk,
     calendar,
     calllist,
+    campaign,
     intake,
     lines,
     messages,
@@ -35,8 +36,8 @@ from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 from dialer.services.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, users, asterisk, sandbox,
-                  serve, messages, simulate, lines)
+COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, asterisk,
+                  sandbox, serve, messages, simulate, lines)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

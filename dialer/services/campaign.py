@@ -198,6 +198,17 @@ class CampaignRunner:
         return attempt_id
 
     # --- crash safety ------------------------------------------------------------------------
+    async def recover(self) -> int:
+        """After a restart: take back the attempts the database still has open, then reconcile
+        them with Asterisk (those it no longer carries end now). Nothing is dialed twice."""
+        for record in await self._store.unfinished():
+            if record.phase is Phase.PLANNED:  # never sent: nothing can be in Asterisk
+                await self._store.finish(record.id, Phase.DONE, "", self._clock())
+                continue
+            attempt = Attempt(record.id, phase=record.phase)
+            self.in_flight[record.id] = InFlight(attempt, "", None)
+        return await self.reconcile()
+
     async def reconcile(self) -> int:
         """After a reconnect or restart: every attempt Asterisk no longer carries ends now."""
         try:

@@ -113,3 +113,12 @@ async def _numbers(conn: AsyncConnection, target_id: int) -> list[str]:
     rows = await conn.execute(select(TargetPhone.number).where(TargetPhone.target_id == target_id)
                               .order_by(TargetPhone.position))
     return [r[0] for r in rows]
+
+
+async def outcome_counts(database: Database, batch_id: int) -> dict[str, int]:
+    """How the batch's attempts ended so far: {result code: count} ("" = still open)."""
+    async with database.engine.connect() as conn:
+        rows = await conn.execute(select(Attempt.result_code, func.count())
+                                  .where(Attempt.batch_id == batch_id)
+                                  .group_by(Attempt.result_code))
+        return {code or "": int(n) for code, n in rows}

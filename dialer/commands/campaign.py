@@ -1,0 +1,121 @@
+"""`dialer campaign run`: the test driver of the outbound dialer on the sandbox.
+
+It boots (or reuses) a sandbox Asterisk, starts the simulated residents behind the carrier and
+the simulated seat phones, runs the service with its clock at ``--at`` if given, puts autopilot
+operators on seats, dials the batch until nothing is due, and prints how every attempt ended.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import time
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.adapters.db import attempts, batches, users
+from dialer.app import Service
+from dialer.commands import Commands, UsageError
+from dialer.commands.sandbox import sandbox_dir
+from dialer.config import Settings
+from dialer.pbx import ports, sandbox, sipp
+from dialer.services import messages
+from dialer.services.autopilot import autopilot
+from dialer.services.campaign import Campaign
+from dialer.services.clock import Clock, parse_at
+
+
+def register(commands: Commands) -> None:
+    cmd = commands.add_parser("campaign", help="outbound campaigns")
+    sub = cmd.add_subparsers(dest="campaign_command", required=True)
+    run = sub.add_parser("run", help="sandbox driver: dial a batch with simulated residents "
+                                     "and autopilot operators")
+    run.add_argument("--batch", type=int, required=True)
+    run.add_argument("--operators", type=int, default=2)
+    run.add_argument("--at", help='run the clock from this instant, e.g. "2027-01-12 12:00"')
+    run.add_argument("--minutes", type=float, default=5.0, help="stop after this long")
+    run.add_argument("--dir", type=Path, help="sandbox folder (default: DATA_DIR/sandbox)")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(handler=run_campaign)
+
+
+def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
+    counts = asyncio.run(drive(settings, sandbox_dir(args, settings), args.batch,
+                               args.operators, args.at, args.minutes))
+    if args.json:
+        print(json.dumps(counts, ensure_ascii=False))
+    else:
+        for code, n in sorted(counts.items()):
+            label = settings.classification.get(code).label if code else "(open)"
+            print(f"{code or '-':4} {label:24} {n}")
+    return 0
+
+
+async def drive(settings: Settings, directory: Path, batch_id: int, operators: int,
+                at: str | None, minutes: float, ring_timeout_s: float = 25.0) -> dict[str, int]:
+    state = await sandbox.start(settings, directory)
+    try:
+        async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
+                sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
+            return await _with_service(settings, state, Campaign(batch_id, "", ring_timeout_s),
+                                       operators, at, minutes)
+    finally:
+        await asyncio.to_thread(sandbox.down, directory)
+
+
+async def _with_service(settings: Settings, state: sandbox.SandboxState, campaign: Campaign,
+                        operators: int, at: str | None, minutes: float) -> dict[str, int]:
+    port = ports.free_tcp_port()
+
+    def adjust(s: Settings) -> Settings:
+        inside = sandbox.service_settings(s, state)
+        return dataclasses.replace(inside, web=dataclasses.replace(inside.web, port=port))
+
+    clock = Clock(settings.tz, parse_at(at, settings.tz) if at else None)
+    service = Service(settings, adjust=adjust, clock=clock)
+    messages.install_placeholders(service.settings)
+    await service.start()
+    try:
+        await _dial(service, state, campaign, operators, minutes)
+        return await attempts.outcome_counts(service.database, campaign.batch_id)
+    finally:
+        await service.stop()
+
+
+async def _dial(service: Service, state: sandbox.SandboxState, campaign: Campaign,
+                operators: int, minutes: float) -> None:
+    batch_id = campaign.batch_id
+    async with service.database.engine.begin() as conn:
+        batch = await batches.get(conn, batch_id)
+        if batch is None:
+            raise UsageError(f"no batch {batch_id}")
+        pilots = [await _autopilot_user(conn, n) for n in range(1, operators + 1)]
+    for (user_id, login), seat in zip(pilots, state.seats, strict=False):
+        await service.sessions.go_ready(user_id, login, seat)
+    service.runner.open(dataclasses.replace(campaign, debt_type=batch.debt_type))
+    pilot = asyncio.create_task(autopilot(service.runner, service.pool, wrap_s=1.0))
+    try:
+        await _until_nothing_due(service, batch_id, time.monotonic() + minutes * 60)
+    finally:
+        pilot.cancel()
+        await asyncio.gather(pilot, return_exceptions=True)
+
+
+async def _autopilot_user(conn: AsyncConnection, n: int) -> tuple[int, str]:
+    login = f"autopilot{n:02d}"
+    found = await users.by_login(conn, login)
+    if found is not None:
+        return found.id, login
+    return await users.add(conn, login, f"自動オペレーター{n}", "operator"), login
+
+
+async def _until_nothing_due(service: Service, batch_id: int, deadline: float) -> None:
+    while time.monotonic() < deadline:
+        await asyncio.sleep(1.0)
+        if service.runner.in_flight or any(op.attempt_id for op in service.pool.all()):
+            continue
+        if await service.store.next_candidate(batch_id, service.now(), frozenset()) is None:
+            return
