@@ -116,11 +116,17 @@ class CampaignRunner:
 
     async def _originate(self, campaign: Campaign, candidate: Candidate, attempt_id: str,
                          operator_channel: str) -> bool:
-        fields = originate_fields(candidate.number, self._dedicated, campaign.ring_timeout_s,
-                                  attempt_id, operator_channel)
         op = self._pool.by_attempt(attempt_id)
         try:
+            fields = originate_fields(candidate.number, self._dedicated,
+                                      campaign.ring_timeout_s, attempt_id, operator_channel)
             self._link.originate(fields, attempt_id)
+        except phone.PhoneError as exc:  # validated at import; never dial a malformed number
+            log.warning("attempt %s: number refused (%s)", attempt_id, exc)
+            code = self._classification.for_system(DialOutcome.UNREACHABLE).code
+            await self._store.finish(attempt_id, Phase.DONE, code, self._clock())
+            self._pool.release(attempt_id, self._clock())
+            return True
         except AmiError as exc:
             log.warning("attempt %s not sent: %s", attempt_id, exc)
             await self._store.finish(attempt_id, Phase.DONE, "", self._clock())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,3 +91,34 @@ async def test_nothing_is_dialed_outside_a_window_or_while_suspended(
     other = make_runner(ami, store, operators, calendar, settings, clock)
     other.open(Campaign(batch_id=8, debt_type="kyushoku"))  # not in its calling period
     assert await other.tick() == 0 and not store.attempts
+
+
+async def test_a_suspension_stops_new_dials_within_one_second(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool
+) -> None:
+    # Forty busy residents: each dial ends at once, so the runner keeps dialing until stopped.
+    store = MemoryStore([MemTarget(n, 10, [f"090333{n:04d}1"]) for n in range(1, 41)],
+                        settings.classification)
+    runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+    runner.open(Campaign(batch_id=10, debt_type="hoikuryo", ring_timeout_s=5))
+    async with running_runner(runner, operators):
+        assert await until(lambda: len(store.attempts) >= 4, 10)
+        runner.suspension = Suspension(all_calling=True)
+        await asyncio.sleep(1.0)
+        after_one_second = len(store.attempts)
+        await asyncio.sleep(2.0)
+        assert len(store.attempts) == after_one_second  # nothing new once the second is over
+    assert after_one_second < 40
+
+
+async def test_an_impossible_number_never_stops_the_dialer(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool
+) -> None:
+    store = MemoryStore([MemTarget(1, 11, ["12345"]), MemTarget(2, 11, ["09044440001"])],
+                        settings.classification)
+    runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+    runner.open(Campaign(batch_id=11, debt_type="hoikuryo", ring_timeout_s=5))
+    async with running_runner(runner, operators):
+        assert await until(lambda: sum(a.result_code is not None
+                                       for a in store.attempts.values()) == 2, 10)
+    assert sorted(a.result_code for a in store.attempts.values()) == ["S01", "S03"]
