@@ -116,6 +116,10 @@ class Service:
         self.settings = self._adjust(settings)
         await self.calendar.publish(self.settings)
 
+    def supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
+        """Run ``loop`` alongside the service until it stops (restarted if it crashes)."""
+        self._supervise(name, loop)
+
     def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Run ``loop`` for the service's lifetime; a crash is logged and the loop restarted."""
         async def guarded() -> None:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+from datetime import datetime
 from pathlib import Path
 
 from dialer import app, config
 from dialer.commands import Commands
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
-from dialer.pbx import sandbox
+from dialer.pbx import sandbox, sipp
 from dialer.services import messages
+from dialer.services.clock import Clock, parse_at
+from dialer.services.demo import demo_instant, run_demo_centre, with_demo_period
 
 
 def register(commands: Commands) -> None:
@@ -19,6 +22,8 @@ def register(commands: Commands) -> None:
     serve_cmd.set_defaults(handler=serve)
     demo_cmd = commands.add_parser("demo", help="sandbox Asterisk + the service, on loopback")
     demo_cmd.add_argument("--dir", type=Path, help="sandbox folder (default: DATA_DIR/sandbox)")
+    demo_cmd.add_argument("--at", help='demo clock start, e.g. "2027-01-12 12:00" '
+                                       "(default: now if a window is open, else the next one)")
     demo_cmd.set_defaults(handler=demo)
 
 
@@ -33,19 +38,29 @@ async def _run(settings: Settings, path: Path | None) -> None:
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:
     directory = sandbox_dir(args, settings)
-    state = sandbox.up(settings, directory)
+    real_now = datetime.now(settings.tz)
+    at = parse_at(args.at, settings.tz) if args.at else demo_instant(settings, real_now)
+    state = sandbox.up(settings, directory, today=at.date())
     try:
-        asyncio.run(_run_demo(settings, config.config_path(args.config), state))
+        asyncio.run(_run_demo(settings, config.config_path(args.config), state, at))
     finally:
         sandbox.down(directory)
         print("demo stopped; sandbox Asterisk stopped")
     return 0
 
 
-async def _run_demo(settings: Settings, path: Path | None, state: sandbox.SandboxState) -> None:
-    service = app.Service(settings, path, adjust=lambda s: sandbox.service_settings(s, state))
-    messages.install_placeholders(service.settings)
-    await app.run(service, on_ready=lambda service: _banner(service, state))
+async def _run_demo(settings: Settings, path: Path | None, state: sandbox.SandboxState,
+                    at: datetime) -> None:
+    def adjust(s: Settings) -> Settings:
+        return with_demo_period(sandbox.service_settings(s, state), at.date())
+
+    directory = Path(state.dir)
+    async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
+            sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
+        service = app.Service(settings, path, adjust=adjust, clock=Clock(settings.tz, at))
+        messages.install_placeholders(service.settings)
+        service.supervise("demo-centre", lambda: run_demo_centre(service, state.seats))
+        await app.run(service, on_ready=lambda service: _banner(service, state))
 
 
 def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
@@ -56,5 +71,7 @@ def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
   Asterisk    {state.version}, AMI 127.0.0.1:{state.ami_port}
   carrier     calls leave through the pstn trunk to 127.0.0.1:{state.carrier_port}
   database    {config.database_file(service.settings) or service.settings.database.url}
+  clock       {service.now():%Y-%m-%d %H:%M} ({"shifted " if service.now.shifted else ""}demo clock)
+  residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing
 Ctrl-C stops the service and the sandbox.
 """, flush=True)

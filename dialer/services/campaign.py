@@ -24,9 +24,10 @@ from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, 
 from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelGone
 from dialer.domain.dial_outcome import DialOutcome
+from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
 from dialer.services.attempt_store import AttemptStore, Candidate
-from dialer.services.dial import originate_fields
+from dialer.services.dial import hang_up, originate_fields
 from dialer.services.operator_pool import OperatorPool
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,12 @@ class CampaignRunner:
                                  appointment)
         self._pool.result_saved(operator_id, self._clock())
         return attempt_id
+
+    async def end_call(self, operator_id: int) -> None:
+        """The operator ends the conversation (the resident's side is hung up)."""
+        op = self._pool.get(operator_id)
+        if op.attempt_id is not None and op.state is SeatState.ON_CALL:
+            await hang_up(self._link, op.attempt_id)
 
     # --- crash safety ------------------------------------------------------------------------
     async def recover(self) -> int:

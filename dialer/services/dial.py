@@ -79,7 +79,7 @@ async def _follow(queue: asyncio.Queue[Raw], channel_id: str, timeout_s: float) 
     return facts
 
 
-async def _hang_up(link: AmiLink, channel_id: str) -> None:
+async def hang_up(link: AmiLink, channel_id: str) -> None:
     """Hang up whatever channel still carries this call (matched by its unique id)."""
     answer = await link.action({"Action": "CoreShowChannels"}, timeout_s=5)
     for message in answer if isinstance(answer, list) else []:
@@ -100,7 +100,7 @@ async def place_call(link: AmiLink, number: str, dedicated_number: str,
         facts = await _follow(queue, channel_id, ring_timeout_s + SETTLE_MARGIN_S)
         if not facts.settled:
             log.warning("call %s: no end seen before the deadline; hanging up", channel_id)
-            await _hang_up(link, channel_id)
+            await hang_up(link, channel_id)
     finally:
         link.unsubscribe(queue)
     outcome = classify(facts)

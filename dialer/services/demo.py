@@ -1,0 +1,80 @@
+"""The demo centre: what `make demo` runs on top of the service.
+
+Fictitious residents (a generated CP932 file, imported like the city's), a calling period around
+the demo's clock, simulated residents behind the carrier and simulated seat phones (sipp),
+autopilot operators on some seats, and the campaign opened — so the boards move by themselves
+while a person watches the console.
+"""
+
+from __future__ import annotations
+
+import calendar as monthcal
+import dataclasses
+import logging
+from datetime import date, datetime, timedelta
+
+from dialer import config
+from dialer.adapters.db import batches, users
+from dialer.app import Service
+from dialer.config import Settings
+from dialer.domain.calendar import DateRange, Period
+from dialer.services.autopilot import autopilot
+from dialer.services.campaign import Campaign
+from dialer.services.demo_seed import write_demo_file
+from dialer.services.intake import ImportRequest, IntakeRefused, import_file
+
+log = logging.getLogger(__name__)
+
+DEMO_DEBT_TYPE = "hoikuryo"
+AUTOPILOTS = 3
+
+
+def with_demo_period(settings: Settings, day: date) -> Settings:
+    """The demo's debt type callable all month around ``day``; callbacks a week longer."""
+    first = day.replace(day=1)
+    last = day.replace(day=monthcal.monthrange(day.year, day.month)[1])
+    period = Period(f"{day:%Y-%m}", DateRange(first, last),
+                    DateRange(first, last + timedelta(days=7)))
+    periods = {**settings.calendar.periods, DEMO_DEBT_TYPE: (period,)}
+    return dataclasses.replace(
+        settings, calendar=dataclasses.replace(settings.calendar, periods=periods))
+
+
+def demo_instant(settings: Settings, now: datetime) -> datetime:
+    """Now if a window is open, else a minute into the next window (the demo clock's start)."""
+    cal = config.calendar(with_demo_period(settings, now.date()))
+    if cal.is_open(now):
+        return now
+    opening = cal.next_window_open(now) or now
+    return opening + timedelta(minutes=1)
+
+
+async def run_demo_centre(service: Service, seats: tuple[str, ...]) -> None:
+    """Seed, put autopilot operators on seats, open the campaign, and keep them working."""
+    batch_id = await _seed(service)
+    pilots = []
+    async with service.database.engine.begin() as conn:
+        for n in range(1, AUTOPILOTS + 1):
+            login = f"autopilot{n:02d}"
+            found = await users.by_login(conn, login)
+            pilots.append((found.id if found else await users.add(
+                conn, login, f"自動オペレーター{n}", "operator"), login))
+    for (user_id, login), seat in zip(pilots, seats[1:], strict=False):  # seat01 left for you
+        await service.sessions.go_ready(user_id, login, seat)
+    service.runner.open(Campaign(batch_id, DEMO_DEBT_TYPE, ring_timeout_s=20))
+    log.info("demo: %d autopilot operators dialing batch %d", len(pilots), batch_id)
+    await autopilot(service.runner, service.pool, {uid for uid, _ in pilots}, wrap_s=3.0)
+
+
+async def _seed(service: Service) -> int:
+    settings = service.settings
+    path = write_demo_file(settings.paths.data_dir / "demo" / f"{DEMO_DEBT_TYPE}-demo.csv")
+    month = f"{service.now():%Y-%m}"
+    try:
+        result = await import_file(service.database, settings,
+                                   ImportRequest(path, DEMO_DEBT_TYPE, month, actor="demo"))
+        return result.batch
+    except IntakeRefused:  # imported by an earlier demo run: reuse that batch
+        async with service.database.engine.connect() as conn:
+            known = [b for b in await batches.list_all(conn) if b.debt_type == DEMO_DEBT_TYPE]
+        return known[-1].id
