@@ -8,7 +8,7 @@ import jinja2
 from aiohttp import web
 
 from agent_ui import keys, routes
-from agent_ui.keys import HealthSource
+from agent_ui.keys import BoardSource, HealthSource
 
 HERE = Path(__file__).parent
 
@@ -28,9 +28,14 @@ async def security_headers(request: web.Request, handler: routes.Handler) -> web
     return response
 
 
-def create_app(health: HealthSource) -> web.Application:
+async def _no_board() -> None:
+    return None
+
+
+def create_app(health: HealthSource, board: BoardSource = _no_board) -> web.Application:
     app = web.Application(middlewares=[security_headers], client_max_size=1024**2)
     app[keys.HEALTH] = health
+    app[keys.BOARD] = board
     app[keys.TEMPLATES] = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
     )

@@ -14,7 +14,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 async def status_page(request: web.Request) -> web.Response:
     health = await request.app[keys.HEALTH]()
-    html = request.app[keys.TEMPLATES].get_template("status.html").render(health=health)
+    board = await request.app[keys.BOARD]()
+    html = request.app[keys.TEMPLATES].get_template("status.html").render(health=health,
+                                                                          board=board)
     return web.Response(text=html, content_type="text/html")
 
 

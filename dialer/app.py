@@ -21,6 +21,7 @@ from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
 from dialer.services import callback_gate, messages
+from dialer.services.board import BoardSource
 from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.campaign import CampaignRunner
@@ -74,7 +75,9 @@ class Service:
         self.runner = CampaignRunner(
             self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
             self.settings.classification, self.settings.centre.dedicated_number, self.now)
-        self.web = create_app(self.health)
+        self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
+                                 lambda: self.settings.classification, self.now)
+        self.web = create_app(self.health, self.board)
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -83,10 +83,18 @@ def measure_import(path: Path, workdir: Path) -> dict[str, float]:
             await database.close()
         return result.imported + result.rejected
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds()
     rows = asyncio.run(run())
     seconds = time.perf_counter() - start
-    return {"rows": rows, "seconds": seconds, "peak_rss_mb": peak_rss_mb()}
+    return {"rows": rows, "seconds": seconds, "cpu_s": cpu_seconds() - cpu,
+            "peak_rss_mb": peak_rss_mb()}
+
+
+def cpu_seconds() -> float:
+    """User + system time of this process and its finished children (the reader)."""
+    own, children = (resource.getrusage(who) for who in (resource.RUSAGE_SELF,
+                                                           resource.RUSAGE_CHILDREN))
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
 def measure_reader(path: Path) -> dict[str, float]:
@@ -146,7 +154,8 @@ def measure_size(tmp: Path, rows: int) -> dict[str, float]:
     imported = child("import", path, workdir)
     reader = child("reader", path, workdir)
     return {"rows": imported["rows"], "rate": imported["rows"] / imported["seconds"],
-            "seconds": imported["seconds"], "main_mb": imported["peak_rss_mb"],
+            "seconds": imported["seconds"], "cpu_s": imported["cpu_s"],
+            "main_mb": imported["peak_rss_mb"],
             "reader_mb": reader["peak_rss_mb"],
             "peak_mb": imported["peak_rss_mb"] + reader["peak_rss_mb"],
             "mb": path.stat().st_size / 2**20}
@@ -160,8 +169,8 @@ def report(rows: int) -> None:
     base_rate = base["rows"] / base["seconds"]
     for m in (small, large):
         print(f"import {m['rows']:>7,.0f} CP932 rows ({m['mb']:.1f} MB): {m['rate']:>7,.0f} rows/s"
-              f" ({m['seconds']:.2f} s); peak RSS {m['peak_mb']:.1f} MB = importing process "
-              f"{m['main_mb']:.1f} + reader child {m['reader_mb']:.1f}")
+              f" ({m['seconds']:.2f} s, {m['cpu_s']:.2f} s CPU); peak RSS {m['peak_mb']:.1f} MB"
+              f" = importing process {m['main_mb']:.1f} + reader child {m['reader_mb']:.1f}")
     print(f"baseline, csv decode + parse only: {base_rate:,.0f} rows/s "
           f"(peak RSS {base['peak_rss_mb']:.1f} MB)")
     merge({"import_rows_per_s": round(large["rate"]),

@@ -60,3 +60,33 @@ async def test_html_in_names_is_escaped() -> None:
 async def test_unknown_paths_and_traversal_are_404(client: TestClient) -> None:
     assert (await client.get("/nope")).status == 404
     assert (await client.get("/static/../../dialer/config.py")).status in (403, 404)
+
+
+async def test_the_board_shows_operators_results_and_the_contact_rate() -> None:
+    from datetime import datetime
+
+    from dialer.domain.inbound import InboundSummary
+    from dialer.domain.operators import Operator, SeatState
+    from dialer.services.board import Board, ResultRow
+
+    board = Board(datetime(2027, 1, 12, 12, 0), [Operator(1, "<b>op1</b>", "seat01",
+                                                         SeatState.ON_CALL)],
+                  [ResultRow("101", "納付約束", "", 7), ResultRow("S01", "話中", "", 3)],
+                  contacts=7, attempts=10, inbound=InboundSummary(4, 2, 1, 1, 0, 30.0),
+                  campaigns=[1], dialing=True)
+
+    async def health() -> Health:
+        return HEALTHY
+
+    async def source() -> Board:
+        return board
+
+    client = TestClient(TestServer(create_app(health, source)))
+    await client.start_server()
+    try:
+        text = await (await client.get("/")).text()
+    finally:
+        await client.close()
+    assert "接触率 70.0%" in text and "納付約束" in text and "on_call" in text
+    assert "<b>op1</b>" not in text and "&lt;b&gt;op1" in text
+    assert "放棄 1" in text

@@ -122,3 +122,13 @@ async def outcome_counts(database: Database, batch_id: int) -> dict[str, int]:
                                   .where(Attempt.batch_id == batch_id)
                                   .group_by(Attempt.result_code))
         return {code or "": int(n) for code, n in rows}
+
+
+async def results_since(database: Database, since: datetime) -> dict[str, int]:
+    """Results recorded since ``since`` (all batches): {result code: count}."""
+    async with database.engine.connect() as conn:
+        rows = await conn.execute(select(Attempt.result_code, func.count())
+                                  .where(Attempt.result_at >= since,
+                                         Attempt.result_code.is_not(None))
+                                  .group_by(Attempt.result_code))
+        return {code: int(n) for code, n in rows}
