@@ -74,7 +74,8 @@ class Service:
                                     self.settings.tz)
         self.runner = CampaignRunner(
             self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
-            self.settings.classification, self.settings.centre.dedicated_number, self.now)
+            self.settings.classification, self.settings.centre.dedicated_number, self.now,
+            inbound_waiting=self.inbound.waiting)
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now)
         self.web = create_app(self.health, self.board)

@@ -87,7 +87,7 @@ def step(attempt: Attempt, event: CallEvent) -> tuple[Attempt, tuple[Command, ..
     """Apply one Asterisk event to one attempt."""
     if getattr(event, "channel_id", None) != attempt.id or attempt.phase in FINAL_PHASES:
         return attempt, ()
-    facts = _with(attempt.facts, event)
+    facts = facts_after(attempt.facts, event)
     moved = replace(attempt, facts=facts)
     if isinstance(event, ChannelAnswered) and attempt.phase is Phase.DIALING:
         return replace(moved, phase=Phase.ANSWERED), ()
@@ -100,7 +100,8 @@ def step(attempt: Attempt, event: CallEvent) -> tuple[Attempt, tuple[Command, ..
     return moved, ()
 
 
-def _with(facts: DialFacts, event: CallEvent) -> DialFacts:
+def facts_after(facts: DialFacts, event: CallEvent) -> DialFacts:
+    """What ``event`` adds to what is known about a dial."""
     match event:
         case DialEnded(status=status):
             return facts.with_dial_end(status)

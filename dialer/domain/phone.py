@@ -50,10 +50,11 @@ class PhoneKind(StrEnum):
     FREEPHONE = "FREEPHONE"
 
 
-_TRANSLATE = str.maketrans("０１２３４５６７８９＋（）", "0123456789+()")
 # Spaces (ASCII, tab, no-break, ideographic) and every hyphen, dash and minus seen in the wild,
 # including katakana prolonged sound marks typed in place of hyphens.
 _SEPARATORS = frozenset(" \t\u00a0\u3000-‐‑‒–—―−﹣－ーｰ")
+# Full-width digits, plus and parentheses to ASCII; separators removed in the same pass.
+_TRANSLATE = str.maketrans("０１２３４５６７８９＋（）", "0123456789+()", "".join(_SEPARATORS))
 _TEL_PREFIX = re.compile(r"^[tTｔＴ][eEｅＥ][lLｌＬ]\s*[:：]\s*")
 _EXTENSION = re.compile(r"内線|ext", re.IGNORECASE)
 _SHAPE = re.compile(r"\+?[0-9()]*")
@@ -118,8 +119,7 @@ def mask(number: str) -> str:
 
 def _compact(text: str) -> str:
     """ASCII digits, parentheses and a leading ``+`` only, separators removed."""
-    chars = [c for c in text.translate(_TRANSLATE) if c not in _SEPARATORS]
-    compact = "".join(chars)
+    compact = text.translate(_TRANSLATE)
     if not compact:
         raise PhoneError(RejectReason.EMPTY)
     if not _SHAPE.fullmatch(compact):
@@ -129,6 +129,8 @@ def _compact(text: str) -> str:
 
 
 def _check_parentheses(compact: str) -> None:
+    if "(" not in compact and ")" not in compact:
+        return
     depth = 0
     for char in compact:
         depth += {"(": 1, ")": -1}.get(char, 0)

@@ -52,7 +52,8 @@ class InFlight:
 class CampaignRunner:
     def __init__(self, link: AmiLink, store: AttemptStore, pool: OperatorPool,
                  calendar: Callable[[], Calendar], classification: Classification,
-                 dedicated_number: str, clock: Clock, tick_s: float = 0.25) -> None:
+                 dedicated_number: str, clock: Clock, tick_s: float = 0.25,
+                 inbound_waiting: Callable[[], int] = lambda: 0) -> None:
         self._link = link
         self._store = store
         self._pool = pool
@@ -61,6 +62,7 @@ class CampaignRunner:
         self._dedicated = dedicated_number
         self._clock = clock
         self._tick_s = tick_s
+        self._inbound_waiting = inbound_waiting
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
@@ -88,6 +90,8 @@ class CampaignRunner:
     async def tick(self) -> int:
         """Place the calls pacing allows now (progressive: one per ready operator)."""
         placed = 0
+        if self._inbound_waiting():  # residents calling back have priority for operators
+            return 0
         for campaign in list(self.campaigns.values()):
             while self.may_dial(campaign) and self._pool.ready():
                 if not await self._dial_one(campaign):

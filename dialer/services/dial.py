@@ -15,12 +15,7 @@ from dataclasses import dataclass
 from dialer.adapters.ami import AmiLink, Raw
 from dialer.adapters.ami_translate import translate
 from dialer.domain import phone
-from dialer.domain.call_events import (
-    ChannelAnswered,
-    ChannelHungUp,
-    DialEnded,
-    OriginateFinished,
-)
+from dialer.domain.attempt import facts_after
 from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
 
 log = logging.getLogger(__name__)
@@ -55,16 +50,7 @@ def fold(facts: DialFacts, raw: Raw, channel_id: str) -> DialFacts:
     event = translate(raw)
     if event is None or getattr(event, "channel_id", None) != channel_id:
         return facts
-    match event:
-        case DialEnded(status=status):
-            return facts.with_dial_end(status)
-        case ChannelHungUp(cause=cause):
-            return facts.with_hangup(cause)
-        case ChannelAnswered():
-            return facts.with_answer()
-        case OriginateFinished(success=success, reason=reason, channel_created=created):
-            return facts.with_originate(success, reason, created)
-    return facts
+    return facts_after(facts, event)
 
 
 async def _follow(queue: asyncio.Queue[Raw], channel_id: str, timeout_s: float) -> DialFacts:

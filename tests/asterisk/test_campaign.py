@@ -15,7 +15,7 @@ from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.operators import SeatState
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.campaign import Campaign
+from dialer.services.campaign import Campaign, CampaignRunner
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import (
@@ -88,6 +88,10 @@ async def test_nothing_is_dialed_outside_a_window_or_while_suspended(
     runner.suspension = Suspension(debt_types=frozenset({"hoikuryo"}))
     assert await runner.tick() == 0 and not store.attempts
     runner.suspension = Suspension()
+    waiting = CampaignRunner(ami, store, operators, lambda: calendar, settings.classification,
+                             settings.centre.dedicated_number, clock, inbound_waiting=lambda: 1)
+    waiting.open(Campaign(batch_id=8, debt_type="hoikuryo"))
+    assert await waiting.tick() == 0 and not store.attempts  # callers waiting come first
     other = make_runner(ami, store, operators, calendar, settings, clock)
     other.open(Campaign(batch_id=8, debt_type="kyushoku"))  # not in its calling period
     assert await other.tick() == 0 and not store.attempts
