@@ -104,6 +104,7 @@ class Service:
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
+        self.scheduler.every("campaign-windows", 30, self._check_windows)
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)
         self._supervise("ami-liveness", self.ami.liveness_loop)
@@ -112,6 +113,9 @@ class Service:
         site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
         await site.start()
         log.info("console at %s", self.url)
+
+    async def _check_windows(self) -> None:
+        await self.runner.check_windows()
 
     async def _publish_calendar(self) -> None:
         await self.calendar.publish(self.settings)

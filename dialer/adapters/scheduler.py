@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 Job = Callable[[], Awaitable[None]]
 
@@ -24,6 +25,12 @@ class Scheduler:
         self._scheduler.add_job(
             job, CronTrigger(hour=hour, minute=minute, timezone=self._tz), id=name, name=name,
             coalesce=True, max_instances=1, misfire_grace_time=6 * 3600, replace_existing=True,
+        )
+
+    def every(self, name: str, seconds: float, job: Job) -> None:
+        self._scheduler.add_job(
+            job, IntervalTrigger(seconds=seconds, timezone=self._tz), id=name, name=name,
+            coalesce=True, max_instances=1, replace_existing=True,
         )
 
     def start(self) -> None:

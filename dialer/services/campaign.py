@@ -66,6 +66,7 @@ class CampaignRunner:
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
+        self.windows: dict[int, bool] = {}  # campaign -> calling allowed at the last check
         self._events = link.subscribe()
 
     # --- campaigns ---------------------------------------------------------------------------
@@ -76,6 +77,17 @@ class CampaignRunner:
     def close(self, batch_id: int) -> None:
         self.campaigns.pop(batch_id, None)
         log.info("campaign for batch %s closed", batch_id)
+
+    async def check_windows(self) -> dict[int, bool]:
+        """Scheduled job: notes (and logs) each campaign's window opening and closing. Every
+        Originate still re-checks the calendar itself, so a late job never lets a call out."""
+        for batch_id, campaign in list(self.campaigns.items()):
+            allowed = self.may_dial(campaign)
+            if self.windows.get(batch_id) != allowed:
+                log.info("campaign %s: calling window %s", batch_id,
+                         "open" if allowed else "closed")
+                self.windows[batch_id] = allowed
+        return dict(self.windows)
 
     def may_dial(self, campaign: Campaign) -> bool:
         return self._link.connected and self._calendar().may_dial(

@@ -84,7 +84,9 @@ async def test_nothing_is_dialed_outside_a_window_or_while_suspended(
     runner = make_runner(ami, store, operators, calendar, settings, clock)
     runner.open(Campaign(batch_id=8, debt_type="hoikuryo"))
     assert await runner.tick() == 0 and not store.attempts
+    assert await runner.check_windows() == {8: False}
     clock.now = OPEN
+    assert await runner.check_windows() == {8: True}
     runner.suspension = Suspension(debt_types=frozenset({"hoikuryo"}))
     assert await runner.tick() == 0 and not store.attempts
     runner.suspension = Suspension()

@@ -56,7 +56,7 @@ async def test_service_reports_asterisk_and_database(service: Service, tmp_path:
     assert body["database_ok"] is True
     assert body["centre"] == "テスト納付案内センター"
     assert (tmp_path / "centre.sqlite3").is_file()
-    assert "calendar-include" in service.scheduler.job_names()
+    assert {"calendar-include", "campaign-windows"} <= set(service.scheduler.job_names())
 
 
 async def dialplan_has(state: SandboxState, text: str, timeout_s: float = 5.0) -> bool:
