@@ -19,6 +19,7 @@ from dialer.domain.call_events import (
     ChannelHungUp,
     DialEnded,
     OriginateFinished,
+    QueueConnected,
 )
 
 Raw = Mapping[str, str]
@@ -76,6 +77,11 @@ def _user_event(raw: Raw) -> CallEvent | None:
     return BridgeFailed(channel_id, result or "UNKNOWN")
 
 
+def _agent_connect(raw: Raw) -> CallEvent | None:
+    channel_id, seat = raw.get("Uniqueid"), raw.get("MemberName")
+    return QueueConnected(channel_id, seat, raw.get("Queue", "")) if channel_id and seat else None
+
+
 TRANSLATORS: dict[str, Callable[[Raw], CallEvent | None]] = {
     "dialend": _dial_end,
     "hangup": _hangup,
@@ -84,6 +90,7 @@ TRANSLATORS: dict[str, Callable[[Raw], CallEvent | None]] = {
     "fullybooted": lambda raw: AsteriskBooted(),
     "shutdown": lambda raw: AsteriskShutdown(),
     "bridgeenter": _bridge_enter,
+    "agentconnect": _agent_connect,
     "userevent": _user_event,
 }
 

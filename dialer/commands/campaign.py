@@ -21,10 +21,11 @@ from dialer.app import Service
 from dialer.commands import Commands, UsageError
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
+from dialer.domain.pacing import Mode, Policy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.services import messages
 from dialer.services.autopilot import autopilot
-from dialer.services.campaign import Campaign
+from dialer.services.campaign import PROGRESSIVE, Campaign
 from dialer.services.clock import Clock, parse_at
 
 
@@ -38,13 +39,17 @@ def register(commands: Commands) -> None:
     run.add_argument("--at", help='run the clock from this instant, e.g. "2027-01-12 12:00"')
     run.add_argument("--minutes", type=float, default=5.0, help="stop after this long")
     run.add_argument("--dir", type=Path, help="sandbox folder (default: DATA_DIR/sandbox)")
+    run.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.PROGRESSIVE.value)
+    run.add_argument("--abandon-cap", type=float, default=0.01,
+                     help="predictive: abandoned / answered over the rolling window")
     run.add_argument("--json", action="store_true")
     run.set_defaults(handler=run_campaign)
 
 
 def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
+    policy = Policy(mode=Mode(args.mode), abandon_cap=args.abandon_cap)
     counts = asyncio.run(drive(settings, sandbox_dir(args, settings), args.batch,
-                               args.operators, args.at, args.minutes))
+                               args.operators, args.at, args.minutes, policy=policy))
     if args.json:
         print(json.dumps(counts, ensure_ascii=False))
     else:
@@ -55,13 +60,14 @@ def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def drive(settings: Settings, directory: Path, batch_id: int, operators: int,
-                at: str | None, minutes: float, ring_timeout_s: float = 25.0) -> dict[str, int]:
+                at: str | None, minutes: float, ring_timeout_s: float = 25.0,
+                policy: Policy = PROGRESSIVE) -> dict[str, int]:
     state = await sandbox.start(settings, directory)
     try:
         async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
                 sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
-            return await _with_service(settings, state, Campaign(batch_id, "", ring_timeout_s),
-                                       operators, at, minutes)
+            campaign = Campaign(batch_id, "", ring_timeout_s, policy)
+            return await _with_service(settings, state, campaign, operators, at, minutes)
     finally:
         await asyncio.to_thread(sandbox.down, directory)
 

@@ -64,7 +64,16 @@ class ChannelGone:
     channel_id: str
 
 
+@dataclass(frozen=True)
+class QueueConnected:
+    """A queue connected this channel to the operator on ``seat``."""
+
+    channel_id: str
+    seat: str
+    queue: str
+
+
 CallEvent = (
     DialEnded | ChannelHungUp | ChannelAnswered | OriginateFinished | AsteriskBooted
-    | AsteriskShutdown | ChannelBridged | BridgeFailed | ChannelGone
+    | AsteriskShutdown | ChannelBridged | BridgeFailed | ChannelGone | QueueConnected
 )

@@ -3,6 +3,7 @@
     OFFLINE --goes ready, seat connected--> READY --reserved for a dial--> RESERVED
     RESERVED --resident bridged--> ON_CALL --talk ends--> WRAP_UP --result saved--> READY
     RESERVED --the dial ended unanswered--> READY
+    READY --an unreserved (predictive) call reaches them through the queue--> ON_CALL
     READY --pause(reason)--> PAUSED --resume--> READY
 
 Progressive pacing reserves one READY operator per call before dialing, so an answered resident
@@ -45,6 +46,7 @@ ALLOWED: dict[str, frozenset[SeatState]] = {
     "connect": frozenset({SeatState.OFFLINE}),
     "reserve": frozenset({SeatState.READY}),
     "bridged": frozenset({SeatState.RESERVED}),
+    "took_call": frozenset({SeatState.READY}),
     "release": frozenset({SeatState.RESERVED}),
     "talk_ended": frozenset({SeatState.ON_CALL, SeatState.RESERVED}),
     "result_saved": frozenset({SeatState.WRAP_UP}),
@@ -72,6 +74,12 @@ def reserve(op: Operator, attempt_id: str, now: datetime) -> Operator:
 def bridged(op: Operator, now: datetime) -> Operator:
     _check(op, "bridged")
     return replace(op, state=SeatState.ON_CALL, since=now)
+
+
+def took_call(op: Operator, attempt_id: str, now: datetime) -> Operator:
+    """A free operator was given an unreserved (predictive) call by the queue."""
+    _check(op, "took_call")
+    return replace(op, state=SeatState.ON_CALL, attempt_id=attempt_id, since=now)
 
 
 def release(op: Operator, now: datetime) -> Operator:

@@ -18,6 +18,7 @@ class Candidate:
     target_id: int
     phone_position: int
     number: str
+    needs_operator: bool = False  # abandoned before: never dialed again without an operator
 
 
 @dataclass(frozen=True)

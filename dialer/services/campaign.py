@@ -22,17 +22,26 @@ from dialer.domain import attempt as attempts
 from dialer.domain import phone
 from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, RecordOutcome
 from dialer.domain.calendar import Calendar, Suspension
-from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelGone
+from dialer.domain.call_events import (
+    AsteriskBooted,
+    CallEvent,
+    ChannelGone,
+    ChannelHungUp,
+    QueueConnected,
+)
 from dialer.domain.dial_outcome import DialOutcome
 from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
+from dialer.domain.pacing import Decision, Mode, Policy
 from dialer.services.attempt_store import AttemptStore, Candidate
 from dialer.services.dial import hang_up, originate_fields
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.pacer import Pacer, Ringing
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+PROGRESSIVE = Policy()
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,7 @@ class Campaign:
     batch_id: int
     debt_type: str
     ring_timeout_s: float = 30.0
+    policy: Policy = PROGRESSIVE  # predictive is opt-in per campaign
 
 
 @dataclass
@@ -47,6 +57,8 @@ class InFlight:
     attempt: Attempt
     number: str
     operator_id: int | None
+    placed_at: datetime | None = None
+    risk: float = 0.0  # the Decision.risk that placed an unreserved call
 
 
 class CampaignRunner:
@@ -67,7 +79,9 @@ class CampaignRunner:
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
         self.windows: dict[int, bool] = {}  # campaign -> calling allowed at the last check
+        self.callbacks: set[str] = set()  # residents calling back, now with an operator
         self._events = link.subscribe()
+        self.pacer = Pacer(clock)
 
     # --- campaigns ---------------------------------------------------------------------------
     def open(self, campaign: Campaign) -> None:
@@ -105,34 +119,51 @@ class CampaignRunner:
         if self._inbound_waiting():  # residents calling back have priority for operators
             return 0
         for campaign in list(self.campaigns.values()):
-            while self.may_dial(campaign) and self._pool.ready():
-                if not await self._dial_one(campaign):
+            if not self.may_dial(campaign):
+                continue
+            decision = self._decide(campaign)
+            for _ in range(decision.place):
+                if not await self._dial_one(campaign, decision):
                     break
                 placed += 1
         return placed
 
-    async def _dial_one(self, campaign: Campaign) -> bool:
+    def _decide(self, campaign: Campaign) -> Decision:
+        ringing = [Ringing(f.placed_at) for f in self.in_flight.values()
+                   if f.operator_id is None and f.placed_at is not None
+                   and f.attempt.phase is Phase.DIALING]
+        snapshot = self.pacer.snapshot(self._pool.all(), ringing, self._inbound_waiting())
+        return self.pacer.decide(campaign.policy, snapshot)
+
+    async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
         now = self._clock()
         busy = frozenset(f.number for f in self.in_flight.values())
         candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
         if candidate is None:
             return False
-        operator = self._pool.ready()[0]
+        reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
+        ready = self._pool.ready()
+        if reserve and not ready:
+            return False
+        operator = ready[0] if reserve else None
         attempt_id = f"att-{uuid.uuid4().hex}"
-        await self._store.create(attempt_id, candidate, operator.user_id, now)
-        self._pool.reserve(operator.user_id, attempt_id, now)
+        await self._store.create(attempt_id, candidate, operator and operator.user_id, now)
+        if operator is not None:
+            self._pool.reserve(operator.user_id, attempt_id, now)
         if not await self._last_check(campaign, candidate):
             await self._store.finish(attempt_id, Phase.DONE, "", now)
             self._pool.release(attempt_id, self._clock())
             return False
-        return await self._originate(campaign, candidate, attempt_id, operator.channel)
+        risk = 0.0 if operator else decision.risk
+        return await self._originate(campaign, candidate, attempt_id,
+                                     operator.channel if operator else "", risk)
 
     async def _last_check(self, campaign: Campaign, candidate: Candidate) -> bool:
         """Right before the Originate: still inside a window, not suspended, not excluded."""
         return self.may_dial(campaign) and await self._store.still_dialable(candidate.target_id)
 
     async def _originate(self, campaign: Campaign, candidate: Candidate, attempt_id: str,
-                         operator_channel: str) -> bool:
+                         operator_channel: str, risk: float = 0.0) -> bool:
         op = self._pool.by_attempt(attempt_id)
         try:
             fields = originate_fields(candidate.number, self._dedicated,
@@ -151,7 +182,7 @@ class CampaignRunner:
             return False
         started = attempts.originate_sent(Attempt(attempt_id))
         self.in_flight[attempt_id] = InFlight(started, candidate.number,
-                                              op.user_id if op else None)
+                                              op.user_id if op else None, self._clock(), risk)
         await self._store.set_phase(attempt_id, Phase.DIALING, self._clock())
         log.info("attempt %s: dialing %s (batch %s)", attempt_id, phone.mask(candidate.number),
                  campaign.batch_id)
@@ -173,6 +204,11 @@ class CampaignRunner:
     async def apply(self, event: CallEvent) -> None:
         flight = self.in_flight.get(getattr(event, "channel_id", ""))
         if flight is None:
+            self._callback_event(event)
+            return
+        if isinstance(event, QueueConnected):  # an unreserved call found a free operator
+            op = self._pool.took_call(event.seat, flight.attempt.id, self._clock())
+            flight.operator_id = op.user_id if op else None
             return
         before = flight.attempt.phase
         flight.attempt, commands = attempts.step(flight.attempt, event)
@@ -184,12 +220,35 @@ class CampaignRunner:
         after, attempt_id, now = flight.attempt.phase, flight.attempt.id, self._clock()
         if after is before:
             return
-        if after is Phase.CONNECTED:
+        self._learn(flight, before, after)
+        op = self._pool.by_attempt(attempt_id)
+        if after is Phase.CONNECTED and op is not None and op.state is SeatState.RESERVED:
             self._pool.bridged(attempt_id, now)
         if after in (Phase.ANSWERED, Phase.CONNECTED, Phase.WRAP_UP):
             await self._store.set_phase(attempt_id, after, now)
         if after in attempts.FINAL_PHASES:
             self.in_flight.pop(attempt_id, None)
+
+    def _callback_event(self, event: CallEvent) -> None:
+        """A resident calling back reached an operator through the queue (or hung up): the
+        operator is busy, then in wrap-up, exactly as after an outbound call."""
+        now = self._clock()
+        if isinstance(event, QueueConnected) and self._pool.took_call(event.seat,
+                                                                      event.channel_id, now):
+            self.callbacks.add(event.channel_id)
+        elif isinstance(event, ChannelHungUp) and event.channel_id in self.callbacks:
+            self._pool.talk_ended(event.channel_id, now)
+
+    def _learn(self, flight: InFlight, before: Phase, after: Phase) -> None:
+        """Feed predictive pacing's estimates with what this call just did."""
+        if before is Phase.DIALING and flight.placed_at is not None:
+            self.pacer.dial_ended(flight.attempt.facts.answered, flight.placed_at)
+        if after is Phase.CONNECTED:
+            self.pacer.answered(False, flight.risk)
+        elif after is Phase.DONE and flight.attempt.facts.answered:
+            self.pacer.answered(True, flight.risk)
+        elif after is Phase.WRAP_UP and flight.operator_id is not None:
+            self.pacer.talk_ended(self._pool.get(flight.operator_id).since)
 
     async def _apply(self, flight: InFlight, command: attempts.Command) -> None:
         attempt_id, now = flight.attempt.id, self._clock()
@@ -215,8 +274,13 @@ class CampaignRunner:
             raise ValueError(f"operator {op.login} has no call to record")
         result = self._classification.get(code)
         attempt_id = op.attempt_id
-        await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
-                                 appointment)
+        self.pacer.wrap_ended(op.since)
+        if attempt_id in self.callbacks:  # a callback: recorded with the inbound calls
+            self.callbacks.discard(attempt_id)
+            log.info("callback %s: result %s", attempt_id, result.code)
+        else:
+            await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
+                                     appointment)
         self._pool.result_saved(operator_id, self._clock())
         return attempt_id
 

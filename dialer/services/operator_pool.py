@@ -57,6 +57,12 @@ class OperatorPool:
         op = self.by_attempt(attempt_id)
         return self._set(operators.bridged(op, now)) if op else None
 
+    def took_call(self, seat: str, attempt_id: str, now: datetime) -> Operator | None:
+        op = next((o for o in self._operators.values() if o.seat == seat), None)
+        if op is None or op.state is not SeatState.READY:
+            return None
+        return self._set(operators.took_call(op, attempt_id, now))
+
     def release(self, attempt_id: str, now: datetime) -> Operator | None:
         op = self.by_attempt(attempt_id)
         return self._set(operators.release(op, now)) if op else None

@@ -38,7 +38,9 @@ class MemoryStore:
             if (t.batch_id == batch_id and not t.done and not t.excluded
                     and t.id not in active and number not in busy_numbers
                     and (t.due_at is None or t.due_at <= now)):
-                return Candidate(batch_id, t.id, t.phone_position, number)
+                abandoned = any(a.target_id == t.id and a.result_code == "S05"
+                                for a in self.attempts.values())
+                return Candidate(batch_id, t.id, t.phone_position, number, abandoned)
         return None
 
     async def still_dialable(self, target_id: int) -> bool:

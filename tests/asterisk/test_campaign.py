@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,10 +14,12 @@ from dialer.config import Settings
 from dialer.domain.attempt import Phase
 from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.operators import SeatState
+from dialer.domain.pacing import Mode, Policy
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.campaign import Campaign, CampaignRunner
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.seat_sync import SeatSync
 from dialer.services.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import (
     CLOSED,
@@ -128,3 +131,40 @@ async def test_an_impossible_number_never_stops_the_dialer(
         assert await until(lambda: sum(a.result_code is not None
                                        for a in store.attempts.values()) == 2, 10)
     assert sorted(a.result_code for a in store.attempts.values()) == ["S01", "S03"]
+
+
+async def test_predictive_dials_ahead_and_unreserved_answers_reach_free_operators(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool,
+    sandbox_state: SandboxState,
+) -> None:
+    await SeatSync(ami).reset(list(sandbox_state.seats))
+    sync = SeatSync(ami)
+    operators.on_change(sync.changed)
+    for op in operators.all():  # the queue may ring only the seats of ready operators
+        await sync.apply(op.seat, "NOT_INUSE", op.channel)
+    # Mostly residents who let it ring (...2), some who answer and talk 2 s (...4).
+    numbers = [f"09055{n:05d}{'4' if n % 3 == 0 else '2'}" for n in range(1, 25)]
+    store = MemoryStore([MemTarget(n, 12, [num]) for n, num in enumerate(numbers, 1)],
+                        settings.classification)
+    policy = Policy(mode=Mode.PREDICTIVE, abandon_cap=0.5, min_operators=1, min_samples=0,
+                    min_window_calls=1, prior_bias=0.5)
+    runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+    runner.open(Campaign(batch_id=12, debt_type="hoikuryo", ring_timeout_s=4, policy=policy))
+    most_in_flight = 0
+    async with running_runner(runner, operators):
+        sync_task = asyncio.create_task(sync.run())
+        for _ in range(200):
+            most_in_flight = max(most_in_flight, len(runner.in_flight))
+            if len([a for a in store.attempts.values() if a.result_code]) >= 12:
+                break
+            await asyncio.sleep(0.05)
+        sync_task.cancel()
+    assert most_in_flight > 2  # dialed ahead of its two operators
+    unreserved = [a for a in store.attempts.values() if a.operator_id is None]
+    assert unreserved
+    talked = [a for a in unreserved if a.phase is Phase.WRAP_UP and a.result_code]
+    assert talked  # unreserved answers reached a free operator through the queue
+    assert all(a.result_code == "101" for a in talked)
+    for abandoned in [a for a in store.attempts.values() if a.result_code == "S05"]:
+        retry = await store.next_candidate(12, OPEN + timedelta(hours=1), frozenset())
+        assert retry is None or retry.target_id != abandoned.target_id or retry.needs_operator

@@ -37,8 +37,14 @@ class DbAttemptStore:
             for target_id, index in await conn.execute(_due(batch_id, now)):
                 numbers = await _numbers(conn, target_id)
                 if index < len(numbers) and numbers[index] not in busy_numbers:
-                    return Candidate(batch_id, target_id, index, numbers[index])
+                    return Candidate(batch_id, target_id, index, numbers[index],
+                                     await self._was_abandoned(conn, target_id))
         return None
+
+    async def _was_abandoned(self, conn: AsyncConnection, target_id: int) -> bool:
+        code = self._classification.abandoned().code
+        return bool(await conn.scalar(select(exists().where(
+            Attempt.target_id == target_id, Attempt.result_code == code))))
 
     async def still_dialable(self, target_id: int) -> bool:
         async with self._db.engine.connect() as conn:
