@@ -15,6 +15,7 @@ from agent_ui.app import create_app
 from dialer import config
 from dialer.adapters.agi import AgiServer
 from dialer.adapters.ami import AmiError, AmiLink
+from dialer.adapters.db import inbound as inbound_db
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
@@ -75,7 +76,8 @@ class Service:
         self.runner = CampaignRunner(
             self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
             self.settings.classification, self.settings.centre.dedicated_number, self.now,
-            inbound_waiting=self.inbound.waiting)
+            inbound_waiting=self.inbound.waiting,
+            callback_result=lambda call, code: inbound_db.set_result(self.database, call, code))
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now)
         self.web = create_app(self.health, self.board)
@@ -100,6 +102,7 @@ class Service:
         self._supervise("seat-sync", self.seat_sync.run)
         self._supervise("seat-watch", self.sessions.watch)
         self._supervise("inbound-tracker", lambda: self.inbound.run(self._inbound_events))
+        self._supervise("inbound-recorder", self._record_inbound)
         await self.runner.recover()
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)
@@ -113,6 +116,11 @@ class Service:
         site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
         await site.start()
         log.info("console at %s", self.url)
+
+    async def _record_inbound(self) -> None:
+        while True:
+            call = await self.inbound.ended.get()
+            await inbound_db.record(self.database, call)
 
     async def _check_windows(self) -> None:
         await self.runner.check_windows()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -65,7 +65,8 @@ class CampaignRunner:
     def __init__(self, link: AmiLink, store: AttemptStore, pool: OperatorPool,
                  calendar: Callable[[], Calendar], classification: Classification,
                  dedicated_number: str, clock: Clock, tick_s: float = 0.25,
-                 inbound_waiting: Callable[[], int] = lambda: 0) -> None:
+                 inbound_waiting: Callable[[], int] = lambda: 0,
+                 callback_result: Callable[[str, str], Awaitable[None]] | None = None) -> None:
         self._link = link
         self._store = store
         self._pool = pool
@@ -75,6 +76,7 @@ class CampaignRunner:
         self._clock = clock
         self._tick_s = tick_s
         self._inbound_waiting = inbound_waiting
+        self._callback_result = callback_result
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
@@ -278,6 +280,8 @@ class CampaignRunner:
         if attempt_id in self.callbacks:  # a callback: recorded with the inbound calls
             self.callbacks.discard(attempt_id)
             log.info("callback %s: result %s", attempt_id, result.code)
+            if self._callback_result is not None:
+                await self._callback_result(attempt_id, result.code)
         else:
             await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
                                      appointment)

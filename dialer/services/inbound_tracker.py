@@ -21,6 +21,7 @@ CALLBACK_CONTEXT = "callback"
 class InboundTracker:
     def __init__(self) -> None:
         self.calls: dict[str, InboundCall] = {}
+        self.ended: asyncio.Queue[InboundCall] = asyncio.Queue()  # to be recorded
 
     async def run(self, events: asyncio.Queue[Raw]) -> None:
         """Follow the calls in ``events`` (an AMI subscription) for the service's lifetime."""
@@ -36,6 +37,8 @@ class InboundTracker:
             call = InboundCall(channel_id, float(raw.get("Timestamp", "0") or 0))
         updated = observe(call, raw)
         self.calls[channel_id] = updated
+        if call.ended_at is None and updated.ended_at is not None:
+            self.ended.put_nowait(updated)
         if updated.end is not call.end and updated.end is not InboundEnd.ONGOING:
             log.info("callback %s: %s (gate %s, waited %s s)", channel_id, updated.end,
                      updated.gate_state or "?", updated.wait_s)

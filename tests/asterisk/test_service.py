@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -12,6 +13,7 @@ import pytest
 
 from dialer import config
 from dialer.adapters.ami import AmiLink
+from dialer.adapters.db import inbound as inbound_db
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.domain.calendar import CallbackState
@@ -97,6 +99,12 @@ async def test_the_service_answers_the_gate_itself(
     ami.unsubscribe(events)
     assert not [e for e in seen if e.get("UserEvent") == "DialerGateFallback"]
     assert service.gate.state() is CallbackState.OUT_OF_PERIOD  # no period configured
+    for _ in range(40):  # the ended call is recorded for the reports
+        recorded = await inbound_db.counts_since(service.database, datetime(2000, 1, 1, tzinfo=UTC))
+        if recorded:
+            break
+        await asyncio.sleep(0.05)
+    assert recorded == {"message": 1}
     assert [Path(e["AppData"]).name for e in seen if e.get("Event") == "Newexten"
             and e.get("Application") == "Playback"] == ["out_of_period"]
 

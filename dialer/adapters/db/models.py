@@ -18,6 +18,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     MetaData,
@@ -207,3 +208,21 @@ class Attempt(Base):
     result_code: Mapped[str | None] = mapped_column(String(8), index=True)
     result_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class InboundCallRecord(Base):
+    """A call to the dedicated number, as it went through the IVR (no caller number stored:
+    the figures the city sees need none)."""
+
+    __tablename__ = "inbound_calls"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Asterisk Uniqueid
+    started_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
+    gate_state: Mapped[str] = mapped_column(String(16), default="")
+    fallback: Mapped[bool] = mapped_column(default=False)
+    message: Mapped[str] = mapped_column(String(32), default="")
+    position: Mapped[int | None]
+    wait_s: Mapped[float | None] = mapped_column(Float)
+    operator_seat: Mapped[str] = mapped_column(String(32), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    end: Mapped[str] = mapped_column(String(16))
+    result_code: Mapped[str | None] = mapped_column(String(8))

@@ -1,0 +1,39 @@
+"""Inbound calls in the database: written when a call ends, counted for boards and reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+
+from dialer.adapters.db.engine import Database
+from dialer.adapters.db.models import InboundCallRecord
+from dialer.domain.inbound import InboundCall
+
+
+def _at(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, UTC) if epoch else None
+
+
+async def record(database: Database, call: InboundCall) -> None:
+    async with database.engine.begin() as conn:
+        await conn.execute(InboundCallRecord.__table__.insert().values(
+            id=call.channel_id, started_at=_at(call.started), gate_state=call.gate_state,
+            fallback=call.fallback, message=call.message, position=call.position,
+            wait_s=call.wait_s, operator_seat=call.operator_seat, ended_at=_at(call.ended_at),
+            end=str(call.end)))
+
+
+async def set_result(database: Database, call_id: str, code: str) -> None:
+    async with database.engine.begin() as conn:
+        await conn.execute(update(InboundCallRecord).where(InboundCallRecord.id == call_id)
+                           .values(result_code=code))
+
+
+async def counts_since(database: Database, since: datetime) -> dict[str, int]:
+    """{end: count} of the calls that started since ``since`` (connected, abandoned, …)."""
+    async with database.engine.connect() as conn:
+        rows = await conn.execute(select(InboundCallRecord.end, func.count())
+                                  .where(InboundCallRecord.started_at >= since)
+                                  .group_by(InboundCallRecord.end))
+        return {end: int(n) for end, n in rows}
