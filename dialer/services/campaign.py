@@ -299,6 +299,8 @@ class CampaignRunner:
         """After a restart: take back the attempts the database still has open, then reconcile
         them with Asterisk (those it no longer carries end now). Nothing is dialed twice."""
         for record in await self._store.unfinished():
+            if record.phase is Phase.WRAP_UP:  # talked; only its result is awaited
+                continue
             if record.phase is Phase.PLANNED:  # never sent: nothing can be in Asterisk
                 await self._store.finish(record.id, Phase.DONE, "", self._clock())
                 continue
