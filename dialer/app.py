@@ -25,6 +25,7 @@ from dialer.services import callback_gate, messages
 from dialer.services.board import BoardSource
 from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
+from dialer.services.callers import CallerLookup
 from dialer.services.campaign import CampaignRunner
 from dialer.services.clock import Clock
 from dialer.services.config_watch import ConfigWatcher
@@ -66,9 +67,11 @@ class Service:
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
         self.inbound = InboundTracker()
         self._inbound_events = self.ami.subscribe()
+        self.callers = CallerLookup(self.database, lambda: config.calendar(self.settings),
+                                    self.now)
         self.gate = CallbackGate(lambda: config.calendar(self.settings),
                                  lambda: self.runner.suspension, self.now,
-                                 self.inbound.gate_decided)
+                                 self.inbound.gate_decided, self.callers)
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
                              {callback_gate.ROUTE: self.gate})
         self.store = DbAttemptStore(self.database, self.settings.classification,

@@ -27,6 +27,7 @@ class InboundCall:
     channel_id: str
     started: float
     gate_state: str = ""
+    candidates: int = 0  # targets this caller may be (called on that number, open batches)
     fallback: bool = False
     message: str = ""
     queued_at: float | None = None

@@ -17,6 +17,7 @@ SCENARIOS = Path(__file__).with_name("sipp")
 RESIDENTS = SCENARIOS / "residents.xml"
 CALLER = SCENARIOS / "caller.xml"
 BIND_TIMEOUT_S = 4.0
+START_ATTEMPTS = 3
 
 
 @dataclass
@@ -72,25 +73,39 @@ async def start(scenario: Sequence[str], port: int, workdir: Path, *, calls: int
     if log is not None:
         log.unlink(missing_ok=True)
         args += ["-trace_msg", "-message_file", str(log)]
-    process = await asyncio.create_subprocess_exec(
-        *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.PIPE, cwd=workdir,
-    )
-    run = SippRun(process, port, log)
-    try:
-        await _until_listening(process, port)
-    except BaseException:
+    for attempt in range(START_ATTEMPTS):
+        process = await asyncio.create_subprocess_exec(
+            *args, stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE, cwd=workdir,
+        )
+        try:
+            await _until_listening(process, port)
+            return SippRun(process, port, log)
+        except RuntimeError:
+            await _reap(process)
+            if attempt == START_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.5)  # the port may still be held by a sipp that is closing
+        except BaseException:
+            await _reap(process)
+            raise
+    raise AssertionError("unreachable")
+
+
+async def _reap(process: asyncio.subprocess.Process) -> None:
+    if process.returncode is None:
         process.kill()
-        await process.wait()
-        raise
-    return run
+    await process.wait()
 
 
 async def _until_listening(process: asyncio.subprocess.Process, port: int) -> None:
     """sipp binds its port some milliseconds after it starts: calls sent before are lost."""
     for _ in range(int(BIND_TIMEOUT_S / 0.02)):
         if not ports.udp_port_is_free(port):
-            return
+            await asyncio.sleep(0.05)  # bound by this sipp, or by another that makes it exit
+            if process.returncode is None:
+                return
+            continue
         if process.returncode is not None:
             stderr = await process.stderr.read() if process.stderr else b""
             raise RuntimeError(f"sipp exited at start: {stderr.decode(errors='replace')[-500:]}")

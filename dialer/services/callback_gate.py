@@ -8,7 +8,7 @@ to the calendar include rendered from the same configuration (extensions_calenda
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from dialer.adapters.agi import AgiRequest
@@ -18,16 +18,19 @@ from dialer.domain.calendar import Calendar, CallbackState, Suspension
 log = logging.getLogger(__name__)
 
 ROUTE = "gate"
+Lookup = Callable[[str], Awaitable[Sequence[object]]]
 
 
 class CallbackGate:
     def __init__(self, calendar: Callable[[], Calendar], suspension: Callable[[], Suspension],
                  clock: Callable[[], datetime],
-                 on_decision: Callable[[str, str], None] = lambda _call, _state: None) -> None:
+                 on_decision: Callable[[str, str, int], None] = lambda _c, _s, _n: None,
+                 lookup: Lookup | None = None) -> None:
         self._calendar = calendar
         self._suspension = suspension
         self._clock = clock
         self._on_decision = on_decision
+        self._lookup = lookup
 
     def state(self) -> CallbackState:
         return self._calendar().callback_state(self._clock(), None,
@@ -36,6 +39,8 @@ class CallbackGate:
     async def __call__(self, request: AgiRequest) -> None:
         state = self.state()
         await request.set_variable("CALLBACK_STATE", state.name)
-        self._on_decision(request.arg(1), state.name)
+        caller = request.headers.get("agi_callerid", "")
+        found = await self._lookup(caller) if self._lookup and state is CallbackState.OPEN else []
+        self._on_decision(request.arg(1), state.name, len(found))
         log.info("callback %s from %s: %s", request.arg(1),
                  phone.mask(request.headers.get("agi_callerid", "")), state.name)

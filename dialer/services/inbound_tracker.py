@@ -43,9 +43,9 @@ class InboundTracker:
             log.info("callback %s: %s (gate %s, waited %s s)", channel_id, updated.end,
                      updated.gate_state or "?", updated.wait_s)
 
-    def gate_decided(self, channel_id: str, state: str) -> None:
+    def gate_decided(self, channel_id: str, state: str, candidates: int = 0) -> None:
         call = self.calls.get(channel_id) or InboundCall(channel_id, 0.0)
-        self.calls[channel_id] = replace(call, gate_state=state)
+        self.calls[channel_id] = replace(call, gate_state=state, candidates=candidates)
 
     def summary(self) -> InboundSummary:
         return summarize(list(self.calls.values()))

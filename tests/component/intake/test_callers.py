@@ -37,3 +37,53 @@ async def test_candidates_are_called_targets_of_the_open_batches_only(
     found = await candidates(database, "09077770001", [first.batch, other.batch])
     assert [(c.batch_id, c.debt_type, c.ref) for c in found] == [(first.batch, "hoikuryo", "C001")]
     assert await candidates(database, "09077770001", [other.batch]) == []  # no cross-batch match
+
+
+async def test_the_gate_counts_candidates_for_open_calls_only(
+    database: Database, settings: Settings, tmp_path: Path,
+) -> None:
+    from dialer import config
+    from dialer.adapters.agi import AgiRequest
+    from dialer.domain.calendar import Suspension
+    from dialer.services.callback_gate import CallbackGate
+    from dialer.services.callers import CallerLookup
+
+    (tmp_path / "p.toml").write_text(
+        '[[periods]]\ndebt_type = "hoikuryo"\nmonth = "2027-01"\n'
+        'calling = ["2027-01-04", "2027-01-29"]\ncallback = ["2027-01-04", "2027-02-05"]\n')
+    calendar = config.calendar(config.load(tmp_path / "p.toml"))
+    rows = [["G001", "呼　出", "", "", SAME, "R5", "1", "R5.4.30", "1000"]]
+    batch = (await import_file(database, settings, ImportRequest(
+        write_csv(tmp_path / "hoikuryo-2027-01.csv", rows), "hoikuryo", "2027-01"))).batch
+    store = DbAttemptStore(database, settings.classification, TZ)
+    candidate = await store.next_candidate(batch, NOW, frozenset())
+    assert candidate is not None
+    await store.create("att-g", candidate, None, NOW)
+    await store.set_phase("att-g", Phase.DIALING, NOW)
+
+    class Asterisk:  # the AGI channel's side: records the commands it is sent
+        def __init__(self) -> None:
+            self.commands: list[str] = []
+
+        async def send_command(self, command: str) -> dict[str, object]:
+            self.commands.append(command)
+            return {"status_code": 200}
+
+    asterisk = Asterisk()
+    request = AgiRequest({"agi_callerid": SAME, "agi_arg_1": "call-1"}, asterisk)
+
+    decisions: list[tuple[str, str, int]] = []
+    clock = {"now": NOW}
+    gate = CallbackGate(lambda: calendar, Suspension, lambda: clock["now"],
+                        lambda c, s, n: decisions.append((c, s, n)),
+                        CallerLookup(database, lambda: calendar, lambda: clock["now"]))
+    await gate(request)
+    clock["now"] = NOW.replace(hour=22)  # out of hours: no lookup at all
+    await gate(request)
+    clock["now"] = datetime(2027, 3, 1, 12, 0, tzinfo=TZ)  # outside the callback period
+    await gate(request)
+    assert asterisk.commands[0] == 'SET VARIABLE CALLBACK_STATE "OPEN"'
+    assert decisions == [("call-1", "OPEN", 1), ("call-1", "OUT_OF_HOURS", 0),
+                         ("call-1", "OUT_OF_PERIOD", 0)]
+    lookup = CallerLookup(database, lambda: calendar, lambda: NOW)
+    assert await lookup("anonymous") == []
