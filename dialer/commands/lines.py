@@ -6,8 +6,7 @@ import argparse
 import json
 from dataclasses import asdict
 
-from dialer.commands import Commands, UsageError
-from dialer.commands.simulate import fraction
+from dialer.commands import Commands, UsageError, fraction
 from dialer.config import Settings
 from dialer.domain.erlang import Sizing, SizingError, size
 

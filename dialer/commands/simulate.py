@@ -5,21 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from dialer.commands import Commands, UsageError
+from dialer.commands import Commands, UsageError, fraction
 from dialer.config import Settings
 from dialer.domain.pacing import Mode, Policy
 from dialer.domain.simulation import Result, Workload, simulate
-
-
-def fraction(text: str) -> float:
-    """``0.01`` or ``1%``."""
-    try:
-        value = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a fraction or a percentage: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1 (or 0% and 100%): {text!r}")
-    return value
 
 
 def register(commands: Commands) -> None:
