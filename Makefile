@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the project needs on the host (the Asterisk itself comes from the sandbox).
-APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng
+APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic
 STAMP := $(VENV)/.installed
 
 .PHONY: setup system venv sandbox-image lint test test-fast demo clean bench

@@ -1,44 +1,76 @@
-"""The web console's app factory: operators, supervisors and admins (aiohttp, server-rendered)."""
+"""The web console's app factory: operators, supervisors and admins (aiohttp, server-rendered
+pages with small plain scripts; no front-end build step)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import jinja2
 from aiohttp import web
 
-from agent_ui import keys, routes
-from agent_ui.keys import BoardSource, HealthSource
+from agent_ui import (
+    admin_pages,
+    auth_pages,
+    board_pages,
+    console_pages,
+    keys,
+    security,
+    status_pages,
+)
+from agent_ui.keys import Backend
+from agent_ui.security import SessionStore
 
 HERE = Path(__file__).parent
+MAX_BODY = 1024**2  # uploads (imports, messages) have their own, larger limit on their route
 
 
 @web.middleware
-async def security_headers(request: web.Request, handler: routes.Handler) -> web.StreamResponse:
-    """No page is cached or stored by the browser: operator terminals keep no personal data."""
-    response = await handler(request)
+async def security_headers(request: web.Request, handler: security.Handler
+                           ) -> web.StreamResponse:
+    """No page or API answer is cached or stored by the browser: terminals keep no personal
+    data (SPEC "Where personal data lives")."""
+    try:
+        response = await handler(request)
+    except web.HTTPException as exc:
+        response = exc
+        _harden(response)
+        raise
+    _harden(response)
+    return response
+
+
+def _harden(response: web.StreamResponse) -> None:
+    if response.prepared:  # websockets and streamed downloads set theirs before sending
+        return
     response.headers["Cache-Control"] = "no-store"
     response.headers["Pragma"] = "no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; script-src 'self'; style-src 'self'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
     )
-    return response
 
 
-async def _no_board() -> None:
-    return None
-
-
-def create_app(health: HealthSource, board: BoardSource = _no_board) -> web.Application:
-    app = web.Application(middlewares=[security_headers], client_max_size=1024**2)
-    app[keys.HEALTH] = health
-    app[keys.BOARD] = board
-    app[keys.TEMPLATES] = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True
-    )
-    routes.add(app)
+def create_app(backend: Backend) -> web.Application:
+    settings = backend.settings()
+    app = web.Application(middlewares=[security_headers, security.guard],
+                          client_max_size=MAX_BODY)
+    app[keys.BACKEND] = backend
+    app[security.ACCESS] = {}
+    app[security.SESSIONS] = SessionStore(timedelta(seconds=settings.web.idle_lock_s),
+                                          timedelta(hours=settings.web.session_max_h),
+                                          backend.clock)
+    app[security.SECURE] = security.secure_cookies(settings.web.secure_cookies,
+                                                   settings.web.host)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
+                             autoescape=True)
+    env.globals["centre"] = settings.centre
+    env.globals["idle_lock_s"] = settings.web.idle_lock_s
+    app[keys.TEMPLATES] = env
+    for pages in (auth_pages, status_pages, console_pages, board_pages, admin_pages):
+        pages.add(app)
     app.router.add_static("/static", HERE / "static")
     return app

@@ -1,18 +1,66 @@
-"""Typed keys for what the web app holds (one module, so every route finds them)."""
+"""What the web app holds (one typed key, one place), so every route finds the service parts."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import jinja2
 from aiohttp import web
 
+from dialer.adapters.db.engine import Database
+from dialer.config import Settings
+from dialer.domain.login import AddressThrottle, LoginPolicy
 from dialer.services.board import Board
+from dialer.services.console import OperatorConsole
 from dialer.services.health import Health
+from dialer.services.live import LiveHub
 
 HealthSource = Callable[[], Awaitable[Health]]
 BoardSource = Callable[[], Awaitable[Board | None]]
 
-HEALTH = web.AppKey("health", HealthSource)
-BOARD = web.AppKey("board", BoardSource)
+
+async def _no_board() -> None:
+    return None
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Backend:
+    """The service parts the console uses; tests build one with what they need."""
+
+    health: HealthSource
+    board: BoardSource = _no_board
+    database: Database | None = None
+    settings: Callable[[], Settings] = Settings
+    clock: Callable[[], datetime] = _utcnow
+    console: OperatorConsole | None = None
+    hub: LiveHub = field(default_factory=LiveHub)
+    policy: LoginPolicy = field(default_factory=LoginPolicy)
+    throttle: AddressThrottle | None = None
+
+    def __post_init__(self) -> None:
+        if self.throttle is None:
+            self.throttle = AddressThrottle(self.policy)
+
+    def db(self) -> Database:
+        if self.database is None:
+            raise web.HTTPServiceUnavailable(text="no database")
+        return self.database
+
+    def operator_console(self) -> OperatorConsole:
+        if self.console is None:
+            raise web.HTTPServiceUnavailable(text="the operator console is not running")
+        return self.console
+
+
+BACKEND = web.AppKey("backend", Backend)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+
+
+def backend(request: web.Request) -> Backend:
+    return request.app[BACKEND]

@@ -6,21 +6,26 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
+from typing import cast
 
 from aiohttp import web
 
 from agent_ui.app import create_app
+from agent_ui.keys import Backend
 from dialer import config
 from dialer.adapters.agi import AgiServer
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.adapters.db import inbound as inbound_db
 from dialer.adapters.db.attempts import DbAttemptStore
+from dialer.adapters.db.callers import CallerCandidate
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
+from dialer.domain.login import LoginPolicy
 from dialer.services import callback_gate, messages
 from dialer.services.board import BoardSource
 from dialer.services.calendar_publisher import CalendarPublisher
@@ -29,8 +34,10 @@ from dialer.services.callers import CallerLookup
 from dialer.services.campaign import CampaignRunner
 from dialer.services.clock import Clock
 from dialer.services.config_watch import ConfigWatcher
+from dialer.services.console import OperatorConsole
 from dialer.services.health import HealthCheck
 from dialer.services.inbound_tracker import InboundTracker
+from dialer.services.live import LiveHub
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seat_sync import SeatSync
 from dialer.services.sessions import OperatorSessions
@@ -38,6 +45,12 @@ from dialer.services.sessions import OperatorSessions
 log = logging.getLogger(__name__)
 
 Adjust = Callable[[Settings], Settings]
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    return LoginPolicy(max_failures=settings.web.login_max_failures,
+                       lockout=timedelta(minutes=settings.web.lockout_min))
+
 RESTART_DELAY_S = 1.0
 
 
@@ -83,7 +96,14 @@ class Service:
             callback_result=lambda call, code: inbound_db.set_result(self.database, call, code))
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now)
-        self.web = create_app(self.health, self.board)
+        self.hub = LiveHub()
+        self.console = OperatorConsole(
+            self.database, self.pool, self.sessions, self.runner, self.store,
+            lambda call_id: cast(Sequence[CallerCandidate], self.gate.candidates.get(call_id, ())),
+            lambda: self.settings, self.now, self.hub)
+        self.web = create_app(Backend(
+            self.health, self.board, self.database, lambda: self.settings, self.now,
+            self.console, self.hub, login_policy(self.settings)))
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -106,6 +126,7 @@ class Service:
         self._supervise("seat-watch", self.sessions.watch)
         self._supervise("inbound-tracker", lambda: self.inbound.run(self._inbound_events))
         self._supervise("inbound-recorder", self._record_inbound)
+        self._supervise("console", self.console.run)
         await self.runner.recover()
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)
@@ -123,6 +144,7 @@ class Service:
     async def _record_inbound(self) -> None:
         while True:
             call = await self.inbound.ended.get()
+            self.gate.forget(call.channel_id)
             await inbound_db.record(self.database, call)
 
     async def _check_windows(self) -> None:

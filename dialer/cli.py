@@ -16,9 +16,11 @@ from dialer.adapters.ami import AmiError
 from dialer.commands import (
     UsageError,
     asterisk,
+    audit,
     calendar,
     calllist,
     campaign,
+    documents,
     intake,
     lines,
     messages,
@@ -36,8 +38,9 @@ from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 from dialer.services.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, asterisk,
-                  sandbox, serve, messages, simulate, lines)
+COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
+                  documents,
+                  asterisk, sandbox, serve, messages, simulate, lines)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

@@ -81,6 +81,14 @@ class AgiSettings:
 class WebSettings:
     host: str = "127.0.0.1"
     port: int = 8080
+    # The console locks (content hidden, password asked again) after this long without input.
+    idle_lock_s: int = 300
+    session_max_h: float = 12.0  # a login lasts at most one working day
+    # "auto": Secure cookies unless the console listens on loopback only (the demo); behind a
+    # TLS proxy in production, "always".
+    secure_cookies: str = "auto"
+    login_max_failures: int = 5  # then the account is locked for lockout_min minutes
+    lockout_min: int = 15
 
 
 @dataclass(frozen=True)
@@ -263,6 +271,12 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append("trunk.max_lines: must be at least 1")
     if s.ami.host not in ("127.0.0.1", "localhost", "::1"):
         problems.append("ami.host: the AMI must stay on localhost (bind it to 127.0.0.1)")
+    if s.web.secure_cookies not in ("auto", "always"):
+        problems.append("web.secure_cookies: \"auto\" or \"always\"")
+    if not 30 <= s.web.idle_lock_s <= 3600:
+        problems.append("web.idle_lock_s: between 30 and 3600 seconds")
+    if s.web.login_max_failures < 1 or s.web.lockout_min < 1:
+        problems.append("web.login_max_failures and web.lockout_min: at least 1")
     return problems
 
 

@@ -1,23 +1,31 @@
-"""Accounts for assignment and manager-only functions (passwords come with the console issue).
+"""Accounts: who may log in to the console (argon2 passwords, lockout) and who may act as a
+manager.
 
-On the command line a manager names themself with ``--as LOGIN``; the account must exist, be
-active and have the manager or admin role. Whoever runs the command has a shell on the data
-server already — this records who acted and keeps operator accounts out of manager functions.
+In the console a user proves who they are with their password. On the command line a manager
+names themself with ``--as LOGIN``; the account must exist, be active and have the manager or
+admin role. Whoever runs the command has a shell on the data server already — this records who
+acted and keeps operator accounts out of manager functions. Every change to an account and
+every login (success or failure) is in the access log.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.adapters.db import users
+from dialer.adapters import passwords
+from dialer.adapters.db import audit, users
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import ROLES
 from dialer.adapters.db.users import UserInfo
 from dialer.domain import debt_types
+from dialer.domain import login as policy_rules
 from dialer.domain.debt_types import DebtType
+from dialer.domain.login import LoginPolicy
 
 MANAGERS = ("manager", "admin")
 _LOGIN = re.compile(r"[a-z][a-z0-9._-]{1,63}")
@@ -59,4 +67,109 @@ async def require(conn: AsyncConnection, login: str | None,
         raise NotAllowed(f"no active account {login!r}")
     if user.role not in roles:
         raise NotAllowed(f"{login!r} is {user.role}; this needs {' or '.join(roles)}")
+    return user
+
+
+class LoginRefused(Exception):
+    """Wrong login or password, or a locked or disabled account (the message never says which
+    of login or password was wrong)."""
+
+
+WRONG = "ログインIDまたはパスワードが違います / wrong login or password"
+LOCKED = "アカウントは一時的にロックされています / account locked; try later or ask a manager"
+
+
+async def authenticate(database: Database, login: str, password: str, now: datetime,
+                       policy: LoginPolicy, address: str = "") -> UserInfo:
+    """The account if ``password`` is right and the account may log in; else LoginRefused
+    (the failure is in the access log either way). The hash check runs off the event loop
+    (argon2 takes tens of milliseconds)."""
+    refused: str | None = None
+    async with database.engine.begin() as conn:
+        found = await users.credentials(conn, login)
+        ok = await asyncio.to_thread(passwords.verify, found.password_hash if found else None,
+                                     password)
+        if found is None:
+            await audit.record(conn, "-", "login.failed", "user:?", address=address,
+                               reason="unknown login")
+            refused = WRONG
+        elif not found.state.active:
+            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
+                               address=address, reason="disabled")
+            refused = WRONG
+        elif policy_rules.locked(found.state, now):
+            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
+                               address=address, reason="locked")
+            refused = LOCKED
+        elif not ok:
+            state = policy_rules.after_failure(found.state, policy, now)
+            await users.save_state(conn, found.user.id, state)
+            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
+                               address=address, reason="wrong password",
+                               locked=policy_rules.locked(state, now))
+            refused = WRONG
+        else:
+            await users.logged_in(conn, found.user.id, now)
+            if found.password_hash and passwords.needs_rehash(found.password_hash):
+                await users.set_password(conn, found.user.id, passwords.hash_password(password),
+                                         found.must_change)
+            await audit.record(conn, login, "login", f"user:{found.user.id}", address=address)
+    if refused is not None or found is None:
+        raise LoginRefused(refused or WRONG)
+    return found.user
+
+
+async def must_change(database: Database, user_id: int) -> bool:
+    async with database.engine.connect() as conn:
+        users_by_id = {u.id: u for u in await users.list_users(conn)}
+        user = users_by_id.get(user_id)
+        found = await users.credentials(conn, user.login) if user else None
+    return bool(found and found.must_change)
+
+
+async def change_password(database: Database, user: UserInfo, current: str, new: str,
+                          policy: LoginPolicy) -> None:
+    """The user's own change (after a temporary password, or at will)."""
+    problem = policy_rules.password_problem(new, user.login, policy)
+    if problem:
+        raise AccountError(f"new password: {problem}")
+    async with database.engine.begin() as conn:
+        found = await users.credentials(conn, user.login)
+        if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
+                                                        current):
+            raise AccountError("the current password is wrong")
+        if current == new:
+            raise AccountError("new password: must differ from the current one")
+        await users.set_password(conn, user.id, passwords.hash_password(new), False)
+        await audit.record(conn, user.login, "password.change", f"user:{user.id}")
+
+
+async def set_password(database: Database, actor: str, login: str, password: str | None,
+                       policy: LoginPolicy) -> str:
+    """A manager's (or the installer's) reset: ``password`` None sets a temporary one, which
+    is returned and must be changed at the first login."""
+    temporary = password is None
+    chosen = passwords.temporary() if password is None else password
+    if not temporary:
+        problem = policy_rules.password_problem(chosen, login, policy)
+        if problem:
+            raise AccountError(f"password: {problem}")
+    async with database.engine.begin() as conn:
+        user = await users.by_login(conn, login)
+        if user is None:
+            raise AccountError(f"no account {login!r}")
+        await users.set_password(conn, user.id, passwords.hash_password(chosen), temporary)
+        await audit.record(conn, actor, "password.reset", f"user:{user.id}",
+                           temporary=temporary)
+    return chosen
+
+
+async def set_active(database: Database, actor: str, login: str, active: bool) -> UserInfo:
+    async with database.engine.begin() as conn:
+        user = await users.by_login(conn, login)
+        if user is None:
+            raise AccountError(f"no account {login!r}")
+        await users.set_active(conn, user.id, active)
+        await audit.record(conn, actor, "user.enable" if active else "user.disable",
+                           f"user:{user.id}")
     return user

@@ -31,6 +31,7 @@ class CallbackGate:
         self._clock = clock
         self._on_decision = on_decision
         self._lookup = lookup
+        self.candidates: dict[str, Sequence[object]] = {}  # call id -> who may be calling
 
     def state(self) -> CallbackState:
         return self._calendar().callback_state(self._clock(), None,
@@ -41,6 +42,12 @@ class CallbackGate:
         await request.set_variable("CALLBACK_STATE", state.name)
         caller = request.headers.get("agi_callerid", "")
         found = await self._lookup(caller) if self._lookup and state is CallbackState.OPEN else []
+        if found:
+            self.candidates[request.arg(1)] = found
         self._on_decision(request.arg(1), state.name, len(found))
         log.info("callback %s from %s: %s", request.arg(1),
                  phone.mask(request.headers.get("agi_callerid", "")), state.name)
+
+    def forget(self, call_id: str) -> None:
+        """The call ended: its candidates are no longer needed."""
+        self.candidates.pop(call_id, None)

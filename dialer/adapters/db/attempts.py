@@ -62,6 +62,21 @@ class DbAttemptStore:
             await conn.execute(update(Target).where(Target.id == candidate.target_id).values(
                 attempts=Target.attempts + 1, last_attempt_at=now))
 
+    async def open_callback(self, call_id: str, batch_id: int, target_id: int,
+                            operator_id: int, now: datetime) -> None:
+        """A resident calling back was identified (本人確認): their call joins the target's
+        history as an inbound attempt (its id is the call's Uniqueid), awaiting its result."""
+        async with self._db.engine.begin() as conn:
+            index = await conn.scalar(select(Target.phone_index).where(Target.id == target_id))
+            await conn.execute(Attempt.__table__.insert().values(
+                id=call_id, batch_id=batch_id, target_id=target_id, phone_index=index or 0,
+                operator_id=operator_id, phase=Phase.CONNECTED.value, created_at=now,
+                connected_at=now, direction="in"))
+
+    async def exists(self, attempt_id: str) -> bool:
+        async with self._db.engine.connect() as conn:
+            return bool(await conn.scalar(select(exists().where(Attempt.id == attempt_id))))
+
     async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None:
         stamps = {Phase.DIALING: "dialed_at", Phase.ANSWERED: "answered_at",
                   Phase.CONNECTED: "connected_at", Phase.WRAP_UP: "ended_at"}
@@ -86,7 +101,8 @@ class DbAttemptStore:
                     now: datetime, appointment: datetime | None) -> None:
         history = [retry.PastAttempt(at.astimezone(self._tz).date(), i) for at, i in
                    await conn.execute(select(Attempt.created_at, Attempt.phone_index).where(
-                       Attempt.target_id == target_id, Attempt.result_code.is_not(None)))]
+                       Attempt.target_id == target_id, Attempt.result_code.is_not(None),
+                       Attempt.direction == "out"))]
         count = len(await _numbers(conn, target_id))
         plan = retry.after(self._classification.get(code), now, now.astimezone(self._tz).date(),
                            history, count, index, self._limits, appointment)
@@ -135,6 +151,7 @@ async def results_since(database: Database, since: datetime) -> dict[str, int]:
     async with database.engine.connect() as conn:
         rows = await conn.execute(select(Attempt.result_code, func.count())
                                   .where(Attempt.result_at >= since,
-                                         Attempt.result_code.is_not(None))
+                                         Attempt.result_code.is_not(None),
+                                         Attempt.direction == "out")
                                   .group_by(Attempt.result_code))
         return {code: int(n) for code, n in rows}

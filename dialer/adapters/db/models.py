@@ -70,7 +70,7 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """Console accounts; the console issue adds password hashes. Only those who need one."""
+    """Console accounts (only those who need one); argon2 password hashes, lockout state."""
 
     __tablename__ = "users"
     __table_args__ = (CheckConstraint(f"role IN {ROLES}", name="role"),)
@@ -80,6 +80,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    must_change: Mapped[bool] = mapped_column(default=True)  # a temporary password was set
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UserSkill(Base):
@@ -185,6 +190,8 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     object: Mapped[str] = mapped_column(String(64))
     detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64), default="")  # the chain: sha256 hex
+    hash: Mapped[str] = mapped_column(String(64), default="")
 
 
 class Attempt(Base):
@@ -208,6 +215,7 @@ class Attempt(Base):
     result_code: Mapped[str | None] = mapped_column(String(8), index=True)
     result_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    direction: Mapped[str] = mapped_column(String(3), default="out")  # "in": a callback
 
 
 class InboundCallRecord(Base):
@@ -226,3 +234,74 @@ class InboundCallRecord(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     end: Mapped[str] = mapped_column(String(16))
     result_code: Mapped[str | None] = mapped_column(String(8))
+
+
+class CallNote(Base):
+    """What the operator wrote about one call (per guidance call, SPEC §14(5)): the note, and
+    whether it is an escalation, a complaint, a resident's voice for the reports, and the
+    account-transfer recommendation's answer. Cascades with its call and target."""
+
+    __tablename__ = "call_notes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[str] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"),
+                                            index=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
+                                          index=True)
+    target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"),
+                                           index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    result_code: Mapped[str] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="")
+    escalation: Mapped[bool] = mapped_column(default=False)
+    complaint: Mapped[bool] = mapped_column(default=False)
+    residents_voice: Mapped[bool] = mapped_column(default=False)
+    account_transfer: Mapped[str] = mapped_column(String(16), default="")  # "" or a transfer answer
+
+
+class Emergency(Base):
+    """An operator or manager flagged a call as an emergency (the only reason a call may ever
+    be recorded, see recordings_policy). ``call_id`` is the attempt id or the inbound Uniqueid."""
+
+    __tablename__ = "emergencies"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    flagged_by: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    reason: Mapped[str] = mapped_column(String(16))
+    reason_text: Mapped[str] = mapped_column(Text, default="")
+    consent: Mapped[str] = mapped_column(String(16))
+
+
+class Document(Base):
+    """A version of a talk script or a Q&A set (per debt type or for all). A draft until a
+    manager records the city's approval; operators only ever see the newest approved version.
+    Every version is kept."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("kind", "scope", "version"),
+                      CheckConstraint("kind IN ('script', 'qa')", name="kind"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    scope: Mapped[str] = mapped_column(String(32))  # a debt type code, or "*" for all
+    version: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)  # script text; for Q&A the entries are below
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    approved_by: Mapped[str | None] = mapped_column(String(100))  # the city's approver
+    approved_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    approval_ref: Mapped[str | None] = mapped_column(String(100))  # the city's reference
+    recorded_by: Mapped[str | None] = mapped_column(String(64))  # the manager who entered it
+
+
+class QaEntry(Base):
+    """One question and its answer in a Q&A document version."""
+
+    __tablename__ = "qa_entries"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"),
+                                             index=True)
+    position: Mapped[int]
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text)

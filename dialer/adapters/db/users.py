@@ -1,15 +1,17 @@
-"""Console accounts (minimal until the console issue adds passwords) and operator skills."""
+"""Console accounts: roles, skills, argon2 password hashes and the lockout state."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db.models import Target, User, UserSkill, utcnow
 from dialer.domain.calllist import Operator
+from dialer.domain.login import AccountState
 
 
 @dataclass(frozen=True)
@@ -58,3 +60,44 @@ async def operators(conn: AsyncConnection, batch_id: int) -> list[Operator]:
     loads: dict[int | None, int] = {user_id: n for user_id, n in result}
     return [Operator(u.id, u.skills, u.active, loads.get(u.id, 0))
             for u in await list_users(conn) if u.role == "operator"]
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: UserInfo
+    password_hash: str | None
+    must_change: bool
+    state: AccountState
+    last_login_at: datetime | None
+
+
+async def credentials(conn: AsyncConnection, login: str) -> Credentials | None:
+    user = await by_login(conn, login)
+    if user is None:
+        return None
+    row = (await conn.execute(select(
+        User.password_hash, User.must_change, User.failed_logins, User.locked_until,
+        User.last_login_at).where(User.id == user.id))).one()
+    return Credentials(user, row[0], bool(row[1]), AccountState(user.active, row[2], row[3]),
+                       row[4])
+
+
+async def save_state(conn: AsyncConnection, user_id: int, state: AccountState) -> None:
+    await conn.execute(update(User).where(User.id == user_id).values(
+        failed_logins=state.failed_logins, locked_until=state.locked_until))
+
+
+async def logged_in(conn: AsyncConnection, user_id: int, now: datetime) -> None:
+    await conn.execute(update(User).where(User.id == user_id).values(
+        failed_logins=0, locked_until=None, last_login_at=now))
+
+
+async def set_password(conn: AsyncConnection, user_id: int, password_hash: str,
+                       must_change: bool) -> None:
+    await conn.execute(update(User).where(User.id == user_id).values(
+        password_hash=password_hash, must_change=must_change, failed_logins=0,
+        locked_until=None))
+
+
+async def set_active(conn: AsyncConnection, user_id: int, active: bool) -> None:
+    await conn.execute(update(User).where(User.id == user_id).values(active=active))

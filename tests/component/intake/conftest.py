@@ -1,46 +1,14 @@
-"""A centre of its own per test: a TOML config in tmp_path, a real SQLite file, migrated."""
+"""Intake fixtures: the accounts a manager acts with, and a whole-database snapshot
+(the centre itself comes from tests/component/conftest.py)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from dialer import config
-from dialer.adapters.db import migrate, users
+from dialer.adapters.db import users
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Base
-from dialer.config import Settings
-
-CONFIG = """
-[database]
-url = "sqlite+aiosqlite:///centre.sqlite3"
-
-[paths]
-data_dir = "data"
-"""
-
-
-@pytest.fixture
-def config_file(tmp_path: Path) -> Path:
-    path = tmp_path / "dialer.toml"
-    path.write_text(CONFIG, encoding="utf-8")
-    return path
-
-
-@pytest.fixture
-def settings(config_file: Path) -> Settings:
-    return config.load(config_file)
-
-
-@pytest.fixture
-async def database(settings: Settings) -> AsyncIterator[Database]:
-    database = Database(settings)
-    await migrate.upgrade_database(database)
-    yield database
-    await database.close()
 
 
 @pytest.fixture

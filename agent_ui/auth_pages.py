@@ -1,0 +1,153 @@
+"""Login, logout, the idle lock and the password change."""
+
+from __future__ import annotations
+
+import secrets
+
+from aiohttp import web
+
+from agent_ui import keys
+from agent_ui.render import render
+from agent_ui.security import (
+    ANYONE_LOGGED_IN,
+    MANAGERS,
+    OPERATOR,
+    SECURE,
+    SESSIONS,
+    Access,
+    clear_cookie,
+    route,
+    session_of,
+    set_cookie,
+)
+from dialer.adapters.db import audit
+from dialer.services import accounts
+from dialer.services.accounts import AccountError, LoginRefused
+
+LOGIN_CSRF = "login_csrf"  # double-submit cookie: the login form has no session yet
+HOME = {OPERATOR: "/console", **{role: "/board" for role in MANAGERS}}
+FIELD_MAX = 200
+
+
+def _field(form: object, name: str) -> str:
+    value = form.get(name, "") if hasattr(form, "get") else ""
+    return value[:FIELD_MAX] if isinstance(value, str) else ""
+
+
+async def login_page(request: web.Request, error: str = "", status: int = 200
+                     ) -> web.Response:
+    token = request.cookies.get(LOGIN_CSRF) or secrets.token_urlsafe(24)
+    response = render(request, "login.html", error=error, csrf=token, status=status)
+    response.set_cookie(LOGIN_CSRF, token, httponly=True, samesite="Strict",
+                        secure=request.app[SECURE], path="/login")
+    return response
+
+
+async def login(request: web.Request) -> web.StreamResponse:
+    back = keys.backend(request)
+    form = await request.post()
+    sent, expected = _field(form, "csrf"), request.cookies.get(LOGIN_CSRF, "")
+    if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
+        return await login_page(request, "フォームの有効期限が切れました。もう一度。", 403)
+    address = request.remote or "?"
+    now = back.clock()
+    assert back.throttle is not None
+    if not back.throttle.allowed(address, now):
+        return await login_page(request, "試行回数が多すぎます。しばらく待ってください。", 429)
+    try:
+        user = await accounts.authenticate(back.db(), _field(form, "login").strip(),
+                                           _field(form, "password"), now, back.policy, address)
+    except LoginRefused as exc:
+        back.throttle.failed(address, now)
+        return await login_page(request, str(exc), 401)
+    must_change = await accounts.must_change(back.db(), user.id)
+    session = request.app[SESSIONS].open(user.id, user.login, user.display_name, user.role,
+                                         must_change)
+    response = web.HTTPFound("/password" if must_change else HOME.get(user.role, "/"))
+    set_cookie(request, response, session)
+    response.del_cookie(LOGIN_CSRF, path="/login")
+    raise response
+
+
+async def logout(request: web.Request) -> web.StreamResponse:
+    session = session_of(request)
+    request.app[SESSIONS].close(session.token)
+    for ws in list(session.websockets):
+        await ws.close(code=4001, message=b"logged out")
+    async with keys.backend(request).db().engine.begin() as conn:
+        await audit.record(conn, session.login, "logout", f"user:{session.user_id}")
+    response = web.HTTPFound("/login")
+    clear_cookie(response)
+    raise response
+
+
+async def home(request: web.Request) -> web.StreamResponse:
+    raise web.HTTPFound(HOME.get(session_of(request).role, "/login"))
+
+
+async def locked_page(request: web.Request) -> web.Response:
+    return render(request, "locked.html", error="")
+
+
+async def unlock(request: web.Request) -> web.StreamResponse:
+    """Re-enter the password after the idle lock (a wrong one counts towards the lockout)."""
+    session = session_of(request)
+    back = keys.backend(request)
+    form = await request.post()
+    try:
+        await accounts.authenticate(back.db(), session.login, _field(form, "password"),
+                                    back.clock(), back.policy, request.remote or "?")
+    except LoginRefused as exc:
+        if "json" in request.headers.get("Accept", ""):
+            return web.json_response({"error": str(exc)}, status=401)
+        return render(request, "locked.html", error=str(exc), status=401)
+    request.app[SESSIONS].unlock(session)
+    if "json" in request.headers.get("Accept", ""):
+        return web.json_response({"ok": True})
+    raise web.HTTPFound(HOME.get(session.role, "/"))
+
+
+async def lock(request: web.Request) -> web.Response:
+    """The page locks itself (idle timer in the browser, or the operator's lock button)."""
+    session = session_of(request)
+    session.locked = True
+    return web.json_response({"locked": True})
+
+
+async def password_page(request: web.Request) -> web.Response:
+    return render(request, "password.html", error="")
+
+
+async def change_password(request: web.Request) -> web.StreamResponse:
+    session = session_of(request)
+    back = keys.backend(request)
+    form = await request.post()
+    if _field(form, "new") != _field(form, "repeat"):
+        return render(request, "password.html", error="新しいパスワードが一致しません", status=400)
+    users_by_login = await accounts.list_users(back.db())
+    user = next(u for u in users_by_login if u.id == session.user_id)
+    try:
+        await accounts.change_password(back.db(), user, _field(form, "current"),
+                                       _field(form, "new"), back.policy)
+    except AccountError as exc:
+        return render(request, "password.html", error=str(exc), status=400)
+    session.must_change = False
+    raise web.HTTPFound(HOME.get(session.role, "/"))
+
+
+def add(app: web.Application) -> None:
+    route(app, "GET", "/login", login_page, Access.PUBLIC)
+    route(app, "POST", "/login", login, Access.PUBLIC)
+    route(app, "POST", "/logout", logout, Access.UNLOCK)
+    route(app, "GET", "/locked", locked_page, Access.UNLOCK)
+    route(app, "POST", "/unlock", unlock, Access.UNLOCK)
+    route(app, "POST", "/lock", lock, ANYONE_LOGGED_IN)
+    route(app, "GET", "/password", password_page, Access.PASSWORD)
+    route(app, "POST", "/password", change_password, Access.PASSWORD)
+    route(app, "GET", "/", home, ANYONE_LOGGED_IN)
+    route(app, "POST", "/api/activity", activity, ANYONE_LOGGED_IN)
+
+
+async def activity(request: web.Request) -> web.Response:
+    """The browser saw the user typing or moving the mouse (the guard has noted the time)."""
+    return web.json_response({"ok": True})

@@ -1,0 +1,83 @@
+"""The websocket behind every live page: forwards one hub topic to the browser.
+
+The session is checked for every frame in both directions: a locked session receives only
+{"type": "locked"} (nothing personal reaches a locked screen), a closed one is disconnected.
+The browser may only send the message types below, each allowed per role.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from agent_ui import keys
+from agent_ui.security import ANYONE_LOGGED_IN, SESSIONS, Session, session_of
+
+CLIENT_MESSAGES: dict[str, tuple[str, ...]] = {"activity": ANYONE_LOGGED_IN,
+                                               "ping": ANYONE_LOGGED_IN}
+MAX_FRAME = 4096
+
+
+async def stream(request: web.Request, topic: str, first: dict[str, Any] | None = None
+                 ) -> web.WebSocketResponse:
+    session = session_of(request)
+    ws = web.WebSocketResponse(heartbeat=20, max_msg_size=MAX_FRAME)
+    await ws.prepare(request)
+    session.websockets.add(ws)
+    hub = keys.backend(request).hub
+    try:
+        with hub.subscription(topic) as queue:
+            if first is not None:
+                await ws.send_json(first)
+            sender = asyncio.create_task(_send(request, session, ws, queue))
+            receiver = asyncio.create_task(_receive(request, session, ws))
+            done, pending = await asyncio.wait({sender, receiver},
+                                               return_when=asyncio.FIRST_COMPLETED)
+            for task in pending:
+                task.cancel()
+            for task in (*done, *pending):
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+    finally:
+        session.websockets.discard(ws)
+        await ws.close()
+    return ws
+
+
+def _alive(request: web.Request, session: Session) -> bool:
+    return request.app[SESSIONS].get(session.token) is session
+
+
+async def _send(request: web.Request, session: Session, ws: web.WebSocketResponse,
+                queue: asyncio.Queue[dict[str, Any]]) -> None:
+    while not ws.closed:
+        message = await queue.get()
+        if not _alive(request, session):
+            await ws.close(code=4001, message=b"session ended")
+            return
+        await ws.send_json({"type": "locked"} if session.locked else message)
+
+
+async def _receive(request: web.Request, session: Session, ws: web.WebSocketResponse) -> None:
+    async for frame in ws:
+        if frame.type is not WSMsgType.TEXT:
+            continue
+        if not _alive(request, session):
+            await ws.close(code=4001, message=b"session ended")
+            return
+        try:
+            message = json.loads(frame.data)
+            kind = message.get("type") if isinstance(message, dict) else None
+        except ValueError:
+            kind = None
+        allowed = CLIENT_MESSAGES.get(kind or "")
+        if allowed is None or session.role not in allowed:
+            await ws.send_json({"type": "error", "error": "message not allowed"})
+        elif kind == "activity":
+            request.app[SESSIONS].touch(session)
+        elif kind == "ping":
+            await ws.send_json({"type": "locked"} if session.locked else {"type": "pong"})

@@ -1,0 +1,215 @@
+// The operator console: state, screen-pop, identity check, script and Q&A, result form.
+"use strict";
+
+(() => {
+  const { send, live, el, since } = Console;
+  const $ = (id) => document.getElementById(id);
+  const STATES = { offline: "未接続", ready: "受付中", reserved: "発信中", on_call: "通話中",
+                   wrap_up: "後処理", paused: "離席中" };
+  let current = { state: "offline", call: null };
+  let shownCall = null;
+  let qa = [];
+
+  function show(message, target) {
+    (target || $("message")).textContent = message || "";
+  }
+
+  async function act(name, body) {
+    show("");
+    try {
+      apply(await send("POST", "/api/console/" + name, body || {}));
+    } catch (error) {
+      show(error.message);
+    }
+  }
+
+  function apply(state) {
+    current = state;
+    const badge = $("state");
+    badge.textContent = STATES[state.state] || state.state;
+    badge.className = "state " + state.state;
+    badge.dataset.state = state.state;
+    if (state.seat) { $("seat").value = state.seat; }
+    if (state.pause_reason) { badge.textContent += "（" + state.pause_reason + "）"; }
+    const onCall = state.state === "on_call";
+    $("ready").disabled = !["offline", "paused"].includes(state.state);
+    $("ready").textContent = state.state === "paused" ? "再開" : "受付開始";
+    $("pause").disabled = state.state !== "ready";
+    $("leave").disabled = !["ready", "paused"].includes(state.state);
+    $("hangup").disabled = !onCall;
+    $("emergency-open").disabled = !onCall;
+    $("save").disabled = !(onCall || state.state === "wrap_up") || !state.call;
+    renderCall(state.call);
+  }
+
+  function renderCall(call) {
+    const key = call ? call.id + (call.verified ? ":v" : "") + (call.record ? ":r" : "") : null;
+    if (key === shownCall) { return; }
+    shownCall = key;
+    $("idle-hint").hidden = Boolean(call);
+    $("identity").hidden = !(call && call.kind === "callback" && !call.verified);
+    $("record").hidden = !(call && call.record);
+    if (!call) { clearRecord(); return; }
+    if (call.kind === "callback" && !call.verified) { renderCandidates(call); }
+    if (call.record) { renderRecord(call.record); loadDocuments(call.record.debt_type); }
+  }
+
+  function renderCandidates(call) {
+    const body = $("candidates");
+    body.replaceChildren();
+    $("no-candidates").hidden = call.candidates.length > 0;
+    for (const c of call.candidates) {
+      const ok = el("button", { type: "button", class: "identify" }, "本人確認OK");
+      ok.addEventListener("click", () => act("identify", { target_id: c.target_id, verified: true }));
+      const fail = el("button", { type: "button", class: "quiet" }, "確認できず");
+      fail.addEventListener("click", () => {
+        act("identify", { target_id: c.target_id, verified: false });
+        const code = document.querySelector('input[name="code"][value="204"]');
+        if (code) { code.checked = true; codeChanged(); }
+      });
+      body.append(el("tr", {}, el("td", {}, c.debt_type), el("td", {}, c.ref), el("td", {}, ok, " ", fail)));
+    }
+  }
+
+  const yen = (n) => (n === null || n === undefined) ? "" : n.toLocaleString("ja-JP") + " 円";
+  const day = (iso) => iso ? iso.slice(0, 10) : "";
+  const when = (iso) => iso ? new Date(iso).toLocaleString("ja-JP", { timeZone: "Asia/Tokyo" }) : "";
+
+  function renderRecord(r) {
+    $("rec-name").textContent = r.name;
+    $("rec-kana").textContent = r.kana;
+    $("rec-debt-type").textContent = r.debt_type_name + "（" + r.month + "）";
+    $("rec-ref").textContent = r.ref;
+    $("rec-phones").textContent = r.phones.join(" / ");
+    $("rec-total").textContent = yen(r.total);
+    $("rec-debts").replaceChildren(...r.debts.map((d) => el("tr", {},
+      el("td", {}, d.fiscal_year ?? ""), el("td", {}, d.installment ?? ""),
+      el("td", {}, day(d.due_date)), el("td", { class: "num" }, yen(d.amount)))));
+    $("rec-calls").replaceChildren(...r.calls.map((c) => el("tr", {},
+      el("td", {}, when(c.at)), el("td", {}, c.direction === "in" ? "着信" : "発信"),
+      el("td", {}, (c.result_code || "通話中") + " " + (c.label || "")), el("td", {}, c.operator))));
+    $("rec-notes").replaceChildren(...r.notes.map((n) => el("li", {},
+      el("span", { class: "when" }, when(n.at) + " " + n.author + " " + n.result_code + " "),
+      n.note)));
+    $("record").dataset.transfer = r.transfer_designated ? "1" : "0";
+    codeChanged();
+  }
+
+  function clearRecord() {
+    for (const id of ["rec-name", "rec-kana", "rec-debt-type", "rec-ref", "rec-phones", "rec-total"]) {
+      $(id).textContent = "";
+    }
+    for (const id of ["rec-debts", "rec-calls", "rec-notes", "candidates"]) { $(id).replaceChildren(); }
+    $("script-body").textContent = "（通話中に承認済みのスクリプトが表示されます）";
+    qa = [];
+    renderQa();
+  }
+
+  async function loadDocuments(debtType) {
+    try {
+      const docs = await send("GET", "/api/console/documents?debt_type=" + encodeURIComponent(debtType));
+      $("script-body").textContent = docs.script ? docs.script.body : "（承認済みのスクリプトがありません）";
+      qa = docs.qa ? docs.qa.entries : [];
+    } catch (error) {
+      $("script-body").textContent = "（スクリプトを読み込めません）";
+      qa = [];
+    }
+    renderQa();
+  }
+
+  function normal(text) {
+    return text.normalize("NFKC").toLowerCase()
+      .replace(/[\u30a1-\u30f6]/g, (ch) => String.fromCharCode(ch.charCodeAt(0) - 0x60));
+  }
+
+  function renderQa() {
+    const wanted = normal($("qa-search").value.trim());
+    const found = qa.filter((e) => !wanted || normal(e.question + " " + e.answer).includes(wanted));
+    $("qa-list").replaceChildren(...found.flatMap((e) => [el("dt", {}, e.question), el("dd", {}, e.answer)]));
+  }
+
+  function selectedCode() {
+    return document.querySelector('input[name="code"]:checked');
+  }
+
+  function codeChanged() {
+    const chosen = selectedCode();
+    const label = chosen ? chosen.closest("label") : null;
+    const designated = $("record").dataset.transfer === "1";
+    $("transfer").hidden = !(label && label.dataset.transfer === "1" && designated);
+    $("appointment-field").hidden = !(label && label.dataset.appointment === "1");
+    if (label && label.dataset.mark) { $("result-form").elements.escalation.checked = true; }
+  }
+
+  async function saveResult(event) {
+    if (event) { event.preventDefault(); }
+    const form = $("result-form");
+    const chosen = selectedCode();
+    if (!chosen) { show("結果を選んでください", $("result-message")); return; }
+    const transfer = form.querySelector('input[name="account_transfer"]:checked');
+    const body = {
+      code: chosen.value,
+      note: form.elements.note.value,
+      appointment: $("appointment-field").hidden ? "" : form.elements.appointment.value,
+      account_transfer: $("transfer").hidden || !transfer ? "" : transfer.value,
+      escalation: form.elements.escalation.checked,
+      complaint: form.elements.complaint.checked,
+      residents_voice: form.elements.residents_voice.checked,
+    };
+    $("save").disabled = true;
+    try {
+      apply(await send("POST", "/api/console/result", body));
+      form.reset();
+      codeChanged();
+      show("保存しました", $("result-message"));
+    } catch (error) {
+      // the form keeps what the operator typed: fix or retry
+      show("保存できませんでした：" + error.message, $("result-message"));
+      $("save").disabled = false;
+    }
+  }
+
+  function shortcuts(event) {
+    if (event.ctrlKey && event.key === "Enter") { saveResult(); event.preventDefault(); return; }
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(document.activeElement.tagName)
+      && !["radio", "checkbox"].includes(document.activeElement.type);
+    if (typing || event.ctrlKey || event.altKey || event.metaKey || Console.locked) { return; }
+    const radio = document.querySelector('input[name="code"][data-key="' + event.key + '"]');
+    if (radio) { radio.checked = true; codeChanged(); event.preventDefault(); }
+  }
+
+  function emergency() {
+    const dialog = $("emergency");
+    $("emergency-form").reset();
+    dialog.showModal();
+    dialog.addEventListener("close", async () => {
+      if (dialog.returnValue !== "flag") { return; }
+      const f = $("emergency-form").elements;
+      try {
+        await send("POST", "/api/console/emergency", { reason: f.reason.value, consent: f.consent.value, text: f.text.value });
+        show("緊急事態を記録しました（管理者に通知）");
+      } catch (error) { show("緊急記録に失敗：" + error.message); }
+    }, { once: true });
+  }
+
+  function start() {
+    $("ready").addEventListener("click", () => act("ready", { seat: $("seat").value }));
+    $("pause").addEventListener("click", () => act("pause", { reason: $("pause-reason").value }));
+    $("leave").addEventListener("click", () => act("leave"));
+    $("hangup").addEventListener("click", () => act("hangup"));
+    $("emergency-open").addEventListener("click", emergency);
+    $("result-form").addEventListener("submit", saveResult);
+    $("result-form").addEventListener("change", (e) => { if (e.target.name === "code") { codeChanged(); } });
+    $("qa-search").addEventListener("input", renderQa);
+    document.addEventListener("keydown", shortcuts);
+    setInterval(() => { $("state-time").textContent = since(current.since); }, 1000);
+    live("/ws/console", (message) => { if (message.type === "state") { apply(message); } },
+         (up) => { $("live").className = "live " + (up ? "on" : "off"); });
+    Console.onLock((locked) => {
+      if (locked) { shownCall = null; clearRecord(); return; }
+      send("GET", "/api/console").then(apply).catch(() => {});
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", start);
+})();

@@ -1,0 +1,28 @@
+"""The service's status page (managers, admins) and the health probe (public: no personal
+data, for the monitoring system)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from aiohttp import web
+
+from agent_ui import keys
+from agent_ui.render import render
+from agent_ui.security import MANAGERS, Access, route
+
+
+async def status_page(request: web.Request) -> web.Response:
+    back = keys.backend(request)
+    return render(request, "status.html", health=await back.health(), board=await back.board())
+
+
+async def health_api(request: web.Request) -> web.Response:
+    health = await keys.backend(request).health()
+    body = dataclasses.asdict(health) | {"ok": health.ok}
+    return web.json_response(body, status=200 if health.ok else 503)
+
+
+def add(app: web.Application) -> None:
+    route(app, "GET", "/status", status_page, MANAGERS)
+    route(app, "GET", "/api/health", health_api, Access.PUBLIC)

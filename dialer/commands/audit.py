@@ -1,0 +1,103 @@
+"""`dialer audit verify / export / show`: the access log, a hash chain the city can check.
+
+``verify`` walks the whole chain and exits 1 at the first row that does not fit. ``export``
+writes the rows of a date range (inclusive, in the centre's time zone) as a CSV for the city:
+CP932, CRLF, bilingual header. Exporting is itself recorded in the log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+
+from dialer.adapters.db import audit
+from dialer.adapters.db.engine import Database
+from dialer.commands import Commands, UsageError
+from dialer.commands.intake import actor, add_common, emit
+from dialer.config import Settings
+from dialer.services import accounts
+
+HEADER = ("番号/id", "日時/at", "実行者/actor", "操作/action", "対象/object", "詳細/detail",
+          "前ハッシュ/prev_hash", "ハッシュ/hash")
+ENCODING = "cp932"
+
+
+def register(commands: Commands) -> None:
+    sub = commands.add_parser("audit", help="the access log (append-only hash chain)") \
+        .add_subparsers(dest="audit_command", required=True)
+    add_common(sub.add_parser("verify", help="check the whole chain (exit 1 if broken)"),
+               handler=verify)
+    exp = sub.add_parser("export", help="CSV of a date range for the city (CP932, CRLF)")
+    exp.add_argument("--from", dest="first", required=True, type=date.fromisoformat,
+                     metavar="DATE", help="first day, YYYY-MM-DD (centre's time zone)")
+    exp.add_argument("--to", dest="last", required=True, type=date.fromisoformat,
+                     metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
+    exp.add_argument("--out", type=Path, metavar="FILE",
+                     help="default: access-log_FROM_TO.csv in the current directory")
+    add_common(exp, handler=export)
+    show = sub.add_parser("show", help="the newest entries")
+    show.add_argument("--limit", type=_positive, default=20, metavar="N")
+    add_common(show, handler=show_entries)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more: {text!r}")
+    return value
+
+
+async def verify(args: argparse.Namespace, _s: Settings, database: Database) -> int:
+    async with database.engine.connect() as conn:
+        result = await audit.verify(conn)
+    head = f"; head: row {result.last_id} {result.last_hash}" if result.last_id else ""
+    text = (f"{result.checked} rows checked: OK{head}" if result.ok else
+            f"BROKEN at row {result.broken_id} ({result.checked} rows checked): {result.reason}")
+    emit(args, {**dataclasses.asdict(result), "ok": result.ok}, text)
+    return 0 if result.ok else 1
+
+
+async def export(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    first: date = args.first
+    last: date = args.last
+    if last < first:
+        raise UsageError("--to must be on or after --from")
+    start = datetime.combine(first, time(), settings.tz)
+    end = datetime.combine(last + timedelta(days=1), time(), settings.tz)
+    out: Path = args.out or Path(f"access-log_{first}_{last}.csv")
+    async with database.engine.begin() as conn:
+        if args.actor:
+            await accounts.require(conn, args.actor)
+        rows = await audit.export(conn, start, end)
+        await audit.record(conn, actor(args), "audit.export", "audit_log",
+                           first=first.isoformat(), last=last.isoformat(), rows=len(rows))
+        write_csv(out, rows, settings)  # a failed write rolls the record back
+    emit(args, {"file": str(out), "rows": len(rows)}, f"{out}: {len(rows)} rows")
+    return 0
+
+
+def write_csv(path: Path, rows: list[audit.Row], settings: Settings) -> None:
+    """CP932 (a character it lacks becomes a backslash escape, as in JSON), CRLF line ends."""
+    with path.open("w", encoding=ENCODING, errors="backslashreplace", newline="") as f:
+        writer = csv.writer(f, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for row in rows:
+            writer.writerow((row.id, row.at.astimezone(settings.tz).isoformat(
+                timespec="microseconds"), row.actor, row.action, row.obj, row.detail,
+                row.prev_hash, row.hash))
+
+
+async def show_entries(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    async with database.engine.connect() as conn:
+        rows = await audit.recent(conn, args.limit)
+    emit(args, [{**dataclasses.asdict(r), "at": r.at.isoformat()} for r in rows], "\n".join(
+        f"{r.id:>7} {r.at.astimezone(settings.tz):%Y-%m-%d %H:%M:%S} {r.actor:16} "
+        f"{r.action:22} {r.obj:16} {r.detail} {r.hash[:12] or '-'}" for r in rows)
+        or "no entries")
+    return 0

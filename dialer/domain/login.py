@@ -1,0 +1,74 @@
+"""Who may log in, and when an account or an address is held back (pure).
+
+An account locks for ``lockout`` after ``max_failures`` wrong passwords in a row; a success
+resets the count. An address that keeps failing, whatever the account, is slowed down: more
+than ``per_address`` failures in ``window`` and it must wait (a throttle, not a lock, so a
+typo-prone colleague at the same NAT is never locked out of their own account).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+    per_address: int = 10
+    window: timedelta = timedelta(minutes=5)
+    min_password_length: int = 10
+
+
+@dataclass(frozen=True)
+class AccountState:
+    active: bool
+    failed_logins: int
+    locked_until: datetime | None
+
+
+def locked(state: AccountState, now: datetime) -> bool:
+    return state.locked_until is not None and now < state.locked_until
+
+
+def after_failure(state: AccountState, policy: LoginPolicy, now: datetime) -> AccountState:
+    failed = state.failed_logins + 1
+    until = now + policy.lockout if failed >= policy.max_failures else state.locked_until
+    return AccountState(state.active, 0 if failed >= policy.max_failures else failed, until)
+
+
+def password_problem(password: str, login: str, policy: LoginPolicy) -> str | None:
+    """Why a chosen password is refused, or None."""
+    if len(password) < policy.min_password_length:
+        return f"at least {policy.min_password_length} characters"
+    if login and login.lower() in password.lower():
+        return "must not contain the login"
+    if len(set(password)) < 4:
+        return "too repetitive"
+    return None
+
+
+class AddressThrottle:
+    """Failed logins per remote address in a sliding window."""
+
+    def __init__(self, policy: LoginPolicy) -> None:
+        self._policy = policy
+        self._failures: dict[str, deque[datetime]] = {}
+
+    def _recent(self, address: str, now: datetime) -> deque[datetime]:
+        times = self._failures.setdefault(address, deque())
+        while times and now - times[0] > self._policy.window:
+            times.popleft()
+        if not times:
+            del self._failures[address]
+            return deque()
+        return times
+
+    def allowed(self, address: str, now: datetime) -> bool:
+        return len(self._recent(address, now)) < self._policy.per_address
+
+    def failed(self, address: str, now: datetime) -> None:
+        self._recent(address, now)
+        self._failures.setdefault(address, deque()).append(now)

@@ -1,0 +1,344 @@
+"""The operator console's service side: state changes, screen-pops, identity checks, results.
+
+The web layer (agent_ui) only calls these methods and forwards what ``run`` publishes. The
+moment an outbound call is bridged to an operator, their console receives the target's record
+(from its batch only); a resident calling back first shows the candidates for 本人確認 — the
+record opens only when the operator confirms one of them. Every record shown is in the access
+log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+
+from dialer.adapters.db import audit, records
+from dialer.adapters.db.attempts import DbAttemptStore
+from dialer.adapters.db.callers import CallerCandidate
+from dialer.adapters.db.engine import Database
+from dialer.adapters.db.models import Emergency
+from dialer.adapters.db.records import NoteEntry, TargetRecord
+from dialer.config import Settings
+from dialer.domain import debt_types, result_form
+from dialer.domain.attempt import Phase
+from dialer.domain.operators import Operator, SeatState
+from dialer.domain.result_form import ResultForm
+from dialer.services.campaign import CampaignRunner
+from dialer.services.live import LiveHub, Message, operator_topic
+from dialer.services.operator_pool import OperatorPool
+from dialer.services.sessions import OperatorSessions
+from recordings_policy import emergency
+from recordings_policy.emergency import EmergencyFlag
+
+log = logging.getLogger(__name__)
+
+Candidates = Callable[[str], Sequence[CallerCandidate]]
+EmergencyHook = Callable[[EmergencyFlag, str], Awaitable[None]]
+
+
+class ConsoleError(ValueError):
+    """The operator asked for something impossible now; the message says what."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int
+    login: str
+
+
+@dataclass
+class CallView:
+    """What the operator's console is showing for their current call."""
+
+    call_id: str
+    kind: str  # "outbound" or "callback"
+    candidates: list[CallerCandidate]
+    record: TargetRecord | None = None
+    verified: bool = False  # callback: identity confirmed (or the call is outbound)
+    started: datetime | None = None
+
+
+class OperatorConsole:
+    def __init__(self, database: Database, pool: OperatorPool, sessions: OperatorSessions,
+                 runner: CampaignRunner, store: DbAttemptStore, candidates: Candidates,
+                 settings: Callable[[], Settings], clock: Callable[[], datetime],
+                 hub: LiveHub, on_emergency: EmergencyHook | None = None) -> None:
+        self._db, self._pool, self._sessions = database, pool, sessions
+        self._runner, self._store, self._candidates = runner, store, candidates
+        self._settings, self._clock, self.hub = settings, clock, hub
+        self._on_emergency = on_emergency
+        self._changes: asyncio.Queue[Operator] = asyncio.Queue()
+        self.calls: dict[int, CallView] = {}  # user id -> the call on their screen
+        pool.on_change(self._changes.put_nowait)
+
+    # --- what the console shows ----------------------------------------------------------
+    async def run(self) -> None:
+        """For the service's lifetime: every operator change goes to their console."""
+        while True:
+            op = await self._changes.get()
+            try:
+                await self.changed(op)
+            except Exception:  # one bad record must not stop the pushes for everyone
+                log.exception("console update for operator %s failed", op.user_id)
+
+    async def changed(self, op: Operator) -> None:
+        call = self.calls.get(op.user_id)
+        if op.state is SeatState.ON_CALL and op.attempt_id and (
+                call is None or call.call_id != op.attempt_id):
+            call = await self._open_call(op)
+        elif op.state in (SeatState.READY, SeatState.OFFLINE, SeatState.PAUSED):
+            self.calls.pop(op.user_id, None)
+            call = None
+        self.hub.publish(operator_topic(op.user_id), self.state_message(op, call))
+
+    async def _open_call(self, op: Operator) -> CallView:
+        call_id = op.attempt_id or ""
+        if call_id in self._runner.callbacks:
+            found = list(self._candidates(call_id))
+            call = CallView(call_id, "callback", found, started=self._clock())
+            if found:
+                await self._log(op.login, "callers.view", f"call:{call_id}",
+                                candidates=len(found))
+        else:
+            call = CallView(call_id, "outbound", [], verified=True, started=self._clock())
+            where = await self._call_target(call_id)
+            if where is not None:
+                call.record = await self._view(op.login, *where, via="screenpop")
+        self.calls[op.user_id] = call
+        return call
+
+    async def _call_target(self, call_id: str) -> tuple[int, int] | None:
+        async with self._db.engine.connect() as conn:
+            return await records.call_target(conn, call_id)
+
+    async def _view(self, login: str, batch_id: int, target_id: int, via: str
+                    ) -> TargetRecord | None:
+        """Load a record for display; the view is in the access log before it is shown."""
+        async with self._db.engine.begin() as conn:
+            found = await records.record(conn, batch_id, target_id)
+            if found is not None:
+                await audit.record(conn, login, "record.view", f"target:{target_id}",
+                                   batch=batch_id, via=via)
+        return found
+
+    async def _log(self, actor: str, action: str, obj: str, **detail: object) -> None:
+        async with self._db.engine.begin() as conn:
+            await audit.record(conn, actor, action, obj, **detail)
+
+    def state_message(self, op: Operator | None, call: CallView | None) -> Message:
+        message: Message = {"type": "state", "state": op.state.value if op else "offline",
+                            "seat": op.seat if op else "",
+                            "since": op.since.isoformat() if op and op.since else None,
+                            "pause_reason": op.pause_reason if op else "", "call": None}
+        if call is not None:
+            message["call"] = self._call_json(call)
+        return message
+
+    def _call_json(self, call: CallView) -> dict[str, Any]:
+        settings = self._settings()
+        names = {d.code: d.name for d in settings.debt_types}
+        body: dict[str, Any] = {"id": call.call_id, "kind": call.kind, "verified": call.verified,
+                                "candidates": [], "record": None}
+        if not call.verified:
+            body["candidates"] = [
+                {"batch_id": c.batch_id, "target_id": c.target_id, "ref": c.ref,
+                 "debt_type": names.get(c.debt_type, c.debt_type)} for c in call.candidates]
+        if call.record is not None:
+            body["record"] = self._record_json(call.record, names)
+        return body
+
+    def _record_json(self, rec: TargetRecord, names: dict[str, str]) -> dict[str, Any]:
+        table = self._settings().classification
+        labels = {c.code: c.label for c in table.codes}
+        data = asdict(rec)
+        data["debt_type_name"] = names.get(rec.debt_type, rec.debt_type)
+        data["total"] = rec.total
+        for call in data["calls"]:
+            call["label"] = labels.get(call["result_code"] or "", "")
+        for note in data["notes"]:
+            note["label"] = labels.get(note["result_code"], "")
+        debt = self._debt_type(rec.debt_type)
+        data["transfer_designated"] = bool(debt and debt.account_transfer)
+        jsonable: dict[str, Any] = _jsonable(data)
+        return jsonable
+
+    def _debt_type(self, code: str) -> debt_types.DebtType | None:
+        return next((d for d in self._settings().debt_types if d.code == code), None)
+
+    async def snapshot(self, actor: Actor) -> Message:
+        """The console's full state (page load, reconnect); a record shown again is a view."""
+        op = self._op(actor.user_id)
+        call = self.calls.get(actor.user_id)
+        if call is not None and call.record is not None:
+            await self._log(actor.login, "record.view", f"target:{call.record.target_id}",
+                            batch=call.record.batch_id, via="reload")
+        return self.state_message(op, call)
+
+    def _op(self, user_id: int) -> Operator | None:
+        try:
+            return self._pool.get(user_id)
+        except KeyError:
+            return None
+
+    def seats_taken(self) -> dict[str, str]:
+        return {op.seat: op.login for op in self._pool.all() if op.state is not SeatState.OFFLINE}
+
+    # --- state changes -------------------------------------------------------------------
+    async def go_ready(self, actor: Actor, seat: str) -> Operator:
+        known = {s.name for s in self._settings().seats}
+        if seat not in known:
+            raise ConsoleError(f"unknown seat {seat!r}")
+        holder = self.seats_taken().get(seat)
+        if holder is not None and holder != actor.login:
+            raise ConsoleError(f"seat {seat} is in use by another operator")
+        op = self._op(actor.user_id)
+        if op is not None and op.seat != seat and op.state is not SeatState.OFFLINE:
+            raise ConsoleError(f"you are on seat {op.seat}: leave it first")
+        if op is not None and op.seat != seat:
+            self._pool.disconnect(actor.user_id, self._clock())
+            op = None
+        try:
+            result = await self._sessions.go_ready(actor.user_id, actor.login, seat)
+        except Exception as exc:
+            raise ConsoleError(f"the seat phone did not connect: {exc}") from exc
+        await self._log(actor.login, "operator.ready", f"seat:{seat}")
+        return result
+
+    async def pause(self, actor: Actor, reason: str) -> Operator:
+        reason = " ".join(reason.split())[:60] or "休憩"
+        op = self._require(actor, SeatState.READY, "pause")
+        op = self._sessions.pause(op.user_id, reason)
+        await self._log(actor.login, "operator.pause", f"seat:{op.seat}", reason=reason)
+        return op
+
+    async def leave(self, actor: Actor) -> Operator:
+        op = self._op(actor.user_id)
+        if op is None or op.state is SeatState.OFFLINE:
+            raise ConsoleError("you are not on a seat")
+        if op.state in (SeatState.ON_CALL, SeatState.WRAP_UP, SeatState.RESERVED):
+            raise ConsoleError("finish the call and save its result first")
+        op = await self._sessions.leave(actor.user_id)
+        await self._log(actor.login, "operator.leave", f"seat:{op.seat}")
+        return op
+
+    def _require(self, actor: Actor, state: SeatState, what: str) -> Operator:
+        op = self._op(actor.user_id)
+        if op is None or op.state is not state:
+            now = op.state.value if op else "offline"
+            raise ConsoleError(f"cannot {what} while {now}")
+        return op
+
+    async def end_call(self, actor: Actor) -> None:
+        self._require(actor, SeatState.ON_CALL, "hang up")
+        await self._runner.end_call(actor.user_id)
+
+    # --- callbacks: identity (本人確認) --------------------------------------------------
+    async def identify(self, actor: Actor, target_id: int, verified: bool) -> Message:
+        """The operator confirmed who is calling (``verified``), or could not: the call is
+        attached to that candidate either way; only a confirmed identity opens the record."""
+        op = self._op(actor.user_id)
+        call = self.calls.get(actor.user_id)
+        if op is None or call is None or call.kind != "callback":
+            raise ConsoleError("no callback on your line")
+        if call.record is not None or (call.verified and verified):
+            raise ConsoleError("identity already confirmed")
+        chosen = next((c for c in call.candidates if c.target_id == target_id), None)
+        if chosen is None:
+            raise ConsoleError("not one of this caller's candidates")
+        if not await self._store.exists(call.call_id):
+            await self._store.open_callback(call.call_id, chosen.batch_id, chosen.target_id,
+                                            actor.user_id, self._clock())
+        await self._log(actor.login, "identity.verified" if verified else "identity.failed",
+                        f"target:{target_id}", batch=chosen.batch_id, call=call.call_id)
+        call.candidates = [chosen]
+        if verified:
+            call.verified = True
+            call.record = await self._view(actor.login, chosen.batch_id, chosen.target_id,
+                                           via="identity")
+        message = self.state_message(op, call)
+        self.hub.publish(operator_topic(actor.user_id), message)
+        return message
+
+    # --- results -------------------------------------------------------------------------
+    async def save_result(self, actor: Actor, form: ResultForm) -> str:
+        op = self._op(actor.user_id)
+        if op is None or op.attempt_id is None or op.state not in (SeatState.ON_CALL,
+                                                                   SeatState.WRAP_UP):
+            raise ConsoleError("no call to record")
+        call = self.calls.get(actor.user_id)
+        target = await self._call_target(op.attempt_id)
+        debt = self._debt_type(call.record.debt_type) if call and call.record else None
+        now = self._clock()
+        form = result_form.validate(form, self._settings().classification, debt, now)
+        if call is not None and call.kind == "callback" and not call.verified \
+                and form.code != _not_verified_code(self._settings()):
+            raise ConsoleError("confirm the caller's identity first (or record 204)")
+        if op.state is SeatState.ON_CALL:
+            await self._runner.end_call(actor.user_id)
+            await self._wait_wrap_up(actor.user_id)
+        call_id = await self._runner.save_result(actor.user_id, form.code, form.appointment)
+        async with self._db.engine.begin() as conn:
+            if target is not None:
+                await records.add_note(conn, NoteEntry(
+                    call_id, target[0], target[1], actor.user_id, now, form.code, form.note,
+                    form.escalation, form.complaint, form.residents_voice,
+                    form.account_transfer))
+            await audit.record(conn, actor.login, "result.save", f"call:{call_id}",
+                               code=form.code, escalation=form.escalation,
+                               complaint=form.complaint)
+        if target is not None and call is not None and call.kind == "callback":
+            await self._store.finish(call_id, Phase.WRAP_UP, form.code, now, form.appointment)
+        self.calls.pop(actor.user_id, None)
+        return call_id
+
+    async def _wait_wrap_up(self, user_id: int, timeout_s: float = 5.0) -> None:
+        """After hanging up for the operator: the hangup event moves them to wrap-up."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self._pool.get(user_id).state is SeatState.ON_CALL:
+            if loop.time() > deadline:
+                raise ConsoleError("the call did not end; try again")
+            await asyncio.sleep(0.02)
+
+    # --- emergency -----------------------------------------------------------------------
+    async def flag_emergency(self, actor: Actor, reason: str, consent: str,
+                             reason_text: str = "") -> EmergencyFlag:
+        op = self._op(actor.user_id)
+        if op is None or op.state is not SeatState.ON_CALL or not op.attempt_id:
+            raise ConsoleError("an emergency can only be flagged during a call")
+        flag = emergency.flag(op.attempt_id, reason, consent, reason_text)
+        async with self._db.engine.begin() as conn:
+            await conn.execute(insert(Emergency).values(
+                call_id=flag.call_id, flagged_by=actor.login, at=self._clock(),
+                reason=flag.reason, reason_text=flag.reason_text, consent=flag.consent))
+            await audit.record(conn, actor.login, "emergency.flag", f"call:{flag.call_id}",
+                               reason=flag.reason, consent=flag.consent)
+        log.warning("emergency flagged on call %s by %s (%s)", flag.call_id, actor.login,
+                    flag.reason)
+        if self._on_emergency is not None:
+            await self._on_emergency(flag, actor.login)
+        return flag
+
+
+def _not_verified_code(settings: Settings) -> str:
+    """The classification's "identity could not be verified" code (204 by default)."""
+    for code in settings.classification.codes:
+        if "本人確認" in code.label and not code.contact and not code.system:
+            return code.code
+    return "204"
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value

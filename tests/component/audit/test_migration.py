@@ -1,0 +1,78 @@
+"""Revision 0004 chains the rows an existing database wrote before the hash chain existed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.adapters.db import audit, migrate
+from dialer.adapters.db.engine import Database
+from dialer.config import Settings
+
+OLD_ROWS = [
+    ("2026-11-01 00:00:00.000001", "os:root", "intake.import", "batch:1",
+     '{"encoding": "cp932", "rows": 120}'),
+    ("2026-11-02 03:04:05.000000", "kanri", "calllist.assign", "batch:1",
+     '{"operator": "op1", "targets": 40}'),
+    ("2026-11-03 23:59:59.999999", "kanri", "intake.exclude", "target:7",
+     '{"reason": "paid", "note": "窓口で納付済"}'),
+]
+
+
+async def _triggers(conn: AsyncConnection) -> dict[str, str]:
+    result = await conn.execute(text(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"))
+    return {name: sql for name, sql in result}
+
+
+async def test_the_upgrade_chains_existing_rows_and_keeps_the_triggers(
+        settings: Settings) -> None:
+    database = Database(settings)
+    try:
+        await migrate.upgrade_database(database, "0003")
+        async with database.engine.begin() as conn:
+            before = await _triggers(conn)
+            for at, actor, action, obj, detail in OLD_ROWS:
+                await conn.execute(text(
+                    "INSERT INTO audit_log (at, actor, action, object, detail) "
+                    "VALUES (:at, :actor, :action, :obj, :detail)"),
+                    {"at": at, "actor": actor, "action": action, "obj": obj, "detail": detail})
+
+        await migrate.upgrade_database(database)
+
+        async with database.engine.connect() as conn:
+            assert await _triggers(conn) == before
+            assert set(before) == {"audit_log_no_UPDATE", "audit_log_no_DELETE"}
+            result = await audit.verify(conn)
+            rows = list(reversed(await audit.recent(conn)))
+        assert (result.ok, result.checked) == (True, 3)
+        assert rows[0].prev_hash == audit.GENESIS
+        assert [r.detail for r in rows] == [r[4] for r in OLD_ROWS]
+        assert rows[2].at.isoformat() == "2026-11-03T23:59:59.999999+00:00"
+
+        with pytest.raises(Exception, match="append-only"):
+            async with database.engine.begin() as conn:
+                await conn.execute(text("UPDATE audit_log SET hash = ''"))
+        async with database.engine.begin() as conn:
+            await audit.record(conn, "kanri", "test.after", "batch:1")
+        async with database.engine.connect() as conn:
+            result = await audit.verify(conn)
+            assert (result.ok, result.checked) == (True, 4)
+            assert (await audit.recent(conn, 1))[0].prev_hash == rows[2].hash
+    finally:
+        await database.close()
+
+
+async def test_an_empty_log_upgrades_without_touching_the_triggers(settings: Settings) -> None:
+    database = Database(settings)
+    try:
+        await migrate.upgrade_database(database, "0003")
+        async with database.engine.connect() as conn:
+            before = await _triggers(conn)
+        await migrate.upgrade_database(database)
+        async with database.engine.connect() as conn:
+            assert await _triggers(conn) == before
+            assert (await audit.verify(conn)).checked == 0
+    finally:
+        await database.close()

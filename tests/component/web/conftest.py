@@ -1,0 +1,54 @@
+"""The console app on a real SQLite database, with one account per role."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from agent_ui.app import create_app
+from agent_ui.keys import Backend
+from dialer.adapters.db import users
+from dialer.adapters.db.engine import Database
+from dialer.config import Settings
+from dialer.domain.login import LoginPolicy
+from dialer.services import accounts
+from dialer.services.health import Health
+from tests.component.web.kit import PASSWORD, Clock
+
+ACCOUNTS = {"op1": "operator", "op2": "operator", "kanri": "manager", "sysadm": "admin"}
+HEALTHY = Health("テストセンター", "011-211-0000", True, "22.10.1", True)
+
+
+async def healthy() -> Health:
+    return HEALTHY
+
+
+@pytest.fixture
+async def accounts_ready(database: Database) -> dict[str, str]:
+    async with database.engine.begin() as conn:
+        for login, role in ACCOUNTS.items():
+            await users.add(conn, login, login.upper(), role)
+    for login in ACCOUNTS:
+        await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
+    return ACCOUNTS
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def backend(settings: Settings, database: Database, clock: Clock,
+            accounts_ready: dict[str, str]) -> Backend:
+    return Backend(healthy, database=database, settings=lambda: settings, clock=clock)
+
+
+@pytest.fixture
+async def client(backend: Backend) -> AsyncIterator[TestClient]:
+    client = TestClient(TestServer(create_app(backend)))
+    await client.start_server()
+    yield client
+    await client.close()
