@@ -47,7 +47,9 @@ def _harden(response: web.StreamResponse) -> None:
     response.headers["Pragma"] = "no-cache"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
+    # same-origin: other sites never see our URLs; our own forms keep their Origin header
+    # (with no-referrer, Chromium sends "Origin: null" and the same-origin check refuses)
+    response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Content-Security-Policy"] = (
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
         "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"

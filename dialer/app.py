@@ -7,12 +7,12 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
 from aiohttp import web
 
+from agent_ui import board_pages
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
@@ -25,9 +25,10 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
-from dialer.domain.login import LoginPolicy
 from dialer.services import callback_gate, messages
-from dialer.services.board import BoardSource
+from dialer.services.accounts import login_policy
+from dialer.services.board import BoardSource, publish_board
+from dialer.services.board_alerts import emergency_hook
 from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.callers import CallerLookup
@@ -37,6 +38,7 @@ from dialer.services.config_watch import ConfigWatcher
 from dialer.services.console import OperatorConsole
 from dialer.services.health import HealthCheck
 from dialer.services.inbound_tracker import InboundTracker
+from dialer.services.listen_in import Listener
 from dialer.services.live import LiveHub
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seat_sync import SeatSync
@@ -45,11 +47,6 @@ from dialer.services.sessions import OperatorSessions
 log = logging.getLogger(__name__)
 
 Adjust = Callable[[Settings], Settings]
-
-
-def login_policy(settings: Settings) -> LoginPolicy:
-    return LoginPolicy(max_failures=settings.web.login_max_failures,
-                       lockout=timedelta(minutes=settings.web.lockout_min))
 
 RESTART_DELAY_S = 1.0
 
@@ -95,15 +92,20 @@ class Service:
             inbound_waiting=self.inbound.waiting,
             callback_result=lambda call, code: inbound_db.set_result(self.database, call, code))
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
-                                 lambda: self.settings.classification, self.now)
+                                 lambda: self.settings.classification, self.now,
+                                 settings=lambda: self.settings,
+                                 ami_connected=lambda: self.ami.connected)
         self.hub = LiveHub()
         self.console = OperatorConsole(
             self.database, self.pool, self.sessions, self.runner, self.store,
             lambda call_id: cast(Sequence[CallerCandidate], self.gate.candidates.get(call_id, ())),
-            lambda: self.settings, self.now, self.hub)
+            lambda: self.settings, self.now, self.hub,
+            on_emergency=emergency_hook(self.hub, self.now))
+        self.listen_in = Listener(self.ami, lambda: self.settings, self.database, self.pool)
         self.web = create_app(Backend(
             self.health, self.board, self.database, lambda: self.settings, self.now,
             self.console, self.hub, login_policy(self.settings)))
+        self.web[board_pages.LISTENER] = self.listen_in
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -127,6 +129,7 @@ class Service:
         self._supervise("inbound-tracker", lambda: self.inbound.run(self._inbound_events))
         self._supervise("inbound-recorder", self._record_inbound)
         self._supervise("console", self.console.run)
+        self._supervise("board", lambda: publish_board(self.board, self.hub))
         await self.runner.recover()
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)

@@ -10,8 +10,10 @@
   let shownCall = null;
   let qa = [];
 
-  function show(message, target) {
-    (target || $("message")).textContent = message || "";
+  function show(message, target, ok) {
+    const where = target || $("message");
+    where.textContent = message || "";
+    where.classList.toggle("ok", Boolean(ok));
   }
 
   async function act(name, body) {
@@ -161,7 +163,7 @@
       apply(await send("POST", "/api/console/result", body));
       form.reset();
       codeChanged();
-      show("保存しました", $("result-message"));
+      show("保存しました", $("result-message"), true);
     } catch (error) {
       // the form keeps what the operator typed: fix or retry
       show("保存できませんでした：" + error.message, $("result-message"));
@@ -187,7 +189,7 @@
       const f = $("emergency-form").elements;
       try {
         await send("POST", "/api/console/emergency", { reason: f.reason.value, consent: f.consent.value, text: f.text.value });
-        show("緊急事態を記録しました（管理者に通知）");
+        show("緊急事態を記録しました（管理者に通知）", null, true);
       } catch (error) { show("緊急記録に失敗：" + error.message); }
     }, { once: true });
   }

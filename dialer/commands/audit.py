@@ -8,9 +8,8 @@ CP932, CRLF, bilingual header. Exporting is itself recorded in the log.
 from __future__ import annotations
 
 import argparse
-import csv
 import dataclasses
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from pathlib import Path
 
 from dialer.adapters.db import audit
@@ -18,11 +17,10 @@ from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
-from dialer.services import accounts
+from dialer.services import audit_export
 
-HEADER = ("番号/id", "日時/at", "実行者/actor", "操作/action", "対象/object", "詳細/detail",
-          "前ハッシュ/prev_hash", "ハッシュ/hash")
-ENCODING = "cp932"
+HEADER = audit_export.HEADER
+ENCODING = audit_export.ENCODING
 
 
 def register(commands: Commands) -> None:
@@ -68,29 +66,15 @@ async def export(args: argparse.Namespace, settings: Settings, database: Databas
     last: date = args.last
     if last < first:
         raise UsageError("--to must be on or after --from")
-    start = datetime.combine(first, time(), settings.tz)
-    end = datetime.combine(last + timedelta(days=1), time(), settings.tz)
-    out: Path = args.out or Path(f"access-log_{first}_{last}.csv")
-    async with database.engine.begin() as conn:
-        if args.actor:
-            await accounts.require(conn, args.actor)
-        rows = await audit.export(conn, start, end)
-        await audit.record(conn, actor(args), "audit.export", "audit_log",
-                           first=first.isoformat(), last=last.isoformat(), rows=len(rows))
-        write_csv(out, rows, settings)  # a failed write rolls the record back
-    emit(args, {"file": str(out), "rows": len(rows)}, f"{out}: {len(rows)} rows")
+    out: Path = args.out or Path(audit_export.file_name(first, last))
+    try:
+        rows = await audit_export.export(
+            database, first, last, settings.tz, actor(args),
+            lambda found: audit_export.write_csv(out, found, settings.tz), require=args.actor)
+    except audit_export.ExportError as exc:
+        raise UsageError(str(exc)) from None
+    emit(args, {"file": str(out), "rows": rows}, f"{out}: {rows} rows")
     return 0
-
-
-def write_csv(path: Path, rows: list[audit.Row], settings: Settings) -> None:
-    """CP932 (a character it lacks becomes a backslash escape, as in JSON), CRLF line ends."""
-    with path.open("w", encoding=ENCODING, errors="backslashreplace", newline="") as f:
-        writer = csv.writer(f, lineterminator="\r\n")
-        writer.writerow(HEADER)
-        for row in rows:
-            writer.writerow((row.id, row.at.astimezone(settings.tz).isoformat(
-                timespec="microseconds"), row.actor, row.action, row.obj, row.detail,
-                row.prev_hash, row.hash))
 
 
 async def show_entries(args: argparse.Namespace, settings: Settings, database: Database) -> int:

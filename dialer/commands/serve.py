@@ -14,7 +14,7 @@ from dialer.config import Settings
 from dialer.pbx import sandbox, sipp
 from dialer.services import messages
 from dialer.services.clock import Clock, parse_at
-from dialer.services.demo import demo_instant, run_demo_centre, with_demo_period
+from dialer.services.demo import DEMO_ACCOUNTS, demo_instant, run_demo_centre, with_demo_period
 
 
 def register(commands: Commands) -> None:
@@ -66,7 +66,7 @@ async def _run_demo(settings: Settings, path: Path | None, state: sandbox.Sandbo
 def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
     print(f"""
 == {service.settings.centre.name}: demo running ==
-  console     {service.url}
+  console     {service.url}  (log in as {_accounts()})
   health      {service.url}api/health
   Asterisk    {state.version}, AMI 127.0.0.1:{state.ami_port}
   carrier     calls leave through the pstn trunk to 127.0.0.1:{state.carrier_port}
@@ -75,3 +75,8 @@ def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
   residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing
 Ctrl-C stops the service and the sandbox.
 """, flush=True)
+
+
+def _accounts() -> str:
+    return ", ".join(f"{role} {login} / {password}"
+                     for login, _name, role, password in DEMO_ACCOUNTS)

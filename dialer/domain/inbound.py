@@ -90,7 +90,14 @@ def _float(value: str | None) -> float | None:
 
 @dataclass(frozen=True)
 class InboundSummary:
-    """What supervisors and the daily report show about callbacks."""
+    """What supervisors and the daily report show about callbacks.
+
+    ``longest_wait_s`` is the longest wait of the counted calls once known (connected or
+    abandoned); ``longest_waiting_now_s`` the wait so far of the caller queued longest right
+    now. ``out_of_hours`` / ``out_of_period`` count the calls that heard that message (a
+    suspended line plays the out-of-period one); ``congestion`` counts the callers who waited
+    long enough in the queue to hear the congestion message at least once.
+    """
 
     received: int
     connected: int
@@ -98,10 +105,45 @@ class InboundSummary:
     messages: int
     waiting_now: int
     longest_wait_s: float
+    longest_waiting_now_s: float = 0.0
+    out_of_hours: int = 0
+    out_of_period: int = 0
+    congestion: int = 0
 
 
-def summarize(calls: list[InboundCall]) -> InboundSummary:
+def waited_so_far(call: InboundCall, now: float) -> float | None:
+    """How long a caller still in the queue has waited at ``now`` (None: not waiting)."""
+    if call.queued_at is None or call.end is not InboundEnd.ONGOING:
+        return None
+    return max(0.0, now - call.queued_at)
+
+
+def counted(call: InboundCall, since: float | None) -> bool:
+    """Does the call belong to the period starting at ``since`` (None: every call)? A call
+    still going on always does, whenever it started."""
+    return since is None or call.started >= since or call.ended_at is None
+
+
+def summarize(calls: list[InboundCall], *, now: float | None = None,
+              since: float | None = None,
+              congestion_after_s: float | None = None) -> InboundSummary:
+    """The figures of ``calls`` started at or after ``since`` (AMI timestamps, seconds).
+
+    ``now`` (same clock) gives the current waits; ``congestion_after_s`` is the queue's
+    periodic-announce interval: a caller who waited that long heard the congestion message.
+    """
+    calls = [c for c in calls if counted(c, since)]
     waits = [c.wait_s for c in calls if c.wait_s is not None]
+    current = [w for c in calls if now is not None
+               and (w := waited_so_far(c, now)) is not None]
+    heard = 0
+    if congestion_after_s is not None:
+        for call in calls:
+            wait = call.wait_s
+            if wait is None and now is not None:
+                wait = waited_so_far(call, now)
+            if wait is not None and wait >= congestion_after_s:
+                heard += 1
     return InboundSummary(
         received=len(calls),
         connected=sum(c.end is InboundEnd.CONNECTED for c in calls),
@@ -109,4 +151,8 @@ def summarize(calls: list[InboundCall]) -> InboundSummary:
         messages=sum(c.end is InboundEnd.MESSAGE for c in calls),
         waiting_now=sum(c.queued_at is not None and c.end is InboundEnd.ONGOING for c in calls),
         longest_wait_s=max(waits, default=0.0),
+        longest_waiting_now_s=max(current, default=0.0),
+        out_of_hours=sum(c.message == "out_of_hours" for c in calls),
+        out_of_period=sum(c.message == "out_of_period" for c in calls),
+        congestion=heard,
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +22,7 @@ from dialer.adapters.db import audit, users
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import ROLES
 from dialer.adapters.db.users import UserInfo
+from dialer.config import Settings
 from dialer.domain import debt_types
 from dialer.domain import login as policy_rules
 from dialer.domain.debt_types import DebtType
@@ -39,22 +40,55 @@ class AccountError(ValueError):
     pass
 
 
+MAX_DISPLAY_NAME = 100  # the column's size
+
+
 async def add_user(database: Database, login: str, display_name: str, role: str,
-                   skills: Iterable[str], known: tuple[DebtType, ...]) -> int:
+                   skills: Iterable[str], known: tuple[DebtType, ...],
+                   actor: str = "system") -> int:
+    """A new account (no password yet: set one with ``set_password``); in the access log."""
     if not _LOGIN.fullmatch(login):
         raise AccountError("login: lower-case ASCII letters, digits, . _ -, 2-64 characters")
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    codes = [debt_types.resolve(s, known).code for s in skills]
+    if len(display_name.strip()) > MAX_DISPLAY_NAME:
+        raise AccountError(f"name: at most {MAX_DISPLAY_NAME} characters")
+    try:
+        codes = sorted({debt_types.resolve(s, known).code for s in skills})
+    except debt_types.UnknownDebtType as exc:
+        raise AccountError(f"skill: {exc}") from None
     async with database.engine.begin() as conn:
         if await users.by_login(conn, login) is not None:
             raise AccountError(f"login {login!r} exists already")
-        return await users.add(conn, login, display_name.strip() or login, role, codes)
+        user_id = await users.add(conn, login, display_name.strip() or login, role, codes)
+        await audit.record(conn, actor, "user.add", f"user:{user_id}", role=role, skills=codes)
+        return user_id
+
+
+def may_manage(actor_role: str, account_role: str) -> bool:
+    """Whether an ``actor_role`` may create or change an ``account_role`` account: admins any,
+    managers operators and managers, nobody else."""
+    if actor_role == "admin":
+        return account_role in ROLES
+    if actor_role == "manager":
+        return account_role in ("operator", "manager")
+    return False
+
+
+async def find(database: Database, login: str) -> UserInfo | None:
+    async with database.engine.connect() as conn:
+        return await users.by_login(conn, login)
 
 
 async def list_users(database: Database) -> list[UserInfo]:
     async with database.engine.connect() as conn:
         return await users.list_users(conn)
+
+
+async def list_accounts(database: Database) -> list[users.Account]:
+    """Every account with its login state (last login, temporary password, lockout)."""
+    async with database.engine.connect() as conn:
+        return await users.accounts(conn)
 
 
 async def require(conn: AsyncConnection, login: str | None,
@@ -68,6 +102,12 @@ async def require(conn: AsyncConnection, login: str | None,
     if user.role not in roles:
         raise NotAllowed(f"{login!r} is {user.role}; this needs {' or '.join(roles)}")
     return user
+
+
+def login_policy(settings: Settings) -> LoginPolicy:
+    """The lockout rules the centre configured ([web] login_max_failures, lockout_min)."""
+    return LoginPolicy(max_failures=settings.web.login_max_failures,
+                       lockout=timedelta(minutes=settings.web.lockout_min))
 
 
 class LoginRefused(Exception):
@@ -85,10 +125,14 @@ async def authenticate(database: Database, login: str, password: str, now: datet
     (the failure is in the access log either way). The hash check runs off the event loop
     (argon2 takes tens of milliseconds)."""
     refused: str | None = None
-    async with database.engine.begin() as conn:
+    async with database.engine.connect() as conn:  # no write lock held while hashing
         found = await users.credentials(conn, login)
-        ok = await asyncio.to_thread(passwords.verify, found.password_hash if found else None,
-                                     password)
+    ok = await asyncio.to_thread(passwords.verify, found.password_hash if found else None,
+                                 password)
+    rehashed = None
+    if ok and found and found.password_hash and passwords.needs_rehash(found.password_hash):
+        rehashed = await asyncio.to_thread(passwords.hash_password, password)
+    async with database.engine.begin() as conn:
         if found is None:
             await audit.record(conn, "-", "login.failed", "user:?", address=address,
                                reason="unknown login")
@@ -110,9 +154,8 @@ async def authenticate(database: Database, login: str, password: str, now: datet
             refused = WRONG
         else:
             await users.logged_in(conn, found.user.id, now)
-            if found.password_hash and passwords.needs_rehash(found.password_hash):
-                await users.set_password(conn, found.user.id, passwords.hash_password(password),
-                                         found.must_change)
+            if rehashed is not None:
+                await users.set_password(conn, found.user.id, rehashed, found.must_change)
             await audit.record(conn, login, "login", f"user:{found.user.id}", address=address)
     if refused is not None or found is None:
         raise LoginRefused(refused or WRONG)
@@ -133,14 +176,16 @@ async def change_password(database: Database, user: UserInfo, current: str, new:
     problem = policy_rules.password_problem(new, user.login, policy)
     if problem:
         raise AccountError(f"new password: {problem}")
-    async with database.engine.begin() as conn:
+    if current == new:
+        raise AccountError("new password: must differ from the current one")
+    async with database.engine.connect() as conn:
         found = await users.credentials(conn, user.login)
-        if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
-                                                        current):
-            raise AccountError("the current password is wrong")
-        if current == new:
-            raise AccountError("new password: must differ from the current one")
-        await users.set_password(conn, user.id, passwords.hash_password(new), False)
+    if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
+                                                    current):
+        raise AccountError("the current password is wrong")
+    hashed = await asyncio.to_thread(passwords.hash_password, new)
+    async with database.engine.begin() as conn:
+        await users.set_password(conn, user.id, hashed, False)
         await audit.record(conn, user.login, "password.change", f"user:{user.id}")
 
 
@@ -154,17 +199,21 @@ async def set_password(database: Database, actor: str, login: str, password: str
         problem = policy_rules.password_problem(chosen, login, policy)
         if problem:
             raise AccountError(f"password: {problem}")
+    hashed = await asyncio.to_thread(passwords.hash_password, chosen)
     async with database.engine.begin() as conn:
         user = await users.by_login(conn, login)
         if user is None:
             raise AccountError(f"no account {login!r}")
-        await users.set_password(conn, user.id, passwords.hash_password(chosen), temporary)
+        await users.set_password(conn, user.id, hashed, temporary)
         await audit.record(conn, actor, "password.reset", f"user:{user.id}",
                            temporary=temporary)
     return chosen
 
 
 async def set_active(database: Database, actor: str, login: str, active: bool) -> UserInfo:
+    """Enable or disable an account (nobody disables their own)."""
+    if not active and actor == login:
+        raise AccountError("you cannot disable your own account")
     async with database.engine.begin() as conn:
         user = await users.by_login(conn, login)
         if user is None:

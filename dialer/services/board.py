@@ -1,19 +1,67 @@
-"""The supervisor board's figures: operators by state, today's results, the callback line."""
+"""The supervisor board's figures: operators by state, today's results per debt type and per
+hour against the contact-rate target, the callback line, the campaigns' states, who has which
+targets, and the emergencies flagged in the last hour. Rules and definitions are in
+``dialer.domain.supervision``; SQL in ``dialer.adapters.db.board_figures``.
+
+``publish_board`` pushes the board to the ``board`` topic every second (and at once when an
+operator's state changes), only while someone is watching.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from dialer.adapters.db.attempts import results_since
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer import config
+from dialer.adapters.db import board_figures as figures
+from dialer.adapters.db.board_figures import BatchRow, EmergencyRow
 from dialer.adapters.db.engine import Database
-from dialer.domain.inbound import InboundSummary
+from dialer.config import Settings
+from dialer.domain.calendar import NO_SUSPENSION, Calendar
+from dialer.domain.inbound import InboundSummary, summarize
 from dialer.domain.operators import Operator
 from dialer.domain.outcomes import Classification
+from dialer.domain.supervision import (
+    CONTACT_RATE_TARGET,
+    OUTBOUND,
+    AssignmentCount,
+    BatchAssignment,
+    CampaignState,
+    DebtTypeFigures,
+    HourFigures,
+    ResultCount,
+    assignments,
+    by_debt_type,
+    campaign_state,
+    day_bounds,
+    hour_edges,
+    hourly,
+    is_contact,
+    local_day,
+    rate,
+)
+from dialer.services.board_alerts import alert_message
 from dialer.services.campaign import CampaignRunner
 from dialer.services.inbound_tracker import InboundTracker
+from dialer.services.live import BOARD, LiveHub
 from dialer.services.operator_pool import OperatorPool
+
+log = logging.getLogger(__name__)
+
+TargetFigures = tuple[list[BatchRow], dict[int, int], list[AssignmentCount]]
+ALERTS_KEPT = timedelta(hours=1)  # emergencies shown to a board opened after they were flagged
+NEXT_WINDOW_HORIZON_DAYS = 62
+MIN_GAP_S = 0.25  # a burst of operator changes becomes one push
 
 
 @dataclass(frozen=True)
@@ -25,37 +73,231 @@ class ResultRow:
 
 
 @dataclass(frozen=True)
+class CampaignView:
+    batch_id: int
+    debt_type: str
+    state: CampaignState
+    until: datetime | None = None  # the window's end while running, its next opening if closed
+
+
+@dataclass(frozen=True)
 class Board:
     at: datetime
     operators: list[Operator]
-    results: list[ResultRow]
+    results: list[ResultRow]  # today's outbound results per code
     contacts: int
-    attempts: int
+    attempts: int  # today's outbound calls (attempts with a result)
     inbound: InboundSummary
     campaigns: list[int]
     dialing: bool
+    by_debt_type: list[DebtTypeFigures] = field(default_factory=list)
+    hours: list[HourFigures] = field(default_factory=list)
+    campaign_states: list[CampaignView] = field(default_factory=list)
+    assignments: list[BatchAssignment] = field(default_factory=list)
+    emergencies: list[EmergencyRow] = field(default_factory=list)
+    asterisk_up: bool = True
+    target: float = CONTACT_RATE_TARGET
 
     @property
     def contact_rate(self) -> float:
-        return self.contacts / self.attempts if self.attempts else 0.0
+        return rate(self.contacts, self.attempts)
+
+    @property
+    def below_target(self) -> bool:
+        return self.attempts > 0 and self.contact_rate < self.target
 
 
 class BoardSource:
+    """Computes the board; ``changed`` is set whenever an operator's state changes.
+
+    ``settings`` (optional) gives the centre's time zone, the debt types' names, the calendar
+    and the congestion-message interval; ``ami_connected`` tells an Asterisk outage apart from
+    a closed window. Without them the clock's zone is the day's and the states are coarser.
+    ``wall`` is the clock of Asterisk's event timestamps (the service clock may be shifted).
+    The day's results are read at every call; the open batches' target counts at most every
+    ``targets_ttl_s``.
+    """
+
     def __init__(self, database: Database, pool: OperatorPool, runner: CampaignRunner,
                  inbound: InboundTracker, classification: Callable[[], Classification],
-                 clock: Callable[[], datetime]) -> None:
+                 clock: Callable[[], datetime], *,
+                 settings: Callable[[], Settings] | None = None,
+                 ami_connected: Callable[[], bool] | None = None,
+                 wall: Callable[[], float] = time.time, targets_ttl_s: float = 5.0) -> None:
         self._db, self._pool, self._runner = database, pool, runner
-        self._inbound, self._classification, self._clock = inbound, classification, clock
+        self._inbound, self._classification, self.clock = inbound, classification, clock
+        self._settings, self._ami_connected, self._wall = settings, ami_connected, wall
+        self._targets_ttl_s = targets_ttl_s
+        self._target_cache: tuple[tuple[int, ...], float, TargetFigures] | None = None
+        self._calendar: tuple[Settings, Calendar] | None = None
+        self.changed = asyncio.Event()
+        pool.on_change(lambda _op: self.changed.set())
 
     async def __call__(self) -> Board:
-        now = self._clock()
-        midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        counts = await results_since(self._db, midnight)
+        now = self.clock()
+        settings = self._settings() if self._settings is not None else None
+        tz = _zone(now, settings)
+        start, end = day_bounds(local_day(now, tz), tz)
+        edges = hour_edges(local_day(now, tz), tz)
+        open_ids = tuple(sorted(self._runner.campaigns))
+        async with self._db.engine.connect() as conn:
+            rows = await figures.day_results(conn, [e for _h, e in edges], end)
+            alerts = await figures.emergencies_since(conn, max(start, now - ALERTS_KEPT))
+            batch_rows, playing, assigned = await self._targets(conn, open_ids)
         table = self._classification()
-        rows = [ResultRow(c.code, c.label, str(c.mark), counts.get(c.code, 0))
-                for c in table.codes if counts.get(c.code)]
-        contacts = sum(r.count for r in rows if table.get(r.code).contact)
-        return Board(now, sorted(self._pool.all(), key=lambda op: op.seat), rows, contacts,
-                     sum(r.count for r in rows), self._inbound.summary(),
-                     sorted(self._runner.campaigns),
-                     any(self._runner.may_dial(c) for c in self._runner.campaigns.values()))
+        debt_of = {b.id: b.debt_type for b in batch_rows}
+        in_play: dict[str, int] = {}
+        for batch_id, count in playing.items():
+            in_play[debt_of[batch_id]] = in_play.get(debt_of[batch_id], 0) + count
+        labels = {d.code: d.name for d in settings.debt_types} if settings else {}
+        results = _results(rows, table)
+        up = self._ami_connected() if self._ami_connected is not None else True
+        views = self._campaigns(now, settings, up)
+        return Board(
+            at=now,
+            operators=sorted(self._pool.all(), key=lambda op: (op.seat, op.login)),
+            results=results,
+            contacts=sum(r.count for r in results if is_contact(table, r.code)),
+            attempts=sum(r.count for r in results),
+            inbound=self._inbound_summary(now, start, settings),
+            campaigns=list(open_ids),
+            dialing=any(v.state is CampaignState.RUNNING for v in views),
+            by_debt_type=by_debt_type(rows, table, in_play, labels),
+            hours=hourly(rows, table, [h for h, _e in edges]),
+            campaign_states=views,
+            assignments=assignments(assigned, {b.id: (b.debt_type, b.month)
+                                               for b in batch_rows}),
+            emergencies=alerts,
+            asterisk_up=up,
+        )
+
+    async def _targets(self, conn: AsyncConnection, open_ids: tuple[int, ...]) -> TargetFigures:
+        """The open batches' targets: in play and assigned. They move slowly and cost a scan
+        of those batches, so they are reused for ``targets_ttl_s`` (or until the campaigns
+        change)."""
+        cached = self._target_cache
+        if cached is not None and cached[0] == open_ids and \
+                time.monotonic() - cached[1] < self._targets_ttl_s:
+            return cached[2]
+        found: TargetFigures = (await figures.batches(conn, open_ids),
+                                await figures.in_play(conn, open_ids),
+                                await figures.assignment_counts(conn, open_ids))
+        self._target_cache = (open_ids, time.monotonic(), found)
+        return found
+
+    def _inbound_summary(self, now: datetime, start: datetime,
+                         settings: Settings | None) -> InboundSummary:
+        wall_now = self._wall()
+        shift = now.timestamp() - wall_now  # the service clock's shift from Asterisk's
+        return summarize(list(self._inbound.calls.values()), now=wall_now,
+                         since=start.timestamp() - shift,
+                         congestion_after_s=(settings.asterisk.congestion_every_s
+                                             if settings else None))
+
+    def _calendar_of(self, settings: Settings | None) -> Calendar | None:
+        if settings is None:
+            return None
+        if self._calendar is None or self._calendar[0] is not settings:
+            self._calendar = (settings, config.calendar(settings))
+        return self._calendar[1]
+
+    def _campaigns(self, now: datetime, settings: Settings | None, up: bool
+                   ) -> list[CampaignView]:
+        calendar = self._calendar_of(settings)
+        views = []
+        for batch_id, campaign in sorted(self._runner.campaigns.items()):
+            debt_type = campaign.debt_type
+            allows = (calendar.may_dial(now, debt_type, suspension=NO_SUSPENSION)
+                      if calendar is not None else self._runner.may_dial(campaign))
+            state = campaign_state(asterisk_up=up, calendar_allows=allows,
+                                   suspended=self._runner.suspension.stops_calling(debt_type))
+            until = None
+            if calendar is not None and state is CampaignState.RUNNING:
+                until = calendar.window_end(now)
+            elif calendar is not None and state is CampaignState.WINDOW_CLOSED:
+                until = calendar.next_window_open(now, debt_type, NEXT_WINDOW_HORIZON_DAYS)
+            views.append(CampaignView(batch_id, debt_type, state, until))
+        return views
+
+
+def _zone(now: datetime, settings: Settings | None) -> ZoneInfo:
+    if settings is not None:
+        return settings.tz
+    return now.tzinfo if isinstance(now.tzinfo, ZoneInfo) else ZoneInfo("UTC")
+
+
+def _results(rows: list[ResultCount], table: Classification) -> list[ResultRow]:
+    """Today's outbound results per code, in the classification's order (unknown codes last)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.direction == OUTBOUND:
+            counts[row.code] = counts.get(row.code, 0) + row.count
+    known = [ResultRow(c.code, c.label, str(c.mark), counts.pop(c.code))
+             for c in table.codes if c.code in counts]
+    return known + [ResultRow(code, "", "", n) for code, n in sorted(counts.items())]
+
+
+# --- the JSON the browser gets ------------------------------------------------------------------
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def _operator(op: Operator, now: datetime) -> dict[str, Any]:
+    in_state = max(0, int((now - op.since).total_seconds())) if op.since else None
+    return {"login": op.login, "seat": op.seat, "state": str(op.state),
+            "pause_reason": op.pause_reason, "since": _iso(op.since), "in_state_s": in_state}
+
+
+def _with_rate(figures_row: Any) -> dict[str, Any]:
+    return dataclasses.asdict(figures_row) | {"contact_rate": round(figures_row.contact_rate, 4)}
+
+
+def board_message(board: Board) -> dict[str, Any]:
+    """The board as the ``board`` topic's JSON message (no personal data: logins, seats,
+    codes, counts)."""
+    return {
+        "type": "board",
+        "at": board.at.isoformat(),
+        "asterisk_up": board.asterisk_up,
+        "dialing": board.dialing,
+        "target": board.target,
+        "totals": {"calls": board.attempts, "contacts": board.contacts,
+                   "contact_rate": round(board.contact_rate, 4),
+                   "below_target": board.below_target},
+        "inbound": dataclasses.asdict(board.inbound),
+        "operators": [_operator(op, board.at) for op in board.operators],
+        "debt_types": [_with_rate(row) | {"below_target": row.below_target}
+                       for row in board.by_debt_type],
+        "hours": [_with_rate(row) for row in board.hours],
+        "campaigns": [{"batch_id": c.batch_id, "debt_type": c.debt_type, "state": str(c.state),
+                       "until": _iso(c.until)} for c in board.campaign_states],
+        "assignments": [dataclasses.asdict(a) for a in board.assignments],
+        "results": [dataclasses.asdict(r) for r in board.results],
+        "emergencies": [alert_message(e.call_id, e.flagged_by, e.reason, e.at)
+                        for e in board.emergencies],
+    }
+
+
+async def publish_board(source: BoardSource, hub: LiveHub, interval_s: float = 1.0) -> None:
+    """For the service's lifetime: push the board every ``interval_s`` and right after an
+    operator's state changes, computed only while someone subscribes to the board topic."""
+    failing = False
+    while True:
+        source.changed.clear()
+        if hub.count(BOARD):
+            try:
+                hub.publish(BOARD, board_message(await source()))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # a failed query must not stop the board for good
+                if not failing:  # said once, not every second
+                    log.exception("board not published; retrying every %.0f s", interval_s)
+                failing = True
+            else:
+                if failing:
+                    log.info("board published again")
+                failing = False
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(source.changed.wait(), interval_s)
+            await asyncio.sleep(MIN_GAP_S)

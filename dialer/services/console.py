@@ -107,11 +107,19 @@ class OperatorConsole:
                                 candidates=len(found))
         else:
             call = CallView(call_id, "outbound", [], verified=True, started=self._clock())
-            where = await self._call_target(call_id)
-            if where is not None:
-                call.record = await self._view(op.login, *where, via="screenpop")
+            call.record = await self._view_call(op.login, call_id)
         self.calls[op.user_id] = call
         return call
+
+    async def _view_call(self, login: str, call_id: str) -> TargetRecord | None:
+        """The record of the target this call is for (one transaction: find, load, log)."""
+        async with self._db.engine.begin() as conn:
+            where = await records.call_target(conn, call_id)
+            found = await records.record(conn, *where) if where else None
+            if found is not None:
+                await audit.record(conn, login, "record.view", f"target:{found.target_id}",
+                                   batch=found.batch_id, via="screenpop")
+        return found
 
     async def _call_target(self, call_id: str) -> tuple[int, int] | None:
         async with self._db.engine.connect() as conn:

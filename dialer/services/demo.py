@@ -17,7 +17,9 @@ from dialer import config
 from dialer.adapters.db import batches, users
 from dialer.app import Service
 from dialer.config import Settings
+from dialer.domain import debt_types
 from dialer.domain.calendar import DateRange, Period
+from dialer.services import accounts, documents
 from dialer.services.autopilot import autopilot
 from dialer.services.campaign import Campaign
 from dialer.services.demo_seed import write_demo_file
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 
 DEMO_DEBT_TYPE = "hoikuryo"
 AUTOPILOTS = 3
+# The demo's own console accounts (fictitious centre, loopback only), printed in the banner.
+DEMO_ACCOUNTS = (("op01", "デモ オペレーター", "operator", "demo-pass-0001"),
+                 ("kanri", "デモ 業務管理者", "manager", "demo-manager-01"))
 
 
 def with_demo_period(settings: Settings, day: date) -> Settings:
@@ -52,6 +57,7 @@ def demo_instant(settings: Settings, now: datetime) -> datetime:
 async def run_demo_centre(service: Service, seats: tuple[str, ...]) -> None:
     """Seed, put autopilot operators on seats, open the campaign, and keep them working."""
     batch_id = await _seed(service)
+    await _seed_console(service)
     pilots = []
     async with service.database.engine.begin() as conn:
         for n in range(1, AUTOPILOTS + 1):
@@ -78,3 +84,18 @@ async def _seed(service: Service) -> int:
         async with service.database.engine.connect() as conn:
             known = [b for b in await batches.list_all(conn) if b.debt_type == DEMO_DEBT_TYPE]
         return known[-1].id
+
+
+async def _seed_console(service: Service) -> None:
+    """The person trying the demo logs in with these; the approved demo script and Q&A."""
+    settings = service.settings
+    policy = accounts.login_policy(settings)
+    for login, name, role, password in DEMO_ACCOUNTS:
+        if await accounts.find(service.database, login) is None:
+            skills = [DEMO_DEBT_TYPE] if role == "operator" else []
+            await accounts.add_user(service.database, login, name, role, skills,
+                                    settings.debt_types)
+        await accounts.set_password(service.database, "demo", login, password, policy)
+    await documents.seed_demo_documents(
+        service.database, debt_types.resolve(DEMO_DEBT_TYPE, settings.debt_types),
+        settings.centre.name, settings.centre.dedicated_number)

@@ -13,7 +13,11 @@ from dialer.config import Settings
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
+from tests.asterisk.centre import centre
 from tests.asterisk.kit import PERIOD
+from tests.support.browser import browser
+
+__all__ = ["browser", "centre"]
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer.config import Settings
 from dialer.services.health import Health
-from tests.browser.kit import screenshot, serve
+from tests.support.browser import screenshot, serve
 
 CENTRE = Settings().centre.name
 HEALTHY = Health(CENTRE, "011-211-0000", True, "22.10.1", True)

@@ -1,13 +1,14 @@
-"""A centre of its own per test: a TOML config in tmp_path, a real SQLite file, migrated."""
+"""A centre of its own per test: a TOML config in tmp_path, a real SQLite file, migrated;
+and the `dialer` command run against it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
 
-from dialer import config
+from dialer import cli, config
 from dialer.adapters.db import migrate
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
@@ -39,3 +40,17 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
     await migrate.upgrade_database(database)
     yield database
     await database.close()
+
+
+Dialer = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture
+def dialer(config_file: Path, capsys: pytest.CaptureFixture[str]) -> Dialer:
+    """Run `dialer --config <this centre> ARGS…`: (exit code, stdout, stderr)."""
+    def run(*args: str) -> tuple[int, str, str]:
+        code = cli.main(["--config", str(config_file), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run

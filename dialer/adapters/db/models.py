@@ -213,7 +213,7 @@ class Attempt(Base):
     connected_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     result_code: Mapped[str | None] = mapped_column(String(8), index=True)
-    result_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    result_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     direction: Mapped[str] = mapped_column(String(3), default="out")  # "in": a callback
 

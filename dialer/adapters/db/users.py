@@ -101,3 +101,22 @@ async def set_password(conn: AsyncConnection, user_id: int, password_hash: str,
 
 async def set_active(conn: AsyncConnection, user_id: int, active: bool) -> None:
     await conn.execute(update(User).where(User.id == user_id).values(active=active))
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the admin pages list it: no password hash, only whether one is set."""
+
+    user: UserInfo
+    has_password: bool
+    must_change: bool
+    locked_until: datetime | None
+    last_login_at: datetime | None
+
+
+async def accounts(conn: AsyncConnection) -> list[Account]:
+    state = {row[0]: row[1:] for row in await conn.execute(select(
+        User.id, User.password_hash.is_not(None), User.must_change, User.locked_until,
+        User.last_login_at))}
+    return [Account(u, bool(state[u.id][0]), bool(state[u.id][1]), state[u.id][2],
+                    state[u.id][3]) for u in await list_users(conn)]

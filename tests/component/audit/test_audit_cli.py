@@ -6,19 +6,16 @@ import asyncio
 import csv
 import io
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from dialer import cli
 from dialer.adapters.db import audit, migrate
 from dialer.commands.audit import HEADER
 from dialer.config import Settings
-
-Dialer = Callable[..., tuple[int, str, str]]
+from tests.component.conftest import Dialer
 
 # the centre is in Asia/Tokyo: 2026-12-01 there is 2026-11-30T15:00Z .. 2026-12-01T15:00Z
 MOMENTS = [
@@ -29,15 +26,6 @@ MOMENTS = [
     datetime(2026, 12, 2, 1, 0, tzinfo=UTC),                  # 12-02 10:00 JST
 ]
 
-
-@pytest.fixture
-def dialer(config_file: Path, capsys: pytest.CaptureFixture[str]) -> Dialer:
-    def run(*args: str) -> tuple[int, str, str]:
-        code = cli.main(["--config", str(config_file), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 @pytest.fixture

@@ -4,14 +4,12 @@ operators see, the audit log, and `dialer script …` as a manager types it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from dialer import cli
 from dialer.adapters.db import audit
 from dialer.adapters.db import documents as repo
 from dialer.adapters.db.engine import Database
@@ -20,9 +18,9 @@ from dialer.domain.debt_types import DebtType, UnknownDebtType
 from dialer.domain.documents import QA, SCRIPT, ApprovalRefused, QaEntry, QaFileError
 from dialer.services import documents
 from dialer.services.accounts import NotAllowed
+from tests.component.conftest import Dialer
 from tests.component.intake.conftest import count, snapshot
 
-Dialer = Callable[..., tuple[int, str, str]]
 QA_CSV = "質問,回答\r\n納付書をなくした,再送付します\r\n支払い方法は,コンビニでも払えます\r\n"
 
 
@@ -166,15 +164,6 @@ async def test_demo_documents_are_seeded_once_and_approved(database: Database,
 
 # the command line
 
-
-@pytest.fixture
-def dialer(config_file: Path, capsys: pytest.CaptureFixture[str]) -> Dialer:
-    def run(*args: str) -> tuple[int, str, str]:
-        code = cli.main(["--config", str(config_file), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_script_commands_round_trip(dialer: Dialer, tmp_path: Path) -> None:

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
 
-import pytest
-
-from dialer import cli
 from dialer.adapters.db import migrate
+from tests.component.conftest import Dialer
 from tests.component.intake.files import BAD_ROWS, GOOD_ROWS, write_csv
-
-Dialer = Callable[..., tuple[int, str, str]]
-
-
-@pytest.fixture
-def dialer(config_file: Path, capsys: pytest.CaptureFixture[str]) -> Dialer:
-    def run(*args: str) -> tuple[int, str, str]:
-        code = cli.main(["--config", str(config_file), *args])
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return run
 
 
 def test_import_prints_the_json_summary(dialer: Dialer, tmp_path: Path) -> None:
@@ -84,4 +69,4 @@ def test_a_whole_month_from_the_command_line(dialer: Dialer, tmp_path: Path) -> 
 def test_db_upgrade_reports_the_revision(dialer: Dialer) -> None:
     code, out, _ = dialer("db", "upgrade", "--json")
     assert (code, json.loads(out)) == (0, {"revision": migrate.head()})
-    assert migrate.head() == "0004"
+    assert migrate.head() == "0005"

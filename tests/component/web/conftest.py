@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import pytest
@@ -9,12 +10,19 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
+from dialer import config
+from dialer.adapters.ami import AmiLink
 from dialer.adapters.db import users
+from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.login import LoginPolicy
 from dialer.services import accounts
+from dialer.services.campaign import CampaignRunner
+from dialer.services.console import OperatorConsole
 from dialer.services.health import Health
+from dialer.services.operator_pool import OperatorPool
+from dialer.services.sessions import OperatorSessions
 from tests.component.web.kit import PASSWORD, Clock
 
 ACCOUNTS = {"op1": "operator", "op2": "operator", "kanri": "manager", "sysadm": "admin"}
@@ -49,6 +57,25 @@ def backend(settings: Settings, database: Database, clock: Clock,
 @pytest.fixture
 async def client(backend: Backend) -> AsyncIterator[TestClient]:
     client = TestClient(TestServer(create_app(backend)))
+    await client.start_server()
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def console_client(backend: Backend, settings: Settings, database: Database
+                         ) -> AsyncIterator[TestClient]:
+    """The console app with the real console service (no Asterisk: nothing can be dialed)."""
+    link = AmiLink(settings.ami)  # never connected
+    pool = OperatorPool()
+    store = DbAttemptStore(database, settings.classification, settings.tz)
+    runner = CampaignRunner(link, store, pool, lambda: config.calendar(settings),
+                            settings.classification, settings.centre.dedicated_number,
+                            backend.clock)
+    console = OperatorConsole(database, pool, OperatorSessions(link, pool, backend.clock),
+                              runner, store, lambda _call: (), lambda: settings,
+                              backend.clock, backend.hub)
+    client = TestClient(TestServer(create_app(dataclasses.replace(backend, console=console))))
     await client.start_server()
     yield client
     await client.close()

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
 
-PASSWORD = "correct-horse-42"  # noqa: S105 - the test accounts' password
+PASSWORD = "correct-horse-42"
 CSRF_META = re.compile(r'<meta name="csrf" content="([^"]+)">')
 CSRF_FIELD = re.compile(r'name="csrf" value="([^"]+)"')
 

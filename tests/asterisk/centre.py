@@ -1,0 +1,82 @@
+"""A whole centre on the sandbox for console tests: the real service (web console on its own
+port, a fresh SQLite file), simulated seat phones and residents (sipp), a batch of two
+residents, and operator op1 / manager kanri with known passwords."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from dialer import config
+from dialer.app import Service
+from dialer.config import Settings
+from dialer.domain.login import LoginPolicy
+from dialer.pbx import ports, sandbox, sipp
+from dialer.pbx.sandbox import SandboxState
+from dialer.services import accounts
+from dialer.services.clock import Clock
+from dialer.services.demo import with_demo_period
+from dialer.services.intake import ImportRequest, import_file
+from tests.asterisk.kit import TOKYO, install_test_messages
+from tests.component.intake.files import write_csv
+from tests.support.console_client import ConsoleUser
+
+AT = datetime(2027, 1, 12, 12, 0, tzinfo=TOKYO)  # a Tuesday, inside 11:30-13:30
+PASSWORD = "operator-pass-1"
+CALLER = "09055550001"
+ROWS = [["T001", "電話　花子", "デンワ ハナコ", "011-555-0005", "", "R5", "第1期", "R5.4.30",
+         "12345"],
+        ["T002", "折返　太郎", "オリカエシ タロウ", CALLER, "", "R5", "第2期", "R5.5.31", "8000"]]
+
+
+@dataclass
+class Centre:
+    service: Service
+    state: SandboxState
+    batch: int
+    operator: ConsoleUser
+
+
+@pytest.fixture
+async def centre(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[Centre]:
+    path = tmp_path / "dialer.toml"
+    path.write_text("")
+    web_port = ports.free_tcp_port()
+
+    def adjust(settings: Settings) -> Settings:
+        pointed = with_demo_period(sandbox.service_settings(settings, sandbox_state), AT.date())
+        return dataclasses.replace(
+            pointed, web=dataclasses.replace(pointed.web, port=web_port),
+            database=dataclasses.replace(
+                pointed.database, url=f"sqlite+aiosqlite:///{tmp_path / 'centre.sqlite3'}"))
+
+    install_test_messages(sandbox_state.host_inner / "sounds")
+    service = Service(config.load(path), path, adjust=adjust, watch_interval_s=60,
+                      clock=Clock(TOKYO, AT))
+    async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path), \
+            sipp.running(["-sf", str(sipp.RESIDENTS)], sandbox_state.carrier_port, tmp_path):
+        await service.start()
+        settings = service.settings
+        batch = (await import_file(service.database, settings, ImportRequest(
+            write_csv(tmp_path / "hoikuryo.csv", ROWS), "hoikuryo", "2027-01"))).batch
+        await accounts.add_user(service.database, "op1", "オペ一", "operator", ["hoikuryo"],
+                                settings.debt_types)
+        await accounts.set_password(service.database, "setup", "op1", PASSWORD, LoginPolicy())
+        await accounts.add_user(service.database, "kanri", "管理者", "manager", [],
+                                settings.debt_types)
+        await accounts.set_password(service.database, "setup", "kanri", PASSWORD, LoginPolicy())
+        operator = ConsoleUser(service.url)
+        try:
+            await operator.login("op1", PASSWORD)
+            await operator.connect()
+            yield Centre(service, sandbox_state, batch, operator)
+        finally:
+            await operator.close()
+            await service.stop()
+
+
