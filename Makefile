@@ -43,11 +43,12 @@ test-fast: venv
 	$(BIN)/pytest -m "not asterisk"
 
 # Every benchmark module (tests/bench/bench_*.py); each merges its figures into
-# var/bench/results.json.
+# var/bench/results.json, printed as one table at the end (tests/bench/report.py).
 bench: setup
-	@set -e; for module in tests/bench/bench_*.py; do \
+	@set -e; start=$$(date +%s); for module in tests/bench/bench_*.py; do \
 	  name=$$(basename $$module .py); echo "== $$name"; $(PY) -m tests.bench.$$name; \
-	done
+	done; \
+	$(PY) -m tests.bench.report; echo "== make bench: $$(( $$(date +%s) - start )) s"
 
 demo: setup
 	$(BIN)/dialer demo

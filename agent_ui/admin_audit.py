@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from typing import IO
 from urllib.parse import urlencode
@@ -22,7 +23,23 @@ from dialer.services import audit_export
 from dialer.services.audit_export import ExportError
 
 PER_PAGE = 50
-FILTERS = ("actor", "action", "object", "from", "to")
+FILTERS = ("actor", "action", "object", "from", "to", "target", "batch", "user")
+ABOUT = ("target", "batch", "user")  # the city's investigations: rows about one of these
+
+
+def _id(value: str, what: str) -> int | None:
+    if not value:
+        return None
+    if not value.isascii() or not value.isdigit() or len(value) > 12:
+        raise ExportError(f"{what}: 番号（数字）で指定してください / not a number")
+    return int(value)
+
+
+def _about(fields: dict[str, str]) -> audit_query.Filter:
+    """The target / batch / user filters of a query or form (ExportError when malformed)."""
+    return audit_query.Filter(target=_id(fields.get("target", "").strip(), "架電先ID"),
+                              batch=_id(fields.get("batch", "").strip(), "一括ID"),
+                              user=fields.get("user", "").strip()[:64])
 
 
 def _day(value: str, what: str) -> date | None:
@@ -43,10 +60,11 @@ async def audit_page(request: web.Request, *, error: str = "", status: int = 200
     page = int_param(request.query.get("page"), 1, 1, 1_000_000)
     try:
         first, last = _day(query["from"], "開始日"), _day(query["to"], "終了日")
+        about = _about(query)
     except ExportError as exc:
-        error, status, first, last = str(exc), 400, None, None
-    flt = audit_query.Filter(
-        actor=query["actor"], action=query["action"], obj=query["object"],
+        error, status, first, last, about = str(exc), 400, None, None, audit_query.Filter()
+    flt = replace(
+        about, actor=query["actor"], action=query["action"], obj=query["object"],
         start=datetime.combine(first, time(), tz) if first else None,
         end=datetime.combine(last + timedelta(days=1), time(), tz) if last else None)
     async with back.db().engine.connect() as conn:
@@ -60,7 +78,8 @@ async def audit_page(request: web.Request, *, error: str = "", status: int = 200
                   prev_url=_url(kept, page - 1) if page > 1 else "",
                   next_url=_url(kept, page + 1) if page < pages else "",
                   export=export_form or {"from": today.replace(day=1).isoformat(),
-                                         "to": today.isoformat()},
+                                         "to": today.isoformat(),
+                                         **{k: query[k] for k in ABOUT}},
                   at=lambda r: r.at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S"),
                   **context(request))
 
@@ -77,10 +96,12 @@ async def export(request: web.Request) -> web.StreamResponse:
         first, last = _day(form.get("from", ""), "開始日"), _day(form.get("to", ""), "終了日")
         if first is None or last is None:
             raise ExportError("期間（開始日と終了日）を指定してください / give both days")
+        about = _about(form)
         out = tempfile.TemporaryFile()  # handed to the response, which closes it
         try:
             await audit_export.export(back.db(), first, last, tz, actor(request),
-                                      lambda rows: _write(out, rows, tz))
+                                      lambda rows: _write(out, rows, tz),
+                                      about=about if about.described() else None)
         except BaseException:
             out.close()
             raise

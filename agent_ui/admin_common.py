@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_ui import keys
+from agent_ui.requests import form_body
 from agent_ui.security import session_of
 
 FIELD_MAX = 2000
@@ -20,7 +21,7 @@ async def form_fields(request: web.Request) -> dict[str, str]:
     400 for what is missing)."""
     if request.content_type not in FORM_TYPES:
         return {}
-    form = await request.post()
+    form = await form_body(request)
     return {k: v[:FIELD_MAX] for k, v in form.items() if isinstance(v, str)}
 
 
@@ -28,7 +29,7 @@ async def form_lists(request: web.Request, name: str) -> list[str]:
     """Every value of a repeated field (check boxes)."""
     if request.content_type not in FORM_TYPES:
         return []
-    form = await request.post()
+    form = await form_body(request)
     return [v[:FIELD_MAX] for v in form.getall(name, []) if isinstance(v, str)]
 
 

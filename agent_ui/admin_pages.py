@@ -12,6 +12,7 @@ from agent_ui import (
     admin_import,
     admin_messages,
     admin_reports,
+    admin_suspensions,
     admin_users,
 )
 from agent_ui.admin_common import context
@@ -19,7 +20,7 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 
 AREAS = (admin_users, admin_import, admin_calendar, admin_messages, admin_documents,
-         admin_reports, admin_audit)
+         admin_reports, admin_suspensions, admin_audit)
 
 
 async def index(request: web.Request) -> web.Response:

@@ -1,6 +1,7 @@
-"""The report files for the city (SPEC "Reports"): what is in the outbox, newest first, and a
-download of one. Only files inside the outbox are served (a path leading out of it is a 404);
-every download is in the access log."""
+"""The report files for the city (SPEC "Reports"): what is in the outbox, newest first, a
+download of one, and generating a daily or monthly report now (the service also writes the
+daily ones every morning). Only files inside the outbox are served (a path leading out of it is
+a 404); every download and every generation is in the access log."""
 
 from __future__ import annotations
 
@@ -8,17 +9,19 @@ import asyncio
 import hashlib
 import mimetypes
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
 from aiohttp import web
 
 from agent_ui import keys
-from agent_ui.admin_common import actor, context
+from agent_ui.admin_common import actor, context, form_fields
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.adapters.db import audit
+from dialer.services import reports
+from dialer.services.reports import ReportError
 
 MAX_LISTED = 1000
 
@@ -58,11 +61,37 @@ def inside(outbox: Path, name: str) -> Path | None:
     return candidate
 
 
-async def reports_page(request: web.Request) -> web.Response:
-    outbox = keys.backend(request).settings().paths.outbox_dir
+async def reports_page(request: web.Request, *, error: str = "", status: int = 200,
+                       done: str = "") -> web.Response:
+    back = keys.backend(request)
+    outbox = back.settings().paths.outbox_dir
     files = await asyncio.to_thread(list_files, outbox)
-    return render(request, "admin/reports.html", files=files, limit=MAX_LISTED,
-                  **context(request))
+    today = back.clock().astimezone(back.settings().tz).date()
+    return render(request, "admin/reports.html", status=status, files=files, limit=MAX_LISTED,
+                  error=error, done=done or request.query.get("done", "")[:40],
+                  yesterday=(today - timedelta(days=1)).isoformat(),
+                  month=f"{today:%Y-%m}", **context(request))
+
+
+async def generate(request: web.Request) -> web.Response:
+    """業務日報 etc. for a day, or 業務月報 for a month, now (the same files as the command)."""
+    back = keys.backend(request)
+    fields = await form_fields(request)
+    kind = fields.get("kind", "")
+    try:
+        if kind == "daily":
+            day = date.fromisoformat(fields.get("date", "").strip())
+            result = await reports.generate_daily(back.db(), back.settings(), day,
+                                                  actor(request))
+        elif kind == "monthly":
+            result = await reports.generate_monthly(back.db(), back.settings(),
+                                                    fields.get("month", ""), actor(request))
+        else:
+            raise ReportError("daily or monthly")
+    except ValueError as exc:  # ReportError included
+        return await reports_page(request, status=400,
+                                  error=f"作成できません / cannot generate: {exc}")
+    raise web.HTTPFound(f"/admin/reports?done={result.subject}")
 
 
 def _sha256(path: Path) -> tuple[int, str]:
@@ -102,3 +131,4 @@ async def download(request: web.Request) -> web.StreamResponse:
 def add(app: web.Application) -> None:
     route(app, "GET", "/admin/reports", reports_page, MANAGERS)
     route(app, "GET", "/admin/reports/download", download, MANAGERS)
+    route(app, "POST", "/admin/reports/generate", generate, MANAGERS)

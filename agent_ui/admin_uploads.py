@@ -116,7 +116,7 @@ async def _from_stream(request: web.Request, upload: Upload, private: Path, limi
                 upload.fields[part.name] = await _field_text(part)
             else:
                 await _drain(part)
-    except (ValueError, AssertionError, UnicodeDecodeError) as exc:
+    except (ValueError, AssertionError, LookupError) as exc:  # LookupError: unknown charset
         raise UploadRefused(400, f"the form could not be read ({type(exc).__name__})") from None
 
 

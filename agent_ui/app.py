@@ -15,11 +15,14 @@ from agent_ui import (
     board_pages,
     console_pages,
     keys,
+    recordings_pages,
     security,
     status_pages,
 )
 from agent_ui.keys import Backend
 from agent_ui.security import SessionStore
+from dialer.domain import phone
+from dialer.services.suspensions import DataSuspended
 
 HERE = Path(__file__).parent
 MAX_BODY = 1024**2  # uploads (imports, messages) have their own, larger limit on their route
@@ -32,6 +35,8 @@ async def security_headers(request: web.Request, handler: security.Handler
     data (SPEC "Where personal data lives")."""
     try:
         response = await handler(request)
+    except DataSuspended as exc:  # the city's order halts imports and exports
+        response = web.json_response({"error": str(exc)}, status=409)
     except web.HTTPException as exc:
         response = exc
         _harden(response)
@@ -70,9 +75,11 @@ def create_app(backend: Backend) -> web.Application:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True)
     env.globals["centre"] = settings.centre
+    env.filters["phone"] = phone.display
     env.globals["idle_lock_s"] = settings.web.idle_lock_s
     app[keys.TEMPLATES] = env
-    for pages in (auth_pages, status_pages, console_pages, board_pages, admin_pages):
+    for pages in (auth_pages, status_pages, console_pages, board_pages, admin_pages,
+                  recordings_pages):
         pages.add(app)
     app.router.add_static("/static", HERE / "static")
     return app

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from agent_ui import keys
 from agent_ui.render import render
+from agent_ui.requests import form_body
 from agent_ui.security import (
     ANYONE_LOGGED_IN,
     MANAGERS,
@@ -45,7 +46,7 @@ async def login_page(request: web.Request, error: str = "", status: int = 200
 
 async def login(request: web.Request) -> web.StreamResponse:
     back = keys.backend(request)
-    form = await request.post()
+    form = await form_body(request)
     sent, expected = _field(form, "csrf"), request.cookies.get(LOGIN_CSRF, "")
     if not expected or not secrets.compare_digest(sent.encode(), expected.encode()):
         return await login_page(request, "フォームの有効期限が切れました。もう一度。", 403)
@@ -93,7 +94,7 @@ async def unlock(request: web.Request) -> web.StreamResponse:
     """Re-enter the password after the idle lock (a wrong one counts towards the lockout)."""
     session = session_of(request)
     back = keys.backend(request)
-    form = await request.post()
+    form = await form_body(request)
     try:
         await accounts.authenticate(back.db(), session.login, _field(form, "password"),
                                     back.clock(), back.policy, request.remote or "?")
@@ -121,7 +122,7 @@ async def password_page(request: web.Request) -> web.Response:
 async def change_password(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
     back = keys.backend(request)
-    form = await request.post()
+    form = await form_body(request)
     if _field(form, "new") != _field(form, "repeat"):
         return render(request, "password.html", error="新しいパスワードが一致しません", status=400)
     users_by_login = await accounts.list_users(back.db())

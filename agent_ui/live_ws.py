@@ -33,15 +33,16 @@ async def stream(request: web.Request, topic: str, first: dict[str, Any] | None 
         with hub.subscription(topic) as queue:
             if first is not None:
                 await ws.send_json(first)
-            sender = asyncio.create_task(_send(request, session, ws, queue))
-            receiver = asyncio.create_task(_receive(request, session, ws))
-            done, pending = await asyncio.wait({sender, receiver},
-                                               return_when=asyncio.FIRST_COMPLETED)
-            for task in pending:
-                task.cancel()
-            for task in (*done, *pending):
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            tasks = (asyncio.create_task(_send(request, session, ws, queue)),
+                     asyncio.create_task(_receive(request, session, ws)))
+            try:
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+            finally:  # also when this handler is cancelled (the browser went away)
+                for task in tasks:
+                    task.cancel()
+                for task in tasks:
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
     finally:
         session.websockets.discard(ws)
         await ws.close()
@@ -64,16 +65,12 @@ async def _send(request: web.Request, session: Session, ws: web.WebSocketRespons
 
 async def _receive(request: web.Request, session: Session, ws: web.WebSocketResponse) -> None:
     async for frame in ws:
-        if frame.type is not WSMsgType.TEXT:
+        if frame.type not in (WSMsgType.TEXT, WSMsgType.BINARY):
             continue
         if not _alive(request, session):
             await ws.close(code=4001, message=b"session ended")
             return
-        try:
-            message = json.loads(frame.data)
-            kind = message.get("type") if isinstance(message, dict) else None
-        except ValueError:
-            kind = None
+        kind = _kind(frame.data) if frame.type is WSMsgType.TEXT else None  # binary: refused
         allowed = CLIENT_MESSAGES.get(kind or "")
         if allowed is None or session.role not in allowed:
             await ws.send_json({"type": "error", "error": "message not allowed"})
@@ -81,3 +78,13 @@ async def _receive(request: web.Request, session: Session, ws: web.WebSocketResp
             request.app[SESSIONS].touch(session)
         elif kind == "ping":
             await ws.send_json({"type": "locked"} if session.locked else {"type": "pong"})
+
+
+def _kind(data: str) -> str | None:
+    """The ``type`` of a JSON object frame; None for anything else."""
+    try:
+        message = json.loads(data)
+    except (ValueError, RecursionError):  # RecursionError: "[[[[…" nested thousands deep
+        return None
+    kind = message.get("type") if isinstance(message, dict) else None
+    return kind if isinstance(kind, str) else None

@@ -8,8 +8,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from multidict import MultiDictProxy
 
 MAX_JSON = 64 * 1024
+# What reading a body the browser should never have sent raises: ValueError (bad JSON, a
+# multipart body without or with a wrong boundary, undecodable bytes), LookupError (an unknown
+# charset), RecursionError (JSON nested thousands deep).
+UNREADABLE = (ValueError, LookupError, RecursionError)
 
 
 def bad_request(reason: str) -> web.HTTPBadRequest:
@@ -17,12 +22,21 @@ def bad_request(reason: str) -> web.HTTPBadRequest:
                               content_type="application/json")
 
 
+async def form_body(request: web.Request
+                    ) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    """The submitted form (empty for a body of another type); a 400 when it cannot be read."""
+    try:
+        return await request.post()
+    except UNREADABLE:
+        raise bad_request("the form could not be read") from None
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
     if request.content_length is not None and request.content_length > MAX_JSON:
         raise web.HTTPRequestEntityTooLarge(max_size=MAX_JSON, actual_size=request.content_length)
     try:
         body = await request.json()
-    except (ValueError, UnicodeDecodeError):
+    except UNREADABLE:
         raise bad_request("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise bad_request("the body must be a JSON object")

@@ -20,6 +20,8 @@ from enum import Enum
 
 from aiohttp import web
 
+from agent_ui.requests import form_body
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "sid"
 OPERATOR, MANAGER, ADMIN = "operator", "manager", "admin"
@@ -190,7 +192,7 @@ async def _sent_csrf(request: web.Request) -> str | None:
     if header:
         return header
     if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        form = await request.post()
+        form = await form_body(request)
         value = form.get("csrf")
         return value if isinstance(value, str) else None
     return None

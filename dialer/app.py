@@ -12,7 +12,7 @@ from typing import cast
 
 from aiohttp import web
 
-from agent_ui import board_pages
+from agent_ui import admin_suspensions, board_pages, recordings_pages
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
@@ -25,7 +25,7 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
-from dialer.services import callback_gate, messages
+from dialer.services import callback_gate, messages, reports
 from dialer.services.accounts import login_policy
 from dialer.services.board import BoardSource, publish_board
 from dialer.services.board_alerts import emergency_hook
@@ -41,8 +41,11 @@ from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.listen_in import Listener
 from dialer.services.live import LiveHub
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.recorder import Recorder, emergency_hooks
+from dialer.services.recording_archive import RecordingArchive
 from dialer.services.seat_sync import SeatSync
 from dialer.services.sessions import OperatorSessions
+from dialer.services.suspensions import Suspensions
 
 log = logging.getLogger(__name__)
 
@@ -90,24 +93,35 @@ class Service:
             self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
             self.settings.classification, self.settings.centre.dedicated_number, self.now,
             inbound_waiting=self.inbound.waiting,
-            callback_result=lambda call, code: inbound_db.set_result(self.database, call, code))
+            callback_result=lambda call, code: inbound_db.set_result(self.database, call, code),
+            max_calls_per_s=self.settings.trunk.max_calls_per_s)
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now,
                                  settings=lambda: self.settings,
                                  ami_connected=lambda: self.ami.connected)
         self.hub = LiveHub()
+        self.recorder = Recorder(
+            self.ami, RecordingArchive(self.database, lambda: self.settings, self.now),
+            lambda: self.settings, self.now)
         self.console = OperatorConsole(
             self.database, self.pool, self.sessions, self.runner, self.store,
             lambda call_id: cast(Sequence[CallerCandidate], self.gate.candidates.get(call_id, ())),
             lambda: self.settings, self.now, self.hub,
-            on_emergency=emergency_hook(self.hub, self.now))
+            on_emergency=emergency_hooks(self.recorder.started,
+                                         emergency_hook(self.hub, self.now)))
         self.listen_in = Listener(self.ami, lambda: self.settings, self.database, self.pool)
         self.web = create_app(Backend(
             self.health, self.board, self.database, lambda: self.settings, self.now,
             self.console, self.hub, login_policy(self.settings)))
         self.web[board_pages.LISTENER] = self.listen_in
+        self.web[recordings_pages.RECORDER] = self.recorder
+        self.suspensions = Suspensions(self.database, self.runner,
+                                       listeners=(self.board.changed.set,
+                                                  self.console.suspension_changed))
+        self.web[admin_suspensions.SUSPENSIONS] = self.suspensions
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._later: list[tuple[str, Callable[[], Awaitable[None]]]] = []
 
     @property
     def url(self) -> str:
@@ -116,6 +130,7 @@ class Service:
     async def start(self) -> None:
         messages.require_all(self.settings)  # the callback line never opens without them
         await upgrade_database(self.database)
+        await self.suspensions.load()  # the city's orders in force, before anything dials
         self.ami.start()
         try:
             await self.ami.wait_connected()
@@ -130,11 +145,15 @@ class Service:
         self._supervise("inbound-recorder", self._record_inbound)
         self._supervise("console", self.console.run)
         self._supervise("board", lambda: publish_board(self.board, self.hub))
+        self._supervise("suspensions", self.suspensions.watch)
+        self._supervise("recorder", self.recorder.run)
+        self.scheduler.daily("recordings-retention", 3, 30, self.recorder.archive.retention_job)
         await self.runner.recover()
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.every("campaign-windows", 30, self._check_windows)
+        self._schedule_reports()
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)
         self._supervise("ami-liveness", self.ami.liveness_loop)
@@ -143,6 +162,9 @@ class Service:
         site = web.TCPSite(self._runner, self.settings.web.host, self.settings.web.port)
         await site.start()
         log.info("console at %s", self.url)
+        for name, loop in self._later:
+            self._supervise(name, loop)
+        self._later.clear()
 
     async def _record_inbound(self) -> None:
         while True:
@@ -159,10 +181,19 @@ class Service:
     async def _config_changed(self, settings: Settings) -> None:
         self.settings = self._adjust(settings)
         await self.calendar.publish(self.settings)
+        self._schedule_reports()  # a changed [reports] daily_at applies at once
+
+    def _schedule_reports(self) -> None:
+        """The city's daily reports for yesterday, at [reports] daily_at (before 09:30)."""
+        reports.schedule_daily(self.scheduler, self.database, lambda: self.settings, self.now)
 
     def supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
-        """Run ``loop`` alongside the service until it stops (restarted if it crashes)."""
-        self._supervise(name, loop)
+        """Run ``loop`` alongside the service until it stops (restarted if it crashes); a loop
+        given before ``start`` begins once the service has started (database migrated)."""
+        if self._runner is None:
+            self._later.append((name, loop))
+        else:
+            self._supervise(name, loop)
 
     def _supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Run ``loop`` for the service's lifetime; a crash is logged and the loop restarted."""

@@ -15,20 +15,24 @@ from dialer import config
 from dialer.adapters.ami import AmiError
 from dialer.commands import (
     UsageError,
+    accounts,
     asterisk,
     audit,
     calendar,
     calllist,
     campaign,
     documents,
+    erasure,
     intake,
     lines,
     messages,
     outcomes,
+    report,
     sandbox,
     serve,
     settings,
     simulate,
+    suspensions,
     users,
 )
 from dialer.config import ConfigError
@@ -39,8 +43,9 @@ from dialer.pbx.sandbox import SandboxError
 from dialer.services.messages import MessageError
 
 COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
-                  documents,
-                  asterisk, sandbox, serve, messages, simulate, lines)
+                  documents, report,
+                  asterisk, sandbox, serve, messages, simulate, lines,
+                  suspensions, erasure, accounts)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

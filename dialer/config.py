@@ -19,7 +19,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dialer import config_tables
-from dialer.config_tables import Seat
+from dialer.config_tables import ReportsSettings, Seat
 from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
@@ -60,6 +60,10 @@ class PathSettings:
     recordings_dir: Path = Path("var/recordings")
     outbox_dir: Path = Path("var/outbox")
     sounds_dir: Path = Path("var/sounds")
+    # Where MixMonitor writes an emergency recording while it runs, as the service sees it (the
+    # same folder as [asterisk] recordings_spool); the service encrypts each file into
+    # recordings_dir when the recording ends and destroys the plain one.
+    recordings_spool: Path = Path("var/recordings-spool")
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,19 @@ class AsteriskSettings:
     sounds_dir: Path = Path("/var/lib/dialer/sounds")
     # How often a waiting caller hears the congestion message (seconds), hold audio between.
     congestion_every_s: int = 30
+    # Where MixMonitor writes an emergency recording while it runs, as Asterisk sees it (the
+    # same folder as [paths] recordings_spool when Asterisk runs on this host).
+    recordings_spool: Path = Path("/var/spool/dialer/recordings")
+
+
+@dataclass(frozen=True)
+class RecordingsSettings:
+    """Emergency recordings (recordings_policy): the key and how long they are kept."""
+
+    # The AES-256 key the recordings are encrypted with: kept outside the database and the
+    # recordings store (created, mode 0600, when first needed and no recording exists yet).
+    key_file: Path = Path("var/keys/recordings.key")
+    retention_days: int = 90  # erased automatically this long after they end
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,9 @@ class TrunkSettings:
     sip_bind_host: str = "0.0.0.0"  # noqa: S104 - Asterisk's own SIP listener, an admin setting
     sip_bind_port: int = 5060
     max_lines: int = 30
+    # Originates per second the carrier accepts (a token bucket spaces the calls; see
+    # dialer.domain.rate_limit).
+    max_calls_per_s: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -131,11 +151,13 @@ class Settings:
     web: WebSettings = field(default_factory=WebSettings)
     trunk: TrunkSettings = field(default_factory=TrunkSettings)
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
+    recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = config_tables.DEFAULT_HORIZON_DAYS
     seats: tuple[Seat, ...] = ()
     classification: Classification = field(default_factory=Classification)
+    reports: ReportsSettings = field(default_factory=ReportsSettings)
     source: str = "built-in defaults"
     base_dir: Path = Path(".")
 
@@ -147,9 +169,10 @@ class Settings:
 _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
-    for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk")
+    for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk",
+                 "recordings")
 }
-TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes")
+TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports")
 
 
 def config_path(cli_value: str | None) -> Path | None:
@@ -194,6 +217,7 @@ def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
                         seats=config_tables.seats(raw.get("seats"), problems),
                         classification=config_tables.classification(
                             raw.get("outcomes"), base, problems),
+                        reports=config_tables.reports(raw.get("reports"), base, problems),
                         source=source, base_dir=base)
     problems.extend(_cross_checks(settings))
     codes = frozenset(d.code for d in debt_types)
@@ -269,6 +293,8 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append("asterisk.congestion_every_s: between 5 and 600 seconds")
     if s.trunk.max_lines < 1:
         problems.append("trunk.max_lines: must be at least 1")
+    if not 0.1 <= s.trunk.max_calls_per_s <= 1000:
+        problems.append("trunk.max_calls_per_s: between 0.1 and 1000 calls a second")
     if s.ami.host not in ("127.0.0.1", "localhost", "::1"):
         problems.append("ami.host: the AMI must stay on localhost (bind it to 127.0.0.1)")
     if s.web.secure_cookies not in ("auto", "always"):
@@ -277,6 +303,21 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append("web.idle_lock_s: between 30 and 3600 seconds")
     if s.web.login_max_failures < 1 or s.web.lockout_min < 1:
         problems.append("web.login_max_failures and web.lockout_min: at least 1")
+    problems.extend(_recordings_problems(s))
+    return problems
+
+
+def _recordings_problems(s: Settings) -> list[str]:
+    problems = []
+    if not 1 <= s.recordings.retention_days <= 3650:
+        problems.append("recordings.retention_days: between 1 and 3650 days")
+    key = s.recordings.key_file.resolve()
+    for where, folder in (("paths.recordings_dir", s.paths.recordings_dir),
+                          ("paths.recordings_spool", s.paths.recordings_spool)):
+        if key.is_relative_to(folder.resolve()):
+            problems.append(f"recordings.key_file: keep the key outside {where}")
+    if s.paths.recordings_spool.resolve() == s.paths.recordings_dir.resolve():
+        problems.append("paths.recordings_spool: a folder of its own, not recordings_dir")
     return problems
 
 
@@ -305,6 +346,7 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
     out["seats"] = [{"name": seat.name, "contact": seat.contact,
                      "password": "********" if mask_secrets and seat.password else seat.password}
                     for seat in s.seats]
+    out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions}
     return out
 
 

@@ -1,5 +1,5 @@
 """The TOML tables of their own shape -> typed settings: `[debt_types]`, `[calendar]`,
-`[[periods]]` and `[[seats]]`.
+`[[periods]]`, `[[seats]]`, `[outcomes]` and `[reports]`.
 
 Every problem is collected (never raised one at a time) so a bad file is refused with all its
 mistakes listed.
@@ -8,6 +8,7 @@ mistakes listed.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import re
 import tomllib
@@ -21,6 +22,9 @@ from dialer.domain import calendar, outcomes
 from dialer.domain.calendar import CalendarSettings, DateRange, DayKind, Period, Window
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 from dialer.domain.outcomes import Classification, Mark, ResultCode, Retry
+from dialer.domain.reports import definitions as report_definitions
+from dialer.domain.reports.definitions import Definitions
+from dialer.domain.reports.schedule import DEFAULT_AT, parse_daily_at
 
 _WINDOW = re.compile(r"^(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})$")
 OPEN_DAY_KINDS = {"weekday": DayKind.WEEKDAY, "weekend_holiday": DayKind.WEEKEND_HOLIDAY}
@@ -294,3 +298,72 @@ def classification_toml(table: Classification) -> str:
             lines.append(f"{field.name} = {shown.lower() if isinstance(value, bool) else shown}")
         lines.append("")
     return "\n".join(lines)
+
+
+# --- [reports] -----------------------------------------------------------------------------
+
+DEFINITIONS_FILE = Path(report_definitions.__file__).with_name("definitions.toml")
+REPORTS_KEYS = {"daily_at", "definitions"}
+
+
+@functools.cache
+def default_definitions() -> Definitions:
+    """The built-in report definitions (``dialer/domain/reports/definitions.toml``)."""
+    data = tomllib.loads(DEFINITIONS_FILE.read_text(encoding="utf-8"))
+    found, problems = report_definitions.parse(data)
+    if found is None:
+        raise ValueError(f"{DEFINITIONS_FILE}: {'; '.join(problems)}")
+    return found
+
+
+@dataclass(frozen=True)
+class ReportsSettings:
+    """``[reports]``: when the daily reports are generated (centre time, before the 09:30
+    deadline) and the file of report definitions ("" = the built-in ones), parsed once."""
+
+    daily_at: str = DEFAULT_AT
+    definitions: str = ""
+    tables: Definitions = dataclasses.field(default_factory=default_definitions, hash=False,
+                                            repr=False)
+
+    @property
+    def daily_time(self) -> time:
+        return parse_daily_at(self.daily_at)
+
+
+def reports(raw: Any, base: Path, problems: list[str]) -> ReportsSettings:
+    """``[reports] daily_at = "08:00"``, ``definitions = "FILE"`` (sections replacing the
+    built-in ones)."""
+    if raw is None:
+        return ReportsSettings()
+    if not isinstance(raw, dict):
+        problems.append("[reports]: must be a table")
+        return ReportsSettings()
+    problems.extend(f"reports.{k}: unknown key" for k in sorted(set(raw) - REPORTS_KEYS))
+    daily_at, file = raw.get("daily_at", DEFAULT_AT), raw.get("definitions", "")
+    if not isinstance(daily_at, str):
+        problems.append(f"reports.daily_at: \"HH:MM\", got {daily_at!r}")
+        daily_at = DEFAULT_AT
+    try:
+        parse_daily_at(daily_at)
+    except ValueError as exc:
+        problems.append(f"reports.daily_at: {exc}")
+        daily_at = DEFAULT_AT
+    if not isinstance(file, str):
+        problems.append("reports.definitions: a file name (\"\" for the built-in ones)")
+        file = ""
+    if not file:
+        return ReportsSettings(daily_at)
+    path = Path(file) if Path(file).is_absolute() else base / file
+    return ReportsSettings(daily_at, str(path), _definitions(path, problems))
+
+
+def _definitions(path: Path, problems: list[str]) -> Definitions:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        problems.append(f"reports.definitions: cannot read {path}: {exc}")
+        return default_definitions()
+    found, found_problems = report_definitions.parse(data, default_definitions())
+    problems.extend(f"reports.definitions: {p}" for p in found_problems)
+    return found if found is not None else default_definitions()

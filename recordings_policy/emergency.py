@@ -48,3 +48,24 @@ def flag(call_id: str, reason: str, consent: str, reason_text: str = "") -> Emer
     if len(text) > TEXT_MAX:
         raise FlagError(f"reason: at most {TEXT_MAX} characters")
     return EmergencyFlag(call_id, reason, consent, text)
+
+
+# Who may flag a call (the operator on it, or a manager), and who may ever touch a recording:
+# list, play, export, stop, acknowledge the report, erase. Operators never may.
+FLAGGING_ROLES = frozenset({"operator", "manager", "admin"})
+MANAGING_ROLES = frozenset({"manager", "admin"})
+
+
+def may_manage(role: str) -> bool:
+    """Whether ``role`` may list, play, export, stop or erase recordings."""
+    return role in MANAGING_ROLES
+
+
+def reason_label(reason: str, reason_text: str = "") -> str:
+    """The reason category in Japanese, with the description for "other"."""
+    label = REASONS.get(reason, reason)
+    return f"その他（{reason_text}）" if reason == "other" and reason_text else label
+
+
+def consent_label(consent: str) -> str:
+    return CONSENTS.get(consent, consent)

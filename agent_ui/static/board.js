@@ -1,4 +1,4 @@
-// The supervisor board: live figures over /ws/board, emergency banners, listen-in.
+// The supervisor board: live figures over /ws/board, emergency banners and recordings, listen-in.
 // Built with textContent only (Console.el, createElementNS for the chart): no HTML from data.
 "use strict";
 
@@ -10,6 +10,8 @@
                    wrap_up: "後処理", paused: "離席中" };
   const CAMPAIGN = { running: "発信中", window_closed: "時間外・期間外", suspended: "停止命令中",
                      asterisk_down: "Asterisk 停止" };
+  const SCOPES = { outbound: "架電（全債権）", debt_type: "架電", callbacks: "折返し対応",
+                  data: "データの取込・出力" };
   const DEFAULT_HOURS = [9, 20];  // the chart shows at least these hours (centre's time)
   const names = {};
   let operators = [];
@@ -70,7 +72,54 @@
     renderOperators();
     renderAssignments(board.assignments);
     renderResults(board.results);
+    renderRecordings(board.recordings || []);
     (board.emergencies || []).forEach(addAlert);
+    renderSuspensions(board.suspensions || []);
+  }
+
+  // --- the city's suspension orders in force (dialer suspend / 停止命令) ---------------------
+  function renderSuspensions(orders) {
+    const box = $("suspensions");
+    box.hidden = orders.length === 0;
+    box.replaceChildren(...orders.map((o) => el("div", { class: "suspension" },
+      el("strong", {}, "停止命令中"), " ",
+      SCOPES[o.scope] || o.scope, o.debt_type ? "（" + debtName(o.debt_type) + "）" : "",
+      " — ", o.reason, " — 市の指示 ", o.city_ref, "（", hhmm(o.recorded_at), " ", o.recorded_by,
+      "・番号 ", o.id, "）")));
+  }
+
+  // --- emergency recordings: running ones (stop) and reports to acknowledge -------------------
+  function renderRecordings(rows) {
+    $("recordings-card").hidden = rows.length === 0;
+    $("recordings").replaceChildren(...rows.map((r) => {
+      const action = el("td", {});
+      if (r.state === "recording") {
+        action.append(recordingButton("録音を停止", "danger", `/api/recordings/${r.id}/stop`));
+      } else {
+        action.append(recordingButton("確認", "quiet", `/api/recordings/${r.id}/ack`));
+      }
+      const length = r.duration_s === null ? "" : duration(r.duration_s);
+      const ended = r.stopped_by ? `（${r.stopped_by} が停止）` : "";
+      return el("tr", { class: "recording " + r.state, id: "recording-" + r.id },
+        num(r.id), el("td", {}, r.state_label), el("td", {}, clock(r.started_at), " ", r.flagged_by),
+        el("td", {}, r.reason_label), el("td", {}, r.consent_label),
+        el("td", {}, length, ended, r.failure ? " " + r.failure : ""), el("td", {}, r.call_id), action);
+    }));
+  }
+
+  function recordingButton(label, cls, url) {
+    const button = el("button", { type: "button", class: cls }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      try {
+        await send("POST", url, {});
+        $("recordings-message").textContent = "";
+      } catch (error) {
+        $("recordings-message").textContent = label + "できません: " + error.message;
+        button.disabled = false;
+      }
+    });
+    return button;
   }
 
   function renderTotals(board) {

@@ -33,6 +33,7 @@
     badge.dataset.state = state.state;
     if (state.seat) { $("seat").value = state.seat; }
     if (state.pause_reason) { badge.textContent += "（" + state.pause_reason + "）"; }
+    renderSuspension(state.suspension);
     const onCall = state.state === "on_call";
     $("ready").disabled = !["offline", "paused"].includes(state.state);
     $("ready").textContent = state.state === "paused" ? "再開" : "受付開始";
@@ -42,6 +43,14 @@
     $("emergency-open").disabled = !onCall;
     $("save").disabled = !(onCall || state.state === "wrap_up") || !state.call;
     renderCall(state.call);
+  }
+
+  // The city's suspension order (停止命令): what is halted, until a manager records the release.
+  function renderSuspension(halted) {
+    const banner = $("suspension-banner");
+    if (!banner || !Array.isArray(halted)) { return; }
+    banner.hidden = halted.length === 0;
+    banner.textContent = halted.length ? "市の指示により停止中: " + halted.join("、") : "";
   }
 
   function renderCall(call) {
@@ -205,7 +214,10 @@
     $("qa-search").addEventListener("input", renderQa);
     document.addEventListener("keydown", shortcuts);
     setInterval(() => { $("state-time").textContent = since(current.since); }, 1000);
-    live("/ws/console", (message) => { if (message.type === "state") { apply(message); } },
+    live("/ws/console", (message) => {
+      if (message.type === "state") { apply(message); }
+      else if (message.type === "suspension") { renderSuspension(message.suspension); }
+    },
          (up) => { $("live").className = "live " + (up ? "on" : "off"); });
     Console.onLock((locked) => {
       if (locked) { shownCall = null; clearRecord(); return; }

@@ -29,6 +29,11 @@ class AmiError(Exception):
 
 
 def _plain(message: Message | Mapping[str, Any]) -> Raw:
+    # Every event passes here: read panoramisk's case-insensitive store directly (its own
+    # iteration lowercases each key again), the headers' spelling as Asterisk sent them.
+    store = getattr(message, "_store", None)
+    if isinstance(store, dict):
+        return {str(k): v if type(v) is str else str(v) for k, v in store.values()}
     return {str(k): str(v) for k, v in dict(message).items()}
 
 
@@ -188,6 +193,11 @@ async def wait_fully_booted(
         await asyncio.wait_for(_login_until_booted(reader, writer, username, secret), remaining)
     except TimeoutError:
         raise AmiError(f"Asterisk at {host}:{port} not FullyBooted within {timeout_s}s") from None
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
+            ConnectionError) as exc:
+        # closed mid-answer, or a block beyond the reader's limit (readline/readuntil)
+        raise AmiError(f"AMI at {host}:{port} broke off before FullyBooted "
+                       f"({type(exc).__name__})") from None
     finally:
         writer.close()
         with contextlib.suppress(OSError):

@@ -155,3 +155,24 @@ def _tone_sequence(tones: Sequence[int]) -> AudioSegment:
 
 def _ffmpeg() -> str | None:
     return shutil.which(str(AudioSegment.converter))
+
+
+EXPORT_FORMATS = {"wav": "audio/wav", "mp3": "audio/mpeg"}
+
+
+def export_recording(wav: bytes, fmt: str) -> bytes:
+    """An emergency recording (Asterisk's WAV, in memory) in the format the city asked for:
+    ``wav`` as is, ``mp3`` through ffmpeg (64 kbit/s mono). Nothing touches the disk."""
+    if fmt not in EXPORT_FORMATS:
+        raise AudioError(f"format: one of {', '.join(EXPORT_FORMATS)}")
+    if fmt == "wav":
+        return wav
+    if not _ffmpeg():
+        raise AudioError("MP3 needs ffmpeg (Debian package ffmpeg)")
+    try:
+        segment = AudioSegment(data=wav)
+    except _DECODE_ERRORS:
+        raise AudioError("the recording is not a readable WAV") from None
+    out = io.BytesIO()
+    segment.export(out, format="mp3", bitrate="64k")
+    return out.getvalue()

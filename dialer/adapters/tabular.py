@@ -1,5 +1,6 @@
 """Reading the city's files: CSV (CP932/Shift_JIS, UTF-8, UTF-8 with BOM, UTF-16 with BOM) and
-.xlsx (first sheet). The only module that imports openpyxl.
+.xlsx (first sheet). The only module reading with openpyxl (``report_files`` writes the
+reports' files).
 
 Rows come out one at a time as ``(row number, cells)``: the number is the 1-based record number
 as a spreadsheet shows it, cells are strings (an empty cell is ``""``). Nothing is read into
@@ -23,6 +24,7 @@ import hashlib
 import io
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime, time
@@ -129,6 +131,14 @@ class CsvTable:
         self._text.close()
 
 
+# What openpyxl raises on a damaged workbook (a zip member missing, cut or garbled): it has no
+# error type of its own, and a file from outside must never crash the import.
+BROKEN_XLSX: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile, zlib.error, EOFError, KeyError, IndexError, ValueError, TypeError,
+    AttributeError, OSError, SyntaxError,  # xml.etree.ElementTree.ParseError is a SyntaxError
+)
+
+
 class XlsxTable:
     encoding = "xlsx"
 
@@ -141,11 +151,15 @@ class XlsxTable:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 self._book = openpyxl.load_workbook(self._file, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, InvalidFileException, KeyError, ValueError, OSError):
+        except (zipfile.BadZipFile, InvalidFileException, *BROKEN_XLSX):
             self._file.close()
             raise TableError("not a readable .xlsx workbook") from None
-        self._sheet = self._book.worksheets[0]
-        self._total = self._sheet.max_row or 0
+        try:
+            self._sheet = self._book.worksheets[0]
+            self._total = self._sheet.max_row or 0
+        except BROKEN_XLSX as exc:
+            self.close()
+            raise TableError(f"broken .xlsx workbook: {type(exc).__name__}") from None
         self._done = 0
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
@@ -153,7 +167,7 @@ class XlsxTable:
             for number, cells in enumerate(self._sheet.iter_rows(values_only=True), start=1):
                 self._done = number
                 yield number, [cell_text(c) for c in cells]
-        except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        except BROKEN_XLSX as exc:
             raise TableError(f"broken .xlsx workbook: {type(exc).__name__}") from None
 
     def progress(self) -> float:
@@ -175,6 +189,8 @@ def undecodable_line(path: Path, encoding: str) -> int:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
                 return _prefix(path, position - pending + exc.start).count(b"\n") + 1
+            except UnicodeError:  # UTF-16 without its byte-order mark: no offset to point at
+                return _prefix(path, position).count(b"\n") + 1
             position += len(chunk)
     return 0
 

@@ -2,7 +2,9 @@
 
 ``verify`` walks the whole chain and exits 1 at the first row that does not fit. ``export``
 writes the rows of a date range (inclusive, in the centre's time zone) as a CSV for the city:
-CP932, CRLF, bilingual header. Exporting is itself recorded in the log.
+CP932, CRLF, bilingual header. Exporting is itself recorded in the log. For the city's
+investigations ``export`` and ``show`` take ``--target ID``, ``--batch ID`` and ``--user LOGIN``:
+only the rows about that target, batch or account (see ``audit_query.Filter``).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import dataclasses
 from datetime import date
 from pathlib import Path
 
-from dialer.adapters.db import audit
+from dialer.adapters.db import audit, audit_query
 from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import actor, add_common, emit
@@ -35,10 +37,28 @@ def register(commands: Commands) -> None:
                      metavar="DATE", help="last day, YYYY-MM-DD (inclusive)")
     exp.add_argument("--out", type=Path, metavar="FILE",
                      help="default: access-log_FROM_TO.csv in the current directory")
+    _about_arguments(exp)
     add_common(exp, handler=export)
     show = sub.add_parser("show", help="the newest entries")
     show.add_argument("--limit", type=_positive, default=20, metavar="N")
+    _about_arguments(show)
     add_common(show, handler=show_entries)
+
+
+def _about_arguments(parser: argparse.ArgumentParser) -> None:
+    """The city's investigation filters (see ``audit_query.Filter``): combined with AND."""
+    parser.add_argument("--target", type=_positive, metavar="ID",
+                        help="only rows about this target (its record, its calls)")
+    parser.add_argument("--batch", type=_positive, metavar="ID",
+                        help="only rows about this batch (its targets and calls too)")
+    parser.add_argument("--user", metavar="LOGIN",
+                        help="only rows by or about this account")
+
+
+def _about(args: argparse.Namespace) -> audit_query.Filter | None:
+    if args.target is None and args.batch is None and not args.user:
+        return None
+    return audit_query.Filter(target=args.target, batch=args.batch, user=args.user or "")
 
 
 def _positive(text: str) -> int:
@@ -70,7 +90,8 @@ async def export(args: argparse.Namespace, settings: Settings, database: Databas
     try:
         rows = await audit_export.export(
             database, first, last, settings.tz, actor(args),
-            lambda found: audit_export.write_csv(out, found, settings.tz), require=args.actor)
+            lambda found: audit_export.write_csv(out, found, settings.tz), require=args.actor,
+            about=_about(args))
     except audit_export.ExportError as exc:
         raise UsageError(str(exc)) from None
     emit(args, {"file": str(out), "rows": rows}, f"{out}: {rows} rows")
@@ -78,8 +99,12 @@ async def export(args: argparse.Namespace, settings: Settings, database: Databas
 
 
 async def show_entries(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    about = _about(args)
     async with database.engine.connect() as conn:
-        rows = await audit.recent(conn, args.limit)
+        if about is None:
+            rows = await audit.recent(conn, args.limit)
+        else:
+            rows, _total = await audit_query.page(conn, about, args.limit, 0)
     emit(args, [{**dataclasses.asdict(r), "at": r.at.isoformat()} for r in rows], "\n".join(
         f"{r.id:>7} {r.at.astimezone(settings.tz):%Y-%m-%d %H:%M:%S} {r.actor:16} "
         f"{r.action:22} {r.obj:16} {r.detail} {r.hash[:12] or '-'}" for r in rows)

@@ -24,8 +24,10 @@ from dialer.domain.calllist import AssignmentProblem
 from dialer.domain.intake.exclusions import LABELS, ExclusionReason
 from dialer.services import accounts, batches, exclusions, intake
 from dialer.services.intake import ImportRequest, IntakeError, IntakeRefused
+from dialer.services.suspensions import DataSuspended
 
-EXPECTED = (IntakeError, accounts.NotAllowed, accounts.AccountError, AssignmentProblem)
+EXPECTED = (IntakeError, accounts.NotAllowed, accounts.AccountError, AssignmentProblem,
+            DataSuspended)
 Job = Callable[[argparse.Namespace, Settings, Database], Coroutine[Any, Any, int]]
 
 

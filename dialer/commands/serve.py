@@ -14,7 +14,13 @@ from dialer.config import Settings
 from dialer.pbx import sandbox, sipp
 from dialer.services import messages
 from dialer.services.clock import Clock, parse_at
-from dialer.services.demo import DEMO_ACCOUNTS, demo_instant, run_demo_centre, with_demo_period
+from dialer.services.demo import (
+    DEMO_ACCOUNTS,
+    demo_instant,
+    run_demo_centre,
+    simulated_callers,
+    with_demo_period,
+)
 
 
 def register(commands: Commands) -> None:
@@ -59,8 +65,18 @@ async def _run_demo(settings: Settings, path: Path | None, state: sandbox.Sandbo
             sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
         service = app.Service(settings, path, adjust=adjust, clock=Clock(settings.tz, at))
         messages.install_placeholders(service.settings)
-        service.supervise("demo-centre", lambda: run_demo_centre(service, state.seats))
-        await app.run(service, on_ready=lambda service: _banner(service, state))
+        announced: list[bool] = []
+
+        def announce() -> None:  # once, even if the demo loop is restarted
+            if not announced:
+                announced.append(True)
+                _banner(service, state)
+
+        service.supervise("demo-centre",
+                          lambda: run_demo_centre(service, state.seats, announce))
+        service.supervise("demo-callers",
+                          lambda: simulated_callers(service, state, directory))
+        await app.run(service)
 
 
 def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
@@ -72,7 +88,8 @@ def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
   carrier     calls leave through the pstn trunk to 127.0.0.1:{state.carrier_port}
   database    {config.database_file(service.settings) or service.settings.database.url}
   clock       {service.now():%Y-%m-%d %H:%M} ({"shifted " if service.now.shifted else ""}demo clock)
-  residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing
+  residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing;
+              from about a minute on, residents call the dedicated number back (本人確認)
 Ctrl-C stops the service and the sandbox.
 """, flush=True)
 

@@ -44,7 +44,9 @@ def show_config(args: argparse.Namespace, settings: Settings) -> int:
         return 0
     print(f"# effective configuration (from {settings.source})")
     for section, values in data.items():
-        print(f"\n[{section}]")
-        for key, value in values.items():
-            print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
+        for header, table in ([(f"[[{section}]]", v) for v in values]
+                              if isinstance(values, list) else [(f"[{section}]", values)]):
+            print(f"\n{header}")
+            for key, value in table.items():
+                print(f"{key} = {json.dumps(value, ensure_ascii=False)}")
     return 0

@@ -7,8 +7,10 @@
 
 Events come from Asterisk and may arrive in either order (the Originate's answer before or after
 the channel's end), so every move needs only what it names; an event that does not apply to the
-current phase changes nothing (Asterisk sends many). The commands tell the runner what to do
-with the reserved operator and what to record; this module does no I/O.
+current phase changes nothing (Asterisk sends many). A hangup already seen is not forgotten: an
+attempt answered or bridged after it (events out of order) ends at its next event, and a bridge
+failure reported once the talk has begun changes nothing. The commands tell the runner what to
+do with the reserved operator and what to record; this module does no I/O.
 """
 
 from __future__ import annotations
@@ -93,8 +95,10 @@ def step(attempt: Attempt, event: CallEvent) -> tuple[Attempt, tuple[Command, ..
         return replace(moved, phase=Phase.ANSWERED), ()
     if isinstance(event, ChannelBridged) and attempt.phase in (Phase.DIALING, Phase.ANSWERED):
         return replace(moved, phase=Phase.CONNECTED), ()
-    if attempt.phase is Phase.CONNECTED and isinstance(event, ChannelHungUp | ChannelGone):
-        return replace(moved, phase=Phase.WRAP_UP), (OperatorWrapUp(),)
+    if attempt.phase is Phase.CONNECTED:  # only the resident's side ending moves it now
+        if isinstance(event, ChannelGone) or facts.hangup_cause is not None:
+            return replace(moved, phase=Phase.WRAP_UP), (OperatorWrapUp(),)
+        return moved, ()
     if _ended_before_talk(attempt.phase, event, facts):
         return _done(moved, attempt.phase is Phase.ANSWERED or facts.answered)
     return moved, ()
@@ -117,8 +121,8 @@ def facts_after(facts: DialFacts, event: CallEvent) -> DialFacts:
 def _ended_before_talk(phase: Phase, event: CallEvent, facts: DialFacts) -> bool:
     if isinstance(event, ChannelGone | BridgeFailed):
         return True
-    if phase is Phase.ANSWERED:
-        return isinstance(event, ChannelHungUp)
+    if phase is Phase.ANSWERED:  # this event is the hangup, or came after it
+        return facts.hangup_cause is not None
     return phase is Phase.DIALING and facts.settled
 
 

@@ -49,7 +49,10 @@ def _ts(event: Event) -> float:
 
 
 def observe(call: InboundCall, event: Event) -> InboundCall:
-    """Fold one AMI event of this call's channel into the record."""
+    """Fold one AMI event of this call's channel into the record; once it has hung up, the
+    record is final (nothing reported after the end changes it)."""
+    if call.ended_at is not None:
+        return call
     name, at = event.get("Event", ""), _ts(event)
     if name == "UserEvent" and event.get("UserEvent") == "DialerGateFallback":
         return replace(call, fallback=True, gate_state=event.get("State", ""))

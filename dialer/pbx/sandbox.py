@@ -112,7 +112,8 @@ def instance_id(directory: Path) -> str:
 
 def service_settings(settings: Settings, state: SandboxState) -> Settings:
     """``settings`` as they are inside this sandbox: its AMI, its carrier (the simulated
-    residents), its seats (the simulated operator phones) and its configuration folder."""
+    residents), its seats (the simulated operator phones), its configuration folder and the
+    spool where MixMonitor writes an emergency recording while it runs."""
     trunk = dataclasses.replace(
         settings.trunk,
         host="127.0.0.1", port=state.carrier_port, transport="udp", username="", password="",
@@ -122,8 +123,10 @@ def service_settings(settings: Settings, state: SandboxState) -> Settings:
     seats = tuple(Seat(name, contact=f"sip:{name}@127.0.0.1:{state.phones_port}")
                   for name in state.seats)
     asterisk = dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc",
-                                   sounds_dir=Path(f"{state.inner}/sounds"))
-    paths = dataclasses.replace(settings.paths, sounds_dir=state.host_inner / "sounds")
+                                   sounds_dir=Path(f"{state.inner}/sounds"),
+                                   recordings_spool=Path(f"{state.inner}/recordings"))
+    paths = dataclasses.replace(settings.paths, sounds_dir=state.host_inner / "sounds",
+                                recordings_spool=state.host_inner / "recordings")
     agi = dataclasses.replace(settings.agi, host="127.0.0.1", port=state.agi_port)
     return dataclasses.replace(settings, ami=state.ami(), trunk=trunk, seats=seats,
                                asterisk=asterisk, paths=paths, agi=agi)

@@ -3,6 +3,7 @@ and tests may use the in-memory one."""
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -47,6 +48,10 @@ class AttemptStore(Protocol):
         """Write the attempt (phase PLANNED) before anything is sent to Asterisk."""
 
     async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None: ...
+
+    def batched(self) -> AbstractAsyncContextManager[None]:
+        """``set_phase`` and ``finish`` inside the block (this task's) may be written together
+        when it ends, with the outcome of writing them one by one."""
 
     async def finish(self, attempt_id: str, phase: Phase, result_code: str, now: datetime,
                      appointment: datetime | None = None) -> None:

@@ -24,8 +24,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer import config
 from dialer.adapters.db import board_figures as figures
+from dialer.adapters.db import recordings as recording_rows
+from dialer.adapters.db import suspensions as orders_db
 from dialer.adapters.db.board_figures import BatchRow, EmergencyRow
 from dialer.adapters.db.engine import Database
+from dialer.adapters.db.recordings import RecordingRow
 from dialer.config import Settings
 from dialer.domain.calendar import NO_SUSPENSION, Calendar
 from dialer.domain.inbound import InboundSummary, summarize
@@ -50,7 +53,8 @@ from dialer.domain.supervision import (
     local_day,
     rate,
 )
-from dialer.services.board_alerts import alert_message
+from dialer.domain.suspension import Order
+from dialer.services.board_alerts import alert_message, recording_message
 from dialer.services.campaign import CampaignRunner
 from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.live import BOARD, LiveHub
@@ -95,8 +99,10 @@ class Board:
     campaign_states: list[CampaignView] = field(default_factory=list)
     assignments: list[BatchAssignment] = field(default_factory=list)
     emergencies: list[EmergencyRow] = field(default_factory=list)
+    recordings: list[RecordingRow] = field(default_factory=list)  # reports not acknowledged
     asterisk_up: bool = True
     target: float = CONTACT_RATE_TARGET
+    suspensions: list[Order] = field(default_factory=list)  # the city's orders in force
 
     @property
     def contact_rate(self) -> float:
@@ -143,7 +149,9 @@ class BoardSource:
         async with self._db.engine.connect() as conn:
             rows = await figures.day_results(conn, [e for _h, e in edges], end)
             alerts = await figures.emergencies_since(conn, max(start, now - ALERTS_KEPT))
+            recordings = await recording_rows.unacknowledged(conn)
             batch_rows, playing, assigned = await self._targets(conn, open_ids)
+            orders = await orders_db.active(conn)
         table = self._classification()
         debt_of = {b.id: b.debt_type for b in batch_rows}
         in_play: dict[str, int] = {}
@@ -168,7 +176,9 @@ class BoardSource:
             assignments=assignments(assigned, {b.id: (b.debt_type, b.month)
                                                for b in batch_rows}),
             emergencies=alerts,
+            recordings=recordings,
             asterisk_up=up,
+            suspensions=orders,
         )
 
     async def _targets(self, conn: AsyncConnection, open_ids: tuple[int, ...]) -> TargetFigures:
@@ -253,6 +263,13 @@ def _with_rate(figures_row: Any) -> dict[str, Any]:
     return dataclasses.asdict(figures_row) | {"contact_rate": round(figures_row.contact_rate, 4)}
 
 
+def order_message(order: Order) -> dict[str, Any]:
+    """A suspension order in force, for the boards (scope, the city's words and reference)."""
+    return {"id": order.id, "scope": order.scope.value, "debt_type": order.debt_type,
+            "reason": order.reason, "city_ref": order.city_ref,
+            "recorded_by": order.recorded_by, "recorded_at": order.recorded_at.isoformat()}
+
+
 def board_message(board: Board) -> dict[str, Any]:
     """The board as the ``board`` topic's JSON message (no personal data: logins, seats,
     codes, counts)."""
@@ -276,6 +293,8 @@ def board_message(board: Board) -> dict[str, Any]:
         "results": [dataclasses.asdict(r) for r in board.results],
         "emergencies": [alert_message(e.call_id, e.flagged_by, e.reason, e.at)
                         for e in board.emergencies],
+        "suspensions": [order_message(o) for o in board.suspensions],
+        "recordings": [recording_message(r) for r in board.recordings],
     }
 
 

@@ -11,8 +11,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from dialer.adapters.db.recordings import RecordingRow
 from dialer.services.live import BOARD, LiveHub
-from recordings_policy.emergency import REASONS, EmergencyFlag
+from recordings_policy.emergency import CONSENTS, REASONS, EmergencyFlag
+from recordings_policy.report import STATE_LABELS
 
 
 def alert_message(call_id: str, by: str, reason: str, at: datetime) -> dict[str, Any]:
@@ -33,3 +35,17 @@ def emergency_hook(hub: LiveHub, clock: Callable[[], datetime]
     async def hook(flag: EmergencyFlag, login: str) -> None:
         emergency_alert(hub, flag, login, clock())
     return hook
+
+
+def recording_message(row: RecordingRow) -> dict[str, Any]:
+    """An emergency recording on the board until its report is acknowledged: ids, who flagged
+    it, the reason category, the consent, times and state — never the free text."""
+    return {"id": row.id, "file_id": row.file_id, "call_id": row.call_id,
+            "state": row.state.value, "state_label": STATE_LABELS[row.state],
+            "flagged_by": row.flagged_by, "reason": row.reason,
+            "reason_label": REASONS.get(row.reason, row.reason),
+            "consent_label": CONSENTS.get(row.consent, row.consent),
+            "started_at": row.started_at.isoformat(),
+            "ended_at": row.ended_at.isoformat() if row.ended_at else None,
+            "duration_s": row.duration_s, "stopped_by": row.stopped_by,
+            "failure": row.failure}

@@ -23,7 +23,7 @@ from dialer.adapters.db.models import utcnow
 from dialer.config import Settings
 from dialer.domain import calllist
 from dialer.domain.calllist import PhoneOrder, TargetFacts, TargetOrder
-from dialer.services import accounts
+from dialer.services import accounts, suspensions
 from dialer.services.intake import IntakeError
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,10 @@ async def export_paper(database: Database, settings: Settings, batch_id: int,
     """The print-ready fallback list (SPEC §9(6)): manager only, logged with the files' hashes."""
     async with database.engine.begin() as conn:
         manager = await accounts.require(conn, actor)
+        try:
+            await suspensions.check_data(conn)
+        except suspensions.DataSuspended as exc:
+            raise IntakeError(str(exc)) from None
         batch = await load_batch(conn, batch_id)
         entries = await _entries(conn, batch, None, None)
         name = next((d.name for d in settings.debt_types if d.code == batch.debt_type), "")

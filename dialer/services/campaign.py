@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from dialer.domain.dial_outcome import DialOutcome
 from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
 from dialer.domain.pacing import Decision, Mode, Policy
+from dialer.domain.rate_limit import TokenBucket
 from dialer.services.attempt_store import AttemptStore, Candidate
 from dialer.services.dial import hang_up, originate_fields
 from dialer.services.operator_pool import OperatorPool
@@ -42,6 +44,7 @@ log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 PROGRESSIVE = Policy()
+EVENT_BURST = 500  # AMI events applied (and written) together at most
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ class CampaignRunner:
                  calendar: Callable[[], Calendar], classification: Classification,
                  dedicated_number: str, clock: Clock, tick_s: float = 0.25,
                  inbound_waiting: Callable[[], int] = lambda: 0,
-                 callback_result: Callable[[str, str], Awaitable[None]] | None = None) -> None:
+                 callback_result: Callable[[str, str], Awaitable[None]] | None = None,
+                 max_calls_per_s: float | None = None,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         self._link = link
         self._store = store
         self._pool = pool
@@ -77,6 +82,10 @@ class CampaignRunner:
         self._tick_s = tick_s
         self._inbound_waiting = inbound_waiting
         self._callback_result = callback_result
+        # The carrier's calls-per-second limit ([trunk] max_calls_per_s); None: no limit.
+        self._bucket = TokenBucket(max_calls_per_s) if max_calls_per_s else None
+        self._monotonic = monotonic
+        self._throttled = False  # the last tick held a call back for want of a token
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
@@ -113,11 +122,18 @@ class CampaignRunner:
     async def dial_loop(self) -> None:
         while True:
             await self.tick()
-            await asyncio.sleep(self._tick_s)
+            await asyncio.sleep(self._pause_s())
+
+    def _pause_s(self) -> float:
+        """Until the next tick: sooner when the carrier's limit held a call back and the next
+        token is due before then."""
+        if self._bucket is None or not self._throttled:
+            return self._tick_s
+        return min(self._tick_s, self._bucket.wait_s(self._monotonic()))
 
     async def tick(self) -> int:
         """Place the calls pacing allows now (progressive: one per ready operator)."""
-        placed = 0
+        placed, self._throttled = 0, False
         if self._inbound_waiting():  # residents calling back have priority for operators
             return 0
         for campaign in list(self.campaigns.values()):
@@ -125,10 +141,17 @@ class CampaignRunner:
                 continue
             decision = self._decide(campaign)
             for _ in range(decision.place):
+                if not self._token_ready():  # over the carrier's limit: wait for a tick
+                    break
                 if not await self._dial_one(campaign, decision):
                     break
                 placed += 1
         return placed
+
+    def _token_ready(self) -> bool:
+        ready = self._bucket is None or self._bucket.available(self._monotonic())
+        self._throttled = self._throttled or not ready
+        return ready
 
     def _decide(self, campaign: Campaign) -> Decision:
         ringing = [Ringing(f.placed_at) for f in self.in_flight.values()
@@ -170,6 +193,8 @@ class CampaignRunner:
         try:
             fields = originate_fields(candidate.number, self._dedicated,
                                       campaign.ring_timeout_s, attempt_id, operator_channel)
+            if self._bucket is not None:
+                self._bucket, _sent = self._bucket.take(self._monotonic())
             self._link.originate(fields, attempt_id)
         except phone.PhoneError as exc:  # validated at import; never dial a malformed number
             log.warning("attempt %s: number refused (%s)", attempt_id, exc)
@@ -192,9 +217,15 @@ class CampaignRunner:
 
     # --- following the calls -----------------------------------------------------------------
     async def event_loop(self) -> None:
+        """Apply the events as they come; a burst already waiting is applied in one go and its
+        phase changes and results written together (one transaction, not one per event)."""
         while True:
-            raw = await self._events.get()
-            await self.handle(raw)
+            burst = [await self._events.get()]
+            while len(burst) < EVENT_BURST and not self._events.empty():
+                burst.append(self._events.get_nowait())
+            async with self._store.batched():
+                for raw in burst:
+                    await self.handle(raw)
 
     async def handle(self, raw: Raw) -> None:
         event = translate(raw)

@@ -25,12 +25,12 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Emergency
 from dialer.adapters.db.records import NoteEntry, TargetRecord
 from dialer.config import Settings
-from dialer.domain import debt_types, result_form
+from dialer.domain import debt_types, result_form, suspension
 from dialer.domain.attempt import Phase
 from dialer.domain.operators import Operator, SeatState
 from dialer.domain.result_form import ResultForm
 from dialer.services.campaign import CampaignRunner
-from dialer.services.live import LiveHub, Message, operator_topic
+from dialer.services.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.sessions import OperatorSessions
 from recordings_policy import emergency
@@ -143,10 +143,23 @@ class OperatorConsole:
         message: Message = {"type": "state", "state": op.state.value if op else "offline",
                             "seat": op.seat if op else "",
                             "since": op.since.isoformat() if op and op.since else None,
-                            "pause_reason": op.pause_reason if op else "", "call": None}
+                            "pause_reason": op.pause_reason if op else "", "call": None,
+                            "suspension": self._halted()}
         if call is not None:
             message["call"] = self._call_json(call)
         return message
+
+    def _halted(self) -> list[str]:
+        """What the city's orders halt now, in words (the console's banner)."""
+        names = {d.code: d.name for d in self._settings().debt_types}
+        return suspension.summary(self._runner.suspension, names)
+
+    def suspension_changed(self) -> None:
+        """A suspension order was recorded or released: every open console's banner changes
+        at once (a message of its own: the screen-pop is not sent again)."""
+        message: Message = {"type": "suspension", "suspension": self._halted()}
+        for topic in self.hub.topics(OPERATOR_TOPICS):
+            self.hub.publish(topic, message)
 
     def _call_json(self, call: CallView) -> dict[str, Any]:
         settings = self._settings()

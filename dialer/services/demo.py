@@ -3,22 +3,30 @@
 Fictitious residents (a generated CP932 file, imported like the city's), a calling period around
 the demo's clock, simulated residents behind the carrier and simulated seat phones (sipp),
 autopilot operators on some seats, and the campaign opened — so the boards move by themselves
-while a person watches the console.
+while a person watches the console; after a while, residents called earlier call the dedicated
+number back (the callback queue and the identity check).
 """
 
 from __future__ import annotations
 
+import asyncio
 import calendar as monthcal
 import dataclasses
 import logging
+import random
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from dialer import config
 from dialer.adapters.db import batches, users
+from dialer.adapters.db.callers import called_numbers
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.domain import debt_types
 from dialer.domain.calendar import DateRange, Period
+from dialer.pbx import sipp
+from dialer.pbx.sandbox import SandboxState
 from dialer.services import accounts, documents
 from dialer.services.autopilot import autopilot
 from dialer.services.campaign import Campaign
@@ -54,8 +62,10 @@ def demo_instant(settings: Settings, now: datetime) -> datetime:
     return opening + timedelta(minutes=1)
 
 
-async def run_demo_centre(service: Service, seats: tuple[str, ...]) -> None:
-    """Seed, put autopilot operators on seats, open the campaign, and keep them working."""
+async def run_demo_centre(service: Service, seats: tuple[str, ...],
+                          announce: Callable[[], None] = lambda: None) -> None:
+    """Seed, put autopilot operators on seats, open the campaign, ``announce`` (the banner:
+    the accounts it prints exist by then), and keep the autopilots working."""
     batch_id = await _seed(service)
     await _seed_console(service)
     pilots = []
@@ -69,6 +79,7 @@ async def run_demo_centre(service: Service, seats: tuple[str, ...]) -> None:
         await service.sessions.go_ready(user_id, login, seat)
     service.runner.open(Campaign(batch_id, DEMO_DEBT_TYPE, ring_timeout_s=20))
     log.info("demo: %d autopilot operators dialing batch %d", len(pilots), batch_id)
+    announce()
     await autopilot(service.runner, service.pool, {uid for uid, _ in pilots}, wrap_s=3.0)
 
 
@@ -99,3 +110,20 @@ async def _seed_console(service: Service) -> None:
     await documents.seed_demo_documents(
         service.database, debt_types.resolve(DEMO_DEBT_TYPE, settings.debt_types),
         settings.centre.name, settings.centre.dedicated_number)
+
+
+async def simulated_callers(service: Service, state: SandboxState, workdir: Path,
+                            first_after_s: float = 45.0, every_s: float = 40.0) -> None:
+    """Residents who were called earlier call the dedicated number back, one at a time: they
+    wait in the queue (hearing the congestion message when every operator is busy) and reach
+    a free operator, who confirms their identity before the record opens."""
+    await asyncio.sleep(first_after_s)
+    while True:
+        numbers = await called_numbers(service.database)
+        number = random.choice(numbers) if numbers else None  # noqa: S311 - a simulation
+        if number is not None:
+            caller = await sipp.call_in(state.sip_port, state.callers_port,
+                                        service.settings.centre.dedicated_number, number,
+                                        workdir, wait_ms=90_000)
+            await caller.stop(grace_s=120)
+        await asyncio.sleep(every_s)

@@ -34,7 +34,7 @@ class InboundTracker:
         if call is None:
             if raw.get("Event") != "Newexten" or raw.get("Context") != CALLBACK_CONTEXT:
                 return
-            call = InboundCall(channel_id, float(raw.get("Timestamp", "0") or 0))
+            call = InboundCall(channel_id, _started(raw))
         updated = observe(call, raw)
         self.calls[channel_id] = updated
         if call.ended_at is None and updated.ended_at is not None:
@@ -52,3 +52,11 @@ class InboundTracker:
 
     def waiting(self) -> int:
         return self.summary().waiting_now
+
+
+def _started(raw: Raw) -> float:
+    """The first event's AMI timestamp; a garbled one must not stop the tracker's loop."""
+    try:
+        return float(raw.get("Timestamp", "0") or 0)
+    except ValueError:
+        return 0.0

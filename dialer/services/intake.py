@@ -34,6 +34,7 @@ from dialer.domain.intake import debt_check, mapping
 from dialer.domain.intake.debt_check import WrongDebtType
 from dialer.domain.intake.mapping import ColumnMapping, HeaderProblem, MappingError
 from dialer.domain.intake.rows import RowError
+from dialer.services import suspensions
 from dialer.services.intake_reader import ChunkReader, ReaderFailed, ReadSpec
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,10 @@ async def import_file(database: Database, settings: Settings, request: ImportReq
     try:
         debt_check.check_file_name(request.path.name, debt_type, settings.debt_types)
     except WrongDebtType as exc:
+        raise IntakeRefused(str(exc)) from None
+    try:
+        await suspensions.ensure_data_allowed(database)
+    except suspensions.DataSuspended as exc:
         raise IntakeRefused(str(exc)) from None
     sha256 = tabular.file_sha256(request.path)
     report = ErrorReport(errors_path(settings, f"{debt_type.code}-{month}", sha256))

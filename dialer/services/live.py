@@ -17,8 +17,11 @@ QUEUE_SIZE = 100
 BOARD = "board"
 
 
+OPERATOR_TOPICS = "operator:"
+
+
 def operator_topic(user_id: int) -> str:
-    return f"operator:{user_id}"
+    return f"{OPERATOR_TOPICS}{user_id}"
 
 
 class LiveHub:
@@ -46,6 +49,10 @@ class LiveHub:
                 self.dropped += 1
             queue.put_nowait(message)
         return len(subscribers)
+
+    def topics(self, prefix: str = "") -> list[str]:
+        """The topics someone subscribes to now (those starting with ``prefix``)."""
+        return [t for t in self._topics if t.startswith(prefix)]
 
     def count(self, topic: str | None = None) -> int:
         if topic is None:

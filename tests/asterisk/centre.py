@@ -43,7 +43,11 @@ class Centre:
 
 
 @pytest.fixture
-async def centre(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[Centre]:
+async def centre(sandbox_state: SandboxState, tmp_path: Path,
+                 request: pytest.FixtureRequest) -> AsyncIterator[Centre]:
+    """A test module may set ``CENTRE_RESIDENTS`` to another residents' sipp scenario (run
+    with ``tmp_path`` as its working folder)."""
+    residents = getattr(request.module, "CENTRE_RESIDENTS", sipp.RESIDENTS)
     path = tmp_path / "dialer.toml"
     path.write_text("")
     web_port = ports.free_tcp_port()
@@ -59,7 +63,7 @@ async def centre(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[C
     service = Service(config.load(path), path, adjust=adjust, watch_interval_s=60,
                       clock=Clock(TOKYO, AT))
     async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path), \
-            sipp.running(["-sf", str(sipp.RESIDENTS)], sandbox_state.carrier_port, tmp_path):
+            sipp.running(["-sf", str(residents)], sandbox_state.carrier_port, tmp_path):
         await service.start()
         settings = service.settings
         batch = (await import_file(service.database, settings, ImportRequest(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -52,6 +53,9 @@ class MemoryStore:
         self.attempts[attempt_id] = AttemptRecord(
             attempt_id, candidate.batch_id, candidate.target_id, candidate.phone_position,
             operator_id, Phase.PLANNED, started_at=now)
+
+    def batched(self) -> contextlib.AbstractAsyncContextManager[None]:
+        return contextlib.nullcontext()
 
     async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None:
         self.attempts[attempt_id] = replace(self.attempts[attempt_id], phase=phase)

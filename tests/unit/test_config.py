@@ -26,6 +26,8 @@ def _relative(settings: config.Settings) -> dict[str, dict[str, object]]:
     data = config.as_dict(settings, mask_secrets=False)
     data["paths"] = {k: str(Path(v).relative_to(settings.base_dir))
                      for k, v in data["paths"].items()}
+    data["recordings"]["key_file"] = str(Path(data["recordings"]["key_file"])
+                                         .relative_to(settings.base_dir))
     return data
 
 

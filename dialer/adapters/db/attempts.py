@@ -7,12 +7,30 @@ batch; a target's numbers are taken in their stored order (``phone_index`` into 
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.orm import aliased
 
+from dialer.adapters.db import attempt_writes
+from dialer.adapters.db.attempt_writes import Write
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Exclusion, Target, TargetPhone
 from dialer.domain import retry
@@ -21,6 +39,8 @@ from dialer.domain.outcomes import Classification
 from dialer.services.attempt_store import AttemptRecord, Candidate
 
 DEFAULT_LIMITS = retry.Limits()
+# The writes a ``batched`` block of this task collects (None: write at once).
+_PENDING: ContextVar[list[Write] | None] = ContextVar("attempt_writes", default=None)
 
 
 class DbAttemptStore:
@@ -33,12 +53,14 @@ class DbAttemptStore:
 
     async def next_candidate(self, batch_id: int, now: datetime,
                              busy_numbers: frozenset[str]) -> Candidate | None:
-        async with self._db.engine.connect() as conn:
-            for target_id, index in await conn.execute(_due(batch_id, now)):
-                numbers = await _numbers(conn, target_id)
-                if index < len(numbers) and numbers[index] not in busy_numbers:
-                    return Candidate(batch_id, target_id, index, numbers[index],
-                                     await self._was_abandoned(conn, target_id))
+        async with self._db.engine.connect() as conn, \
+                contextlib.aclosing(_due(conn, batch_id, now)) as groups:
+            async for rows in groups:
+                for target_id, index in rows:
+                    numbers = await _numbers(conn, target_id)
+                    if index < len(numbers) and numbers[index] not in busy_numbers:
+                        return Candidate(batch_id, target_id, index, numbers[index],
+                                         await self._was_abandoned(conn, target_id))
         return None
 
     async def _was_abandoned(self, conn: AsyncConnection, target_id: int) -> bool:
@@ -77,17 +99,43 @@ class DbAttemptStore:
         async with self._db.engine.connect() as conn:
             return bool(await conn.scalar(select(exists().where(Attempt.id == attempt_id))))
 
+    @contextlib.asynccontextmanager
+    async def batched(self) -> AsyncIterator[None]:
+        """Inside this block, in this task only, ``set_phase`` and ``finish`` are collected and
+        written together when it ends: one transaction for a burst of AMI events (the campaign
+        runner's event loop), with the outcome of writing them one by one."""
+        pending: list[Write] = []
+        token = _PENDING.set(pending)
+        try:
+            yield
+        finally:
+            _PENDING.reset(token)
+            if pending:
+                await self._write_all(pending)
+
+    async def _write_all(self, writes: list[Write]) -> None:
+        if not attempt_writes.in_bulk_shape(writes):
+            for w in writes:
+                await (self.set_phase(w.attempt_id, w.phase, w.now) if w.result_code is None
+                       else self.finish(w.attempt_id, w.phase, w.result_code, w.now,
+                                        w.appointment))
+            return
+        async with self._db.engine.begin() as conn:
+            await attempt_writes.write_all(conn, writes, self._planned)
+
     async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None:
-        stamps = {Phase.DIALING: "dialed_at", Phase.ANSWERED: "answered_at",
-                  Phase.CONNECTED: "connected_at", Phase.WRAP_UP: "ended_at"}
-        values: dict[str, object] = {"phase": phase.value}
-        if phase in stamps:
-            values[stamps[phase]] = now
+        if (pending := _PENDING.get()) is not None:
+            pending.append(Write(attempt_id, phase, now))
+            return
+        values = attempt_writes.phase_values(phase, now)
         async with self._db.engine.begin() as conn:
             await conn.execute(update(Attempt).where(Attempt.id == attempt_id).values(**values))
 
     async def finish(self, attempt_id: str, phase: Phase, result_code: str, now: datetime,
                      appointment: datetime | None = None) -> None:
+        if (pending := _PENDING.get()) is not None:
+            pending.append(Write(attempt_id, phase, now, result_code, appointment))
+            return
         async with self._db.engine.begin() as conn:
             query = select(Attempt.target_id, Attempt.phone_index, Attempt.ended_at)
             row = (await conn.execute(query.where(Attempt.id == attempt_id))).one()
@@ -99,15 +147,20 @@ class DbAttemptStore:
 
     async def _plan(self, conn: AsyncConnection, target_id: int, index: int, code: str,
                     now: datetime, appointment: datetime | None) -> None:
-        history = [retry.PastAttempt(at.astimezone(self._tz).date(), i) for at, i in
+        history = [(at, i) for at, i in
                    await conn.execute(select(Attempt.created_at, Attempt.phone_index).where(
                        Attempt.target_id == target_id, Attempt.result_code.is_not(None),
                        Attempt.direction == "out"))]
         count = len(await _numbers(conn, target_id))
-        plan = retry.after(self._classification.get(code), now, now.astimezone(self._tz).date(),
-                           history, count, index, self._limits, appointment)
+        plan = self._planned(code, now, history, count, index, appointment)
         await conn.execute(update(Target).where(Target.id == target_id).values(
             done=plan.done, next_due_at=plan.due_at, phone_index=plan.phone_position))
+
+    def _planned(self, code: str, now: datetime, history: list[tuple[datetime, int]],
+                 count: int, index: int, appointment: datetime | None) -> retry.Plan:
+        past = [retry.PastAttempt(at.astimezone(self._tz).date(), i) for at, i in history]
+        return retry.after(self._classification.get(code), now, now.astimezone(self._tz).date(),
+                           past, count, index, self._limits, appointment)
 
     async def unfinished(self) -> list[AttemptRecord]:
         async with self._db.engine.connect() as conn:
@@ -119,16 +172,76 @@ class DbAttemptStore:
                     for r in rows]
 
 
-def _due(batch_id: int, now: datetime) -> Select[tuple[int, int]]:
-    """Due targets of a batch, fewest attempts first; none with an attempt still open."""
+LOOK_AHEAD = 20  # due targets looked at per call (some numbers may be on a call already)
+
+
+async def _due(conn: AsyncConnection, batch_id: int, now: datetime
+               ) -> AsyncIterator[list[tuple[int, int]]]:
+    """The due targets of a batch in calling order, one attempts count at a time (LOOK_AHEAD in
+    all): fewest attempts first; within the same count the longest overdue first, then those
+    due now (no time set), by id; none excluded or with an attempt still open.
+
+    Each statement reads ranges of the index ``ix_targets_due`` (batch, done, attempts, due):
+    the next attempts count present, its overdue targets, its due-now targets — so the cost
+    does not grow with the batch. (One ORDER BY over the batch sorted every target per call.)
+    """
+    wanted, after = LOOK_AHEAD, -1
+    while wanted > 0:
+        values = {"batch_id": batch_id, "after": after, "now": now, "wanted": wanted}
+        rows = (await conn.execute(_GROUP_AFTER, values)).all()[:wanted]
+        if rows:
+            after = rows[0].attempts
+            wanted -= len(rows)
+            yield [(row.id, row.phone_index) for row in rows]
+            continue
+        # nothing due at the next count (all waiting for a later time): the one after it
+        group = await conn.scalar(_NEXT_COUNT, values)
+        if group is None:
+            return
+        after = group
+
+
+def _next_count() -> Select[tuple[int | None]]:
+    """The smallest attempts count above ``:after`` among the batch's unfinished targets."""
+    other = aliased(Target)
+    return (select(func.min(other.attempts))
+            .where(other.batch_id == bindparam("batch_id"), other.done.is_(False),
+                   other.attempts > bindparam("after")))
+
+
+def _group_after() -> Select[Any]:
+    """The overdue then the due-now targets with the next attempts count above ``:after``
+    (``:wanted`` of each at most). Built once: building it costs more than running it."""
+    count = _next_count().scalar_subquery()
+    parts = [part.add_columns(literal(n).label("part"), Target.attempts, Target.next_due_at)
+             .limit(bindparam("wanted", type_=Integer)).subquery()
+             for n, part in enumerate((_overdue(count), _due_now(count)))]
+    selects = [select(p.c.id, p.c.phone_index, p.c.attempts, p.c.part, p.c.next_due_at)
+               for p in parts]
+    both = union_all(*selects).subquery()
+    return select(both).order_by(both.c.part, both.c.next_due_at, both.c.id)
+
+
+def _dialable(attempts: ColumnElement[int]) -> Select[tuple[int, int]]:
     open_attempt = exists().where(Attempt.target_id == Target.id, Attempt.result_code.is_(None),
                                   Attempt.phase != Phase.DONE.value)
-    return (select(Target.id, Target.phone_index)
-            .where(Target.batch_id == batch_id, Target.done.is_(False),
-                   (Target.next_due_at.is_(None)) | (Target.next_due_at <= now),
-                   ~exists().where(Exclusion.target_id == Target.id), ~open_attempt)
-            .order_by(Target.attempts, func.coalesce(Target.next_due_at, now), Target.id)
-            .limit(20))
+    return select(Target.id, Target.phone_index).where(
+        Target.batch_id == bindparam("batch_id"), Target.done.is_(False),
+        Target.attempts == attempts,
+        ~exists().where(Exclusion.target_id == Target.id), ~open_attempt)
+
+
+def _overdue(attempts: ColumnElement[int]) -> Select[tuple[int, int]]:
+    return (_dialable(attempts).where(Target.next_due_at <= bindparam("now"))
+            .order_by(Target.next_due_at, Target.id))
+
+
+def _due_now(attempts: ColumnElement[int]) -> Select[tuple[int, int]]:
+    return _dialable(attempts).where(Target.next_due_at.is_(None)).order_by(Target.id)
+
+
+_NEXT_COUNT = _next_count()
+_GROUP_AFTER = _group_after()
 
 
 async def _numbers(conn: AsyncConnection, target_id: int) -> list[str]:

@@ -39,3 +39,13 @@ async def candidates(database: Database, number: str, batches: Iterable[int]
              .distinct().order_by(Batch.id, Target.id))
     async with database.engine.connect() as conn:
         return [CallerCandidate(*row) for row in await conn.execute(query)]
+
+
+async def called_numbers(database: Database, limit: int = 200) -> list[str]:
+    """Numbers this centre has dialed (the demo's residents who may call back)."""
+    query = (select(TargetPhone.number)
+             .join(Attempt, Attempt.target_id == TargetPhone.target_id)
+             .where(Attempt.dialed_at.is_not(None), Attempt.direction == "out")
+             .distinct().limit(limit))
+    async with database.engine.connect() as conn:
+        return [number for (number,) in await conn.execute(query)]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import InboundCallRecord
@@ -16,18 +17,33 @@ def _at(epoch: float | None) -> datetime | None:
 
 
 async def record(database: Database, call: InboundCall) -> None:
-    async with database.engine.begin() as conn:
-        await conn.execute(InboundCallRecord.__table__.insert().values(
-            id=call.channel_id, started_at=_at(call.started), gate_state=call.gate_state,
-            fallback=call.fallback, message=call.message, position=call.position,
-            wait_s=call.wait_s, operator_seat=call.operator_seat, ended_at=_at(call.ended_at),
-            end=str(call.end)))
+    """The call as it went through the IVR (the operator's result, saved first or later, is
+    kept either way)."""
+    await _upsert(database, call.channel_id, {
+        "started_at": _at(call.started), "gate_state": call.gate_state,
+        "fallback": call.fallback, "message": call.message, "position": call.position,
+        "wait_s": call.wait_s, "operator_seat": call.operator_seat,
+        "ended_at": _at(call.ended_at), "end": str(call.end)})
 
 
 async def set_result(database: Database, call_id: str, code: str) -> None:
-    async with database.engine.begin() as conn:
-        await conn.execute(update(InboundCallRecord).where(InboundCallRecord.id == call_id)
-                           .values(result_code=code))
+    """The operator's result; the call's row may not be written yet (it is when the call's
+    hangup has been followed), so this creates it if needed."""
+    await _upsert(database, call_id, {"result_code": code})
+
+
+async def _upsert(database: Database, call_id: str, values: dict[str, object]) -> None:
+    for _ in range(2):  # a concurrent first insert of the same call: update it instead
+        try:
+            async with database.engine.begin() as conn:
+                changed = await conn.execute(update(InboundCallRecord).where(
+                    InboundCallRecord.id == call_id).values(**values))
+                if changed.rowcount == 0:
+                    await conn.execute(insert(InboundCallRecord).values(
+                        {"id": call_id, "end": "", **values}))
+            return
+        except IntegrityError:
+            continue
 
 
 async def counts_since(database: Database, since: datetime) -> dict[str, int]:

@@ -118,7 +118,12 @@ class Target(Base):
     """A person to call (架電先) within one batch; 管理番号 is unique within the batch only."""
 
     __tablename__ = "targets"
-    __table_args__ = (UniqueConstraint("batch_id", "ref"),)
+    __table_args__ = (
+        UniqueConstraint("batch_id", "ref"),
+        # The campaign runner's next target: an index range per attempts count, never a scan
+        # of the batch (dialer/adapters/db/attempts.py, migration 0008).
+        Index("ix_targets_due", "batch_id", "done", "attempts", "next_due_at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     ref: Mapped[str] = mapped_column(String(40))
@@ -305,3 +310,64 @@ class QaEntry(Base):
     position: Mapped[int]
     question: Mapped[str] = mapped_column(Text)
     answer: Mapped[str] = mapped_column(Text)
+
+
+SUSPENSION_SCOPES = ("outbound", "debt_type", "callbacks", "data")
+
+
+class SuspensionOrder(Base):
+    """The city's order to halt some operations (§14(11)ウ, ``dialer.domain.suspension``): in
+    force from its recording until a manager records the release; kept after that."""
+
+    __tablename__ = "suspension_orders"
+    __table_args__ = (CheckConstraint(f"scope IN {SUSPENSION_SCOPES}", name="scope"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(16))
+    debt_type: Mapped[str | None] = mapped_column(String(32))  # the debt_type scope only
+    reason: Mapped[str] = mapped_column(Text)
+    city_ref: Mapped[str] = mapped_column(String(100))  # the city's document / instruction
+    recorded_by: Mapped[str] = mapped_column(String(64))
+    recorded_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    released_by: Mapped[str | None] = mapped_column(String(64))
+    released_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    release_ref: Mapped[str | None] = mapped_column(String(100))
+
+
+RECORDING_STATES = ("recording", "stored", "failed", "erased")
+
+
+class Recording(Base):
+    """An emergency recording (``recordings_policy``): started only by an emergency flag,
+    encrypted in the recordings store as ``<file_id>.rec`` (a random id: no personal data in the
+    name), reported to the city when it ends. The row stays after erasure as its record."""
+
+    __tablename__ = "recordings"
+    __table_args__ = (CheckConstraint(f"state IN {RECORDING_STATES}", name="state"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(32), unique=True)
+    emergency_id: Mapped[int] = mapped_column(ForeignKey("emergencies.id"), index=True)
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    stopped_by: Mapped[str] = mapped_column(String(64), default="")  # "": the call ended
+    size: Mapped[int] = mapped_column(BigInteger, default=0)  # plain bytes (WAV)
+    key_id: Mapped[str] = mapped_column(String(16), default="")  # which key sealed it
+    failure: Mapped[str] = mapped_column(String(200), default="")
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class RecordingErasure(Base):
+    """The record that a recording's file was destroyed: when, by whom (a manager, or
+    "retention"), why, and the city's instruction reference."""
+
+    __tablename__ = "recording_erasures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recordings.id"), unique=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    erased_by: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(16))  # "instruction" or "retention"
+    reference: Mapped[str] = mapped_column(String(100), default="")

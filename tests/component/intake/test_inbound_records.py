@@ -30,3 +30,15 @@ async def test_record_count_and_result(database: Database) -> None:
         row = (await conn.execute(select(InboundCallRecord.result_code, InboundCallRecord.wait_s)
                                   .where(InboundCallRecord.id == "c1"))).one()
     assert tuple(row) == ("101", 12.0)
+
+
+async def test_a_result_saved_before_the_call_is_recorded_is_kept(database: Database) -> None:
+    """The operator may save before the service has followed the caller's hangup."""
+    await inbound.set_result(database, "1795000000.9", "101")
+    await inbound.record(database, InboundCall("1795000000.9", 1795000000.0, gate_state="OPEN",
+                                               ended_at=1795000030.0,
+                                               end=InboundEnd.CONNECTED))
+    async with database.engine.connect() as conn:
+        row = (await conn.execute(select(InboundCallRecord.result_code, InboundCallRecord.end)
+                                  .where(InboundCallRecord.id == "1795000000.9"))).one()
+    assert tuple(row) == ("101", "connected")

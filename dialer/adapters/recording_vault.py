@@ -1,0 +1,201 @@
+"""The recordings store on disk: the key file, sealing a finished MixMonitor file into the store
+(``recordings_policy.sealing``, AES-256-GCM), opening one in memory, destroying files.
+
+* The key is 32 random bytes in ``[recordings] key_file`` (hex, mode 0600, folder 0700), kept
+  apart from the database and the store. It is created only when none exists *and* the store
+  holds no sealed recording (a missing key with recordings present is an error, never a silent
+  new key). A key file readable by group or others is refused.
+* A sealed file is written next to its final name, synced, then renamed into place: a crash
+  never leaves half a recording under a real name.
+* Plain audio (the MixMonitor spool file) is overwritten with zeros, synced and unlinked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from recordings_policy import sealing
+from recordings_policy.lifecycle import STORE_SUFFIX, store_name
+
+log = logging.getLogger(__name__)
+
+WAV_HEADER_BYTES = 44
+WIPE_BLOCK = 1024 * 1024
+
+
+class VaultError(Exception):
+    """The store or its key cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Sealed:
+    size: int  # plain bytes
+    key_id: str
+
+
+def _read_key(path: Path) -> bytes:
+    mode = path.stat().st_mode
+    if mode & 0o077:
+        raise VaultError(f"{path} is readable by others: chmod 600 it")
+    try:
+        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (ValueError, UnicodeDecodeError):
+        raise VaultError(f"{path} does not hold a recordings key") from None
+    if len(key) != sealing.KEY_BYTES:
+        raise VaultError(f"{path} does not hold a {sealing.KEY_BYTES}-byte key")
+    return key
+
+
+def _create_key(path: Path) -> bytes:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = secrets.token_bytes(sealing.KEY_BYTES)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(key.hex() + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    log.warning("created the recordings key %s: keep a copy apart from the store", path)
+    return key
+
+
+class Vault:
+    def __init__(self, store_dir: Path, key_file: Path) -> None:
+        self.store_dir, self.key_file = store_dir, key_file
+        self._key: bytes | None = None
+
+    def key(self) -> bytes:
+        if self._key is None:
+            if self.key_file.exists():
+                self._key = _read_key(self.key_file)
+            elif self.sealed_count():
+                raise VaultError(f"the recordings key {self.key_file} is missing but the store "
+                                 "holds recordings: restore the key file")
+            else:
+                self._key = _create_key(self.key_file)
+        return self._key
+
+    def key_id(self) -> str:
+        return sealing.key_id(self.key()).hex()
+
+    def sealed_count(self) -> int:
+        if not self.store_dir.is_dir():
+            return 0
+        return sum(1 for p in self.store_dir.iterdir() if p.suffix == STORE_SUFFIX)
+
+    def path(self, file_id: str) -> Path:
+        return self.store_dir / store_name(file_id)
+
+    def seal(self, plain: Path, file_id: str) -> Sealed:
+        """Seal the plain file ``plain`` into the store as ``<file_id>.rec``."""
+        key = self.key()
+        self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        target = self.path(file_id)
+        partial = target.with_name(f".{target.name}.part")
+        sizes: list[int] = []
+        with plain.open("rb") as source, partial.open("wb") as out:
+            os.chmod(partial, 0o600)
+            for piece in sealing.seal(_blocks(source, sizes), key, file_id,
+                                      secrets.token_bytes(sealing.PREFIX_BYTES)):
+                out.write(piece)
+            out.flush()
+            os.fsync(out.fileno())
+        partial.replace(target)
+        _sync_dir(self.store_dir)
+        return Sealed(sum(sizes), sealing.key_id(key).hex())
+
+    def open(self, file_id: str) -> bytes:
+        """The plain recording, in memory (raises VaultError when it cannot be read)."""
+        path = self.path(file_id)
+        try:
+            with path.open("rb") as f:
+                return b"".join(sealing.unseal(f.read, self.key(), file_id))
+        except FileNotFoundError:
+            raise VaultError("the recording's file is not in the store") from None
+        except sealing.SealError as exc:
+            raise VaultError(str(exc)) from None
+
+    def destroy(self, file_id: str) -> bool:
+        """Overwrite and remove the sealed file; True if there was one."""
+        return shred(self.path(file_id))
+
+
+def _blocks(source: BinaryIO, sizes: list[int]) -> Iterator[bytes]:
+    while block := source.read(sealing.CHUNK_BYTES):
+        sizes.append(len(block))
+        yield block
+
+
+def shred(path: Path) -> bool:
+    """Overwrite ``path`` with zeros, sync, unlink; True if it existed."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    with contextlib.suppress(FileNotFoundError), path.open("r+b") as f:
+        done = 0
+        while done < size:
+            step = min(WIPE_BLOCK, size - done)
+            f.write(b"\0" * step)
+            done += step
+        f.flush()
+        os.fsync(f.fileno())
+    path.unlink(missing_ok=True)
+    _sync_dir(path.parent)
+    return True
+
+
+def _sync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def wav_closed(path: Path) -> bool:
+    """Whether Asterisk has finished writing this WAV: ``format_wav`` fills in the RIFF and data
+    sizes only when it closes the file, so they match the file's length only then."""
+    try:
+        with path.open("rb") as f:
+            header = f.read(WAV_HEADER_BYTES)
+            length = os.fstat(f.fileno()).st_size
+    except FileNotFoundError:
+        return False
+    if len(header) < WAV_HEADER_BYTES or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
+        return False
+    riff, data = struct.unpack("<I", header[4:8])[0], struct.unpack("<I", header[40:44])[0]
+    return bool(riff == length - 8 and data == length - WAV_HEADER_BYTES)
+
+
+def repair_wav(path: Path) -> None:
+    """Fill in the sizes of a WAV Asterisk never closed (it crashed or was killed)."""
+    length = path.stat().st_size
+    if length < WAV_HEADER_BYTES:
+        raise VaultError("the recording holds no audio")
+    with path.open("r+b") as f:
+        f.seek(4)
+        f.write(struct.pack("<I", length - 8))
+        f.seek(40)
+        f.write(struct.pack("<I", length - WAV_HEADER_BYTES))
+        f.flush()
+        os.fsync(f.fileno())
+
+
+def wav_seconds(path: Path) -> float:
+    """The duration of an 8 kHz-or-other PCM WAV from its header (Asterisk's format_wav)."""
+    with path.open("rb") as f:
+        header = f.read(WAV_HEADER_BYTES)
+    if len(header) < WAV_HEADER_BYTES:
+        return 0.0
+    byte_rate = struct.unpack("<I", header[28:32])[0]
+    data = struct.unpack("<I", header[40:44])[0]
+    return data / byte_rate if byte_rate else 0.0
