@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _HASHER = PasswordHasher()
-# An unusable hash for unknown logins, so a wrong login costs as much time as a wrong password.
-_DUMMY = _HASHER.hash(secrets.token_urlsafe(16))
 _ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/l/I
 
 
@@ -17,9 +16,16 @@ def hash_password(password: str) -> str:
     return _HASHER.hash(password)
 
 
+@functools.cache
+def _dummy() -> str:
+    """An unusable hash for unknown logins, so a wrong login costs as much time as a wrong
+    password (made on first use: importing this module costs nothing)."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
 def verify(stored: str | None, password: str) -> bool:
     try:
-        return _HASHER.verify(stored or _DUMMY, password) and stored is not None
+        return _HASHER.verify(stored or _dummy(), password) and stored is not None
     except (VerificationError, InvalidHashError):
         return False
 
