@@ -56,15 +56,15 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not back.throttle.allowed(address, now):
         return await login_page(request, "試行回数が多すぎます。しばらく待ってください。", 429)
     try:
-        user = await accounts.authenticate(back.db(), _field(form, "login").strip(),
-                                           _field(form, "password"), now, back.policy, address)
+        found = await accounts.authenticate(back.db(), _field(form, "login").strip(),
+                                            _field(form, "password"), now, back.policy, address)
     except LoginRefused as exc:
         back.throttle.failed(address, now)
         return await login_page(request, str(exc), 401)
-    must_change = await accounts.must_change(back.db(), user.id)
+    user = found.user
     session = request.app[SESSIONS].open(user.id, user.login, user.display_name, user.role,
-                                         must_change)
-    response = web.HTTPFound("/password" if must_change else HOME.get(user.role, "/"))
+                                         found.must_change)
+    response = web.HTTPFound("/password" if found.must_change else HOME.get(user.role, "/"))
     set_cookie(request, response, session)
     response.del_cookie(LOGIN_CSRF, path="/login")
     raise response
@@ -125,10 +125,8 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     form = await form_body(request)
     if _field(form, "new") != _field(form, "repeat"):
         return render(request, "password.html", error="新しいパスワードが一致しません", status=400)
-    users_by_login = await accounts.list_users(back.db())
-    user = next(u for u in users_by_login if u.id == session.user_id)
     try:
-        await accounts.change_password(back.db(), user, _field(form, "current"),
+        await accounts.change_password(back.db(), session.login, _field(form, "current"),
                                        _field(form, "new"), back.policy)
     except AccountError as exc:
         return render(request, "password.html", error=str(exc), status=400)

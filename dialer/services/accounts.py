@@ -120,8 +120,9 @@ LOCKED = "アカウントは一時的にロックされています / account lo
 
 
 async def authenticate(database: Database, login: str, password: str, now: datetime,
-                       policy: LoginPolicy, address: str = "") -> UserInfo:
-    """The account if ``password`` is right and the account may log in; else LoginRefused
+                       policy: LoginPolicy, address: str = "") -> users.Credentials:
+    """The account (and whether its password is a temporary one) if ``password`` is right
+    and the account may log in; else LoginRefused
     (the failure is in the access log either way). The hash check runs off the event loop
     (argon2 takes tens of milliseconds)."""
     refused: str | None = None
@@ -159,34 +160,26 @@ async def authenticate(database: Database, login: str, password: str, now: datet
             await audit.record(conn, login, "login", f"user:{found.user.id}", address=address)
     if refused is not None or found is None:
         raise LoginRefused(refused or WRONG)
-    return found.user
+    return found
 
 
-async def must_change(database: Database, user_id: int) -> bool:
-    async with database.engine.connect() as conn:
-        users_by_id = {u.id: u for u in await users.list_users(conn)}
-        user = users_by_id.get(user_id)
-        found = await users.credentials(conn, user.login) if user else None
-    return bool(found and found.must_change)
-
-
-async def change_password(database: Database, user: UserInfo, current: str, new: str,
+async def change_password(database: Database, login: str, current: str, new: str,
                           policy: LoginPolicy) -> None:
     """The user's own change (after a temporary password, or at will)."""
-    problem = policy_rules.password_problem(new, user.login, policy)
+    problem = policy_rules.password_problem(new, login, policy)
     if problem:
         raise AccountError(f"new password: {problem}")
     if current == new:
         raise AccountError("new password: must differ from the current one")
     async with database.engine.connect() as conn:
-        found = await users.credentials(conn, user.login)
+        found = await users.credentials(conn, login)
     if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
                                                     current):
         raise AccountError("the current password is wrong")
     hashed = await asyncio.to_thread(passwords.hash_password, new)
     async with database.engine.begin() as conn:
-        await users.set_password(conn, user.id, hashed, False)
-        await audit.record(conn, user.login, "password.change", f"user:{user.id}")
+        await users.set_password(conn, found.user.id, hashed, False)
+        await audit.record(conn, login, "password.change", f"user:{found.user.id}")
 
 
 async def set_password(database: Database, actor: str, login: str, password: str | None,

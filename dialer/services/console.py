@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db import audit, records
 from dialer.adapters.db.attempts import DbAttemptStore
@@ -115,11 +116,7 @@ class OperatorConsole:
         """The record of the target this call is for (one transaction: find, load, log)."""
         async with self._db.engine.begin() as conn:
             where = await records.call_target(conn, call_id)
-            found = await records.record(conn, *where) if where else None
-            if found is not None:
-                await audit.record(conn, login, "record.view", f"target:{found.target_id}",
-                                   batch=found.batch_id, via="screenpop")
-        return found
+            return await _shown(conn, login, *where, via="screenpop") if where else None
 
     async def _call_target(self, call_id: str) -> tuple[int, int] | None:
         async with self._db.engine.connect() as conn:
@@ -127,13 +124,8 @@ class OperatorConsole:
 
     async def _view(self, login: str, batch_id: int, target_id: int, via: str
                     ) -> TargetRecord | None:
-        """Load a record for display; the view is in the access log before it is shown."""
         async with self._db.engine.begin() as conn:
-            found = await records.record(conn, batch_id, target_id)
-            if found is not None:
-                await audit.record(conn, login, "record.view", f"target:{target_id}",
-                                   batch=batch_id, via=via)
-        return found
+            return await _shown(conn, login, batch_id, target_id, via)
 
     async def _log(self, actor: str, action: str, obj: str, **detail: object) -> None:
         async with self._db.engine.begin() as conn:
@@ -345,6 +337,16 @@ class OperatorConsole:
         if self._on_emergency is not None:
             await self._on_emergency(flag, actor.login)
         return flag
+
+
+async def _shown(conn: AsyncConnection, login: str, batch_id: int, target_id: int, via: str
+                 ) -> TargetRecord | None:
+    """Load a record for display; the view is in the access log before it is shown."""
+    found = await records.record(conn, batch_id, target_id)
+    if found is not None:
+        await audit.record(conn, login, "record.view", f"target:{target_id}", batch=batch_id,
+                           via=via)
+    return found
 
 
 def _not_verified_code(settings: Settings) -> str:

@@ -6,29 +6,22 @@ contact rate change. Screenshots for the README land in var/screenshots/."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, expect
 
 from dialer.services.campaign import Campaign
 from tests.asterisk.centre import PASSWORD, Centre
-from tests.support.browser import new_page, screenshot
+from tests.support.browser import log_in, new_page, screenshot
 
 pytestmark = pytest.mark.browser
-
-
-async def log_in(page: Page, base: str, login: str) -> None:
-    await page.goto(f"{base}login")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("button[type=submit]")
 
 
 async def test_an_operator_takes_a_call_and_saves_its_result_in_the_browser(
         centre: Centre, browser: Browser) -> None:
     base = centre.service.url
     async with new_page(browser) as operator, new_page(browser) as manager:
-        await log_in(operator, base, "op1")
+        await log_in(operator, base, "op1", PASSWORD)
         await expect(operator).to_have_url(f"{base}console")
-        await log_in(manager, base, "kanri")
+        await log_in(manager, base, "kanri", PASSWORD)
         await expect(manager).to_have_url(f"{base}board")
         rate = manager.locator("#contact-rate-hoikuryo")
         await expect(rate).to_have_text("—")
@@ -65,7 +58,7 @@ async def test_the_console_locks_hides_its_content_and_never_prints(
         centre: Centre, browser: Browser) -> None:
     base = centre.service.url
     async with new_page(browser) as operator:
-        await log_in(operator, base, "op1")
+        await log_in(operator, base, "op1", PASSWORD)
         await operator.click("#lock-now")
         await expect(operator.locator("#lock-screen")).to_be_visible()
         await expect(operator.locator("#content")).to_be_hidden()

@@ -17,7 +17,7 @@ from playwright.async_api import Browser, expect
 
 from dialer.pbx import ports
 from dialer.services.demo import DEMO_ACCOUNTS
-from tests.support.browser import new_page, screenshot
+from tests.support.browser import log_in, new_page, screenshot
 
 pytestmark = pytest.mark.browser
 BANNER = "demo running"
@@ -77,10 +77,7 @@ async def test_the_demo_gives_a_newcomer_a_screen_pop_and_stops_cleanly(
         demo: str, browser: Browser) -> None:
     login, _name, _role, password = DEMO_ACCOUNTS[0]
     async with new_page(browser) as page:
-        await page.goto(f"{demo}login")
-        await page.fill("input[name=login]", login)
-        await page.fill("input[name=password]", password)
-        await page.click("button[type=submit]")
+        await log_in(page, demo, login, password)
         await expect(page).to_have_url(f"{demo}console")
         await page.select_option("#seat", "seat01")
         await page.click("#ready")
@@ -93,10 +90,7 @@ async def test_the_demo_gives_a_newcomer_a_screen_pop_and_stops_cleanly(
                                                                    timeout=15_000)
     manager_login, _name, _role, manager_password = DEMO_ACCOUNTS[1]
     async with new_page(browser) as board:
-        await board.goto(f"{demo}login")
-        await board.fill("input[name=login]", manager_login)
-        await board.fill("input[name=password]", manager_password)
-        await board.click("button[type=submit]")
+        await log_in(board, demo, manager_login, manager_password)
         await expect(board).to_have_url(f"{demo}board")
         await expect(board.locator("#contact-rate-hoikuryo")).to_be_visible()
         await expect(board.locator("body")).to_contain_text("autopilot01")

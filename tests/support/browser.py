@@ -116,3 +116,11 @@ async def new_page(browser: Browser) -> AsyncIterator[Page]:
         yield await context.new_page()
     finally:
         await context.close()
+
+
+async def log_in(page: Page, base: str, login: str, password: str) -> None:
+    """Fill and send the console's login form (``base`` ends with a slash)."""
+    await page.goto(f"{base}login")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")

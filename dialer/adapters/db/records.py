@@ -7,21 +7,14 @@ Read by target id *within its batch* only: the record holds that batch's debts, 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db.models import Attempt, Batch, CallNote, Debt, Target, TargetPhone, User
 from dialer.domain import phone
-
-
-@dataclass(frozen=True)
-class DebtLine:
-    fiscal_year: int | None
-    installment: str | None
-    due_date: date | None
-    amount: int | None
+from dialer.domain.reports.targets import DebtLine
 
 
 @dataclass(frozen=True)
