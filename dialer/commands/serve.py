@@ -89,7 +89,8 @@ def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
   database    {config.database_file(service.settings) or service.settings.database.url}
   clock       {service.now():%Y-%m-%d %H:%M} ({"shifted " if service.now.shifted else ""}demo clock)
   residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing;
-              from about a minute on, residents call the dedicated number back (本人確認)
+              from about a minute on, residents call the dedicated number back (本人確認);
+              every third of them calls after hours and hears the out-of-hours message
 Ctrl-C stops the service and the sandbox.
 """, flush=True)
 

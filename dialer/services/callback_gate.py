@@ -32,21 +32,23 @@ class CallbackGate:
         self._on_decision = on_decision
         self._lookup = lookup
         self.candidates: dict[str, Sequence[object]] = {}  # call id -> who may be calling
+        # The instant a caller's call is judged at: the service clock, except in the demo,
+        # which shifts some simulated callers to the evening (services/demo.py).
+        self.clock_for: Callable[[str], datetime] = lambda _caller: clock()
 
-    def state(self) -> CallbackState:
-        return self._calendar().callback_state(self._clock(), None,
+    def state(self, at: datetime | None = None) -> CallbackState:
+        return self._calendar().callback_state(at or self._clock(), None,
                                                suspension=self._suspension())
 
     async def __call__(self, request: AgiRequest) -> None:
-        state = self.state()
-        await request.set_variable("CALLBACK_STATE", state.name)
         caller = request.headers.get("agi_callerid", "")
+        state = self.state(self.clock_for(caller))
+        await request.set_variable("CALLBACK_STATE", state.name)
         found = await self._lookup(caller) if self._lookup and state is CallbackState.OPEN else []
         if found:
             self.candidates[request.arg(1)] = found
         self._on_decision(request.arg(1), state.name, len(found))
-        log.info("callback %s from %s: %s", request.arg(1),
-                 phone.mask(request.headers.get("agi_callerid", "")), state.name)
+        log.info("callback %s from %s: %s", request.arg(1), phone.mask(caller), state.name)
 
     def forget(self, call_id: str) -> None:
         """The call ended: its candidates are no longer needed."""

@@ -4,7 +4,9 @@ Fictitious residents (a generated CP932 file, imported like the city's), a calli
 the demo's clock, simulated residents behind the carrier and simulated seat phones (sipp),
 autopilot operators on some seats, and the campaign opened — so the boards move by themselves
 while a person watches the console; after a while, residents called earlier call the dedicated
-number back (the callback queue and the identity check).
+number back (the callback queue and the identity check); every third of them calls in the evening,
+after the windows closed (the dedicated number's clock for that caller is shifted), and hears the
+out-of-hours message, counted on the board.
 """
 
 from __future__ import annotations
@@ -12,10 +14,11 @@ from __future__ import annotations
 import asyncio
 import calendar as monthcal
 import dataclasses
+import itertools
 import logging
 import random
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 from dialer import config
@@ -24,7 +27,7 @@ from dialer.adapters.db.callers import called_numbers
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.domain import debt_types
-from dialer.domain.calendar import DateRange, Period
+from dialer.domain.calendar import Calendar, DateRange, Period
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services import accounts, documents
@@ -37,6 +40,7 @@ log = logging.getLogger(__name__)
 
 DEMO_DEBT_TYPE = "hoikuryo"
 AUTOPILOTS = 3
+EVENING_EVERY = 3  # every third simulated callback arrives after hours
 # The demo's own console accounts (fictitious centre, loopback only), printed in the banner.
 DEMO_ACCOUNTS = (("op01", "デモ オペレーター", "operator", "demo-pass-0001"),
                  ("kanri", "デモ 業務管理者", "manager", "demo-manager-01"))
@@ -112,18 +116,50 @@ async def _seed_console(service: Service) -> None:
         settings.centre.name, settings.centre.dedicated_number)
 
 
+class EveningCallers:
+    """The clock the dedicated number judges each caller by: the demo's clock, except for the
+    callers marked as calling in the evening — for them it is half an hour after the day's last
+    window, so they hear the out-of-hours message while the rest of the centre keeps working."""
+
+    def __init__(self, clock: Callable[[], datetime], calendar: Callable[[], Calendar]) -> None:
+        self._clock = clock
+        self._calendar = calendar
+        self.numbers: set[str] = set()
+
+    def __call__(self, caller: str) -> datetime:
+        now = self._clock()
+        if _digits(caller) not in self.numbers:
+            return now
+        windows = self._calendar().windows_on(now.date())
+        if not windows:
+            return now
+        last = max(w.end for w in windows)
+        evening = datetime.combine(now.date(), last, now.tzinfo) + timedelta(minutes=30)
+        return min(evening, datetime.combine(now.date(), time(23, 59), now.tzinfo))
+
+
+def _digits(number: str) -> str:
+    return "".join(ch for ch in number if ch.isdigit())
+
+
 async def simulated_callers(service: Service, state: SandboxState, workdir: Path,
                             first_after_s: float = 45.0, every_s: float = 40.0) -> None:
     """Residents who were called earlier call the dedicated number back, one at a time: they
     wait in the queue (hearing the congestion message when every operator is busy) and reach
-    a free operator, who confirms their identity before the record opens."""
+    a free operator, who confirms their identity before the record opens. Every
+    ``EVENING_EVERY``-th one calls after hours and hears the out-of-hours message."""
+    evening = EveningCallers(service.now, lambda: config.calendar(service.settings))
+    service.gate.clock_for = evening
     await asyncio.sleep(first_after_s)
-    while True:
+    for n in itertools.count(1):
         numbers = await called_numbers(service.database)
         number = random.choice(numbers) if numbers else None  # noqa: S311 - a simulation
         if number is not None:
+            if n % EVENING_EVERY == 0:
+                evening.numbers.add(_digits(number))
             caller = await sipp.call_in(state.sip_port, state.callers_port,
                                         service.settings.centre.dedicated_number, number,
                                         workdir, wait_ms=90_000)
             await caller.stop(grace_s=120)
+            evening.numbers.discard(_digits(number))
         await asyncio.sleep(every_s)

@@ -8,8 +8,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from dialer import config
+from dialer.adapters.agi import AgiRequest
 from dialer.domain.calendar import NO_SUSPENSION
-from dialer.services.demo import demo_instant, with_demo_period
+from dialer.services.callback_gate import CallbackGate
+from dialer.services.demo import EveningCallers, demo_instant, with_demo_period
 from dialer.services.demo_seed import write_demo_file
 
 TZ = ZoneInfo("Asia/Tokyo")
@@ -31,3 +33,31 @@ def test_fictitious_residents_are_cp932_and_cover_every_behaviour(tmp_path: Path
     rows = list(csv.reader(path.read_bytes().decode("cp932").splitlines()))
     assert rows[0][0] == "管理番号" and len(rows) == 61
     assert {r[4][-1] for r in rows[1:]} >= set("012345")
+
+
+async def test_evening_callers_hear_the_out_of_hours_message_while_the_centre_is_open() -> None:
+    settings = with_demo_period(config.load(None), datetime(2027, 1, 12).date())
+    cal = config.calendar(settings)
+    noon = datetime(2027, 1, 12, 12, 0, tzinfo=TZ)
+    evening = EveningCallers(lambda: noon, lambda: cal)
+    evening.numbers.add("0115550003")
+    assert evening("011-555-0001") == noon
+    late = evening("011-555-0003")
+    assert late.date() == noon.date() and late > noon and not cal.is_open(late)
+
+    class Channel:  # the AGI channel's side: records the variables it is sent
+        def __init__(self) -> None:
+            self.commands: list[str] = []
+
+        async def send_command(self, command: str) -> dict[str, object]:
+            self.commands.append(command)
+            return {"status_code": 200}
+
+    decisions: list[tuple[str, str, int]] = []
+    gate = CallbackGate(lambda: cal, lambda: NO_SUSPENSION, lambda: noon,
+                        lambda c, s, n: decisions.append((c, s, n)))
+    gate.clock_for = evening
+    for call, caller in (("c1", "0115550001"), ("c2", "0115550003")):
+        await gate(AgiRequest({"agi_callerid": caller, "agi_arg_1": call}, Channel()))
+    assert decisions == [("c1", "OPEN", 0), ("c2", "OUT_OF_HOURS", 0)]
+    assert gate.state() is gate.state(noon)  # the centre itself stays open
