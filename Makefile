@@ -5,10 +5,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the project needs on the host (the Asterisk itself comes from the sandbox).
-APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic
+APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic postgresql
 STAMP := $(VENV)/.installed
+# The PostgreSQL the tests' database tier and the two-dialer test run on (tests/support/postgres.py
+# clones a database per test from a migrated template); a test-only role on loopback.
+PG_ROLE := dialer
+PG_PASSWORD := dialer-test
+PG_DB := dialer_test
+PG_PORT = $(shell pg_lsclusters -h 2>/dev/null | awk '$$2 == "main" {print $$3; exit}')
+export DIALER_TEST_PG_URL ?= postgresql+asyncpg://$(PG_ROLE):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
 
-.PHONY: setup system venv sandbox-image lint test test-fast demo clean bench
+.PHONY: setup system venv sandbox-image postgres lint test test-fast demo clean bench
 
 setup: system venv sandbox-image
 
@@ -31,15 +38,31 @@ $(STAMP): pyproject.toml
 sandbox-image: venv
 	$(BIN)/dialer sandbox build
 
+# Debian's cluster started (created first if there is none), the role and database for the
+# tests; every step is skipped when already done.
+postgres: system
+	@set -e; cd /; \
+	if [ -z "$$(pg_lsclusters -h | awk '$$2 == "main"')" ]; then \
+	  pg_createcluster $$(ls /usr/lib/postgresql | sort -V | tail -1) main >/dev/null; fi; \
+	read -r version _name port status _rest < <(pg_lsclusters -h | awk '$$2 == "main"'); \
+	if [ "$$status" != online ]; then pg_ctlcluster "$$version" main start; fi; \
+	psql() { runuser -u postgres -- psql -qAtX -v ON_ERROR_STOP=1 "$$@"; }; \
+	psql -c "DO \$$\$$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$(PG_ROLE)') \
+	  THEN CREATE ROLE $(PG_ROLE); END IF; END \$$\$$" \
+	  -c "ALTER ROLE $(PG_ROLE) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'"; \
+	if [ -z "$$(psql -c "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'")" ]; then \
+	  psql -c "CREATE DATABASE $(PG_DB) OWNER $(PG_ROLE)"; fi; \
+	echo "== PostgreSQL $$version: database $(PG_DB) on port $$port"
+
 lint: venv
 	$(BIN)/ruff check dialer agent_ui recordings_policy tests
 	$(BIN)/mypy --strict dialer/domain recordings_policy
 
-test: setup lint
+test: setup postgres lint
 	$(BIN)/pytest
 
 # Without the real-Asterisk tier: for a quick loop while editing.
-test-fast: venv
+test-fast: venv postgres
 	$(BIN)/pytest -m "not asterisk"
 
 # Every benchmark module (tests/bench/bench_*.py); each merges its figures into

@@ -3,6 +3,7 @@ pages with small plain scripts; no front-end build step)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,11 +22,22 @@ from agent_ui import (
 )
 from agent_ui.keys import Backend
 from agent_ui.security import SessionStore
+from dialer.adapters.db import faults
 from dialer.domain import phone
 from dialer.services.suspensions import DataSuspended
 
+log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
 MAX_BODY = 1024**2  # uploads (imports, messages) have their own, larger limit on their route
+# What a user sees when the database cannot take a request now (locked by another writer past
+# [database] busy_timeout_ms, disk full): nothing was written; the console sends results again.
+DATABASE_UNAVAILABLE = ("データベースが一時的に使えません（{reason}）。この操作は記録されていま"
+                        "せん。 / The database is temporarily unavailable ({reason_en}); "
+                        "nothing was recorded.")
+DATABASE_REASONS = {faults.LOCKED: ("混み合っています", "busy"),
+                    faults.FULL: ("ディスクの空きがありません", "disk full"),
+                    faults.IO: ("読み書きできません", "read/write error")}
+RETRY_AFTER_S = 2
 
 
 @web.middleware
@@ -41,8 +53,29 @@ async def security_headers(request: web.Request, handler: security.Handler
         response = exc
         _harden(response)
         raise
+    except Exception as exc:
+        kind = faults.transient(exc)
+        if kind is None:  # a bug: aiohttp's plain 500 (logged by aiohttp, no trace sent)
+            raise
+        response = _database_unavailable(request, exc, kind)
     _harden(response)
     return response
+
+
+def _database_unavailable(request: web.Request, exc: Exception, kind: str) -> web.Response:
+    """A passing database fault (locked, disk full): a 503 the page can send again, in words,
+    without internals. The log names the fault, never the statement or its values."""
+    resource = request.match_info.route.resource
+    where = resource.canonical if resource is not None else "?"  # the route, never its values
+    log.error("database unavailable (%s, %s) on %s %s: answered 503", kind, faults.name(exc),
+              request.method, where)
+    reason, reason_en = DATABASE_REASONS[kind]
+    message = DATABASE_UNAVAILABLE.format(reason=reason, reason_en=reason_en)
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if security.wants_html(request):
+        return web.Response(text=message, status=503, headers=headers)
+    return web.json_response({"error": message, "code": "database_unavailable",
+                              "retry": True}, status=503, headers=headers)
 
 
 def _harden(response: web.StreamResponse) -> None:

@@ -55,7 +55,8 @@ Action = Callable[[OperatorConsole, Actor, dict[str, Any]], Awaitable[object]]
 
 def action(run: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
     """A POST the operator makes: JSON in, their new console state out; a refused move is a
-    409 with the reason, a bad form a 400 — never a 500."""
+    409 with the reason, a bad form a 400, a database that cannot take the write now a 503
+    (agent_ui/app.py) — never a 500."""
     async def handler(request: web.Request) -> web.Response:
         body = await json_body(request)
         console, actor = _console(request), _actor(request)
@@ -98,7 +99,9 @@ def _result(tz_of: Callable[[], Any]) -> Action:
             account_transfer=text(body, "account_transfer", max_len=16),
             escalation=flag(body, "escalation"), complaint=flag(body, "complaint"),
             residents_voice=flag(body, "residents_voice"))
-        return await console.save_result(actor, form)
+        # the page's id for this save, the same on every retry: a save whose answer was lost
+        # is not recorded twice
+        return await console.save_result(actor, form, text(body, "save_id", max_len=64))
     return run
 
 

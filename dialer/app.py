@@ -76,9 +76,10 @@ class Service:
                                      self.calendar.retry_reload, watch_interval_s)
         self.pool = OperatorPool()
         self.seat_sync = SeatSync(self.ami)
+        self.ami.on_booted(self.seat_sync.resync)
         self.pool.on_change(self.seat_sync.changed)
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
-        self.inbound = InboundTracker()
+        self.inbound = InboundTracker(self.ami.live_channels)
         self._inbound_events = self.ami.subscribe()
         self.callers = CallerLookup(self.database, lambda: config.calendar(self.settings),
                                     self.now)
@@ -88,7 +89,7 @@ class Service:
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
                              {callback_gate.ROUTE: self.gate})
         self.store = DbAttemptStore(self.database, self.settings.classification,
-                                    self.settings.tz)
+                                    self.settings.tz, instance=self.settings.database.instance)
         self.runner = CampaignRunner(
             self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
             self.settings.classification, self.settings.centre.dedicated_number, self.now,

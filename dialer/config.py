@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 from dataclasses import dataclass, field
@@ -52,6 +53,13 @@ class CentreSettings:
 class DatabaseSettings:
     # SQLite via aiosqlite by default; postgresql+asyncpg://... when one machine is not enough.
     url: str = "sqlite+aiosqlite:///var/dialer.sqlite3"
+    # SQLite: how long a write waits for another writer's lock before it fails ("database is
+    # locked"; the console answers 503 and the operator's page sends the result again).
+    busy_timeout_ms: int = 5000
+    # This process's name among the `dialer serve` processes sharing one database (PostgreSQL):
+    # after a restart each takes back only the calls it placed itself. Unique per process and
+    # kept across restarts.
+    instance: str = "main"
 
 
 @dataclass(frozen=True)
@@ -287,6 +295,10 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append(f"centre.dedicated_number: {exc}")
     if not s.database.url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
         problems.append("database.url: use sqlite+aiosqlite:///FILE or postgresql+asyncpg://...")
+    if not re.fullmatch(r"[A-Za-z0-9._:-]{1,64}", s.database.instance):
+        problems.append("database.instance: 1-64 letters, digits, '.', '_', ':' or '-'")
+    if not 0 <= s.database.busy_timeout_ms <= 600_000:
+        problems.append("database.busy_timeout_ms: between 0 and 600000 milliseconds")
     if s.trunk.transport not in ("udp", "tcp", "tls"):
         problems.append(f"trunk.transport: {s.trunk.transport!r} is not udp, tcp or tls")
     if not 5 <= s.asterisk.congestion_every_s <= 600:

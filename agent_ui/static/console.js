@@ -21,7 +21,8 @@
     try {
       apply(await send("POST", "/api/console/" + name, body || {}));
     } catch (error) {
-      show(error.message);
+      // a database that cannot take it now (503): nothing changed, the same click works later
+      show(error.message + (error.status === 503 ? " 少し待ってからもう一度お試しください。" : ""));
     }
   }
 
@@ -152,13 +153,24 @@
     if (label && label.dataset.mark) { $("result-form").elements.escalation.checked = true; }
   }
 
-  async function saveResult(event) {
-    if (event) { event.preventDefault(); }
+  // Saving a result: the form is cleared only once the server confirmed it. A database that
+  // cannot take it now (503) or a lost connection keeps the form as typed and sends it again
+  // by itself (2 s, 4 s, 8 s … at most 30 s apart; "今すぐ再送" sends at once). Every try of one
+  // save carries the same id, so a save whose answer was lost is never recorded twice.
+  const saving = { id: null, busy: false, timer: null, tries: 0, afterUnlock: false };
+
+  function newSaveId() {
+    const bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  function resultBody() {
     const form = $("result-form");
     const chosen = selectedCode();
-    if (!chosen) { show("結果を選んでください", $("result-message")); return; }
+    if (!chosen) { return null; }
     const transfer = form.querySelector('input[name="account_transfer"]:checked');
-    const body = {
+    return {
       code: chosen.value,
       note: form.elements.note.value,
       appointment: $("appointment-field").hidden ? "" : form.elements.appointment.value,
@@ -167,17 +179,55 @@
       complaint: form.elements.complaint.checked,
       residents_voice: form.elements.residents_voice.checked,
     };
+  }
+
+  function stopRetrying() {
+    clearTimeout(saving.timer);
+    saving.timer = null;
+    $("retry-now").hidden = true;
+  }
+
+  async function saveResult(event) {
+    if (event) { event.preventDefault(); }
+    if (saving.busy) { return; }
+    const body = resultBody();
+    if (!body) { show("結果を選んでください", $("result-message")); return; }
+    stopRetrying();
+    saving.id = saving.id || newSaveId();
+    saving.busy = true;
     $("save").disabled = true;
     try {
-      apply(await send("POST", "/api/console/result", body));
-      form.reset();
+      apply(await send("POST", "/api/console/result", { ...body, save_id: saving.id }));
+      saving.id = null;
+      saving.tries = 0;
+      $("result-form").reset();
       codeChanged();
       show("保存しました", $("result-message"), true);
     } catch (error) {
-      // the form keeps what the operator typed: fix or retry
-      show("保存できませんでした：" + error.message, $("result-message"));
-      $("save").disabled = false;
+      saveFailed(error);
+    } finally {
+      saving.busy = false;
     }
+  }
+
+  function saveFailed(error) {
+    $("save").disabled = false;  // the form keeps what the operator typed: fix or retry
+    if (error.status === 423) {  // locked screen: sent again once unlocked
+      saving.afterUnlock = true;
+      show("保存できませんでした（画面ロック中）。ロック解除後に再送します。", $("result-message"));
+      return;
+    }
+    if (error.status !== 503 && error.status !== undefined) {  // refused: the reason says why
+      show("保存できませんでした：" + error.message, $("result-message"));
+      return;
+    }
+    const delay = Math.min(2000 * 2 ** saving.tries, 30000);
+    saving.tries += 1;
+    const reason = error.status === 503 ? error.message : "サーバーに接続できません。";
+    show("保存できませんでした：" + reason + " 入力内容は保持しています。" + delay / 1000 +
+         " 秒後に自動で再送します。", $("result-message"));
+    $("retry-now").hidden = false;
+    saving.timer = setTimeout(() => { saving.timer = null; saveResult(); }, delay);
   }
 
   function shortcuts(event) {
@@ -210,6 +260,7 @@
     $("hangup").addEventListener("click", () => act("hangup"));
     $("emergency-open").addEventListener("click", emergency);
     $("result-form").addEventListener("submit", saveResult);
+    $("retry-now").addEventListener("click", () => saveResult());
     $("result-form").addEventListener("change", (e) => { if (e.target.name === "code") { codeChanged(); } });
     $("qa-search").addEventListener("input", renderQa);
     document.addEventListener("keydown", shortcuts);
@@ -222,6 +273,7 @@
     Console.onLock((locked) => {
       if (locked) { shownCall = null; clearRecord(); return; }
       send("GET", "/api/console").then(apply).catch(() => {});
+      if (saving.afterUnlock) { saving.afterUnlock = false; saveResult(); }
     });
   }
 

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from panoramisk import Manager
@@ -51,6 +51,16 @@ class _Manager(Manager):  # type: ignore[misc]
         self.closing = True
         super().close()
 
+    async def send_awaiting_actions(self, *_args: Any) -> None:
+        """Never re-send an action the dropped link left unanswered (panoramisk re-sends it
+        after the next login). Asterisk may have run it already — an Originate re-sent would
+        call the resident again — and its caller has been told it failed (``action`` timed
+        out) or reconciles after the reconnect (an Originate: ``CoreShowChannels``)."""
+        if self.awaiting_actions:
+            log.warning("AMI: %d action(s) unanswered when the link dropped; not re-sent",
+                        len(self.awaiting_actions))
+            self.awaiting_actions.clear()
+
 
 class AmiLink:
     """One logged-in AMI connection with event fan-out."""
@@ -59,6 +69,7 @@ class AmiLink:
         self._settings = settings
         self._manager: _Manager | None = None
         self._subscribers: list[asyncio.Queue[Raw]] = []
+        self._booted: list[Callable[[], None]] = []
         self._logged_in = asyncio.Event()
 
     def start(self) -> None:
@@ -108,8 +119,17 @@ class AmiLink:
         for queue in self._subscribers:
             queue.put_nowait(raw)
 
+    def on_booted(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` at every ``FullyBooted``: Asterisk sends it at each login, so after
+        a reconnect and after Asterisk restarted (events may have been lost meanwhile)."""
+        self._booted.append(listener)
+
     def _on_event(self, _manager: Manager, message: Message) -> None:
-        self._publish(_plain(message))
+        raw = _plain(message)
+        self._publish(raw)
+        if raw.get("Event") == "FullyBooted":
+            for listener in self._booted:
+                listener()
 
     async def action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
         """Send one action and return panoramisk's answer (a message or a list of them)."""
@@ -164,6 +184,17 @@ class AmiLink:
         transport = getattr(protocol, "transport", None)
         if transport is not None:
             transport.abort()  # connection_lost -> panoramisk schedules its reconnect
+
+    async def live_channels(self, timeout_s: float = 10.0, key: str = "Uniqueid") -> set[str]:
+        """The Uniqueid (or ``key``: "Channel", the name) of every channel Asterisk carries now
+        (``CoreShowChannels``). Waits for the login first: ``FullyBooted`` is read just before
+        the login is complete."""
+        await self.wait_connected(timeout_s)
+        answer = await self.action({"Action": "CoreShowChannels"}, timeout_s=timeout_s)
+        messages = answer if isinstance(answer, list) else [answer]
+        if any(_plain(m).get("Response") == "Error" for m in messages):
+            raise AmiError("CoreShowChannels refused")
+        return {value for m in messages if (value := _plain(m).get(key))}
 
     async def core_settings(self) -> Raw:
         return _plain(await self.action({"Action": "CoreSettings"}))

@@ -42,6 +42,11 @@ def register(commands: Commands) -> None:
     run.add_argument("--mode", choices=[m.value for m in Mode], default=Mode.PROGRESSIVE.value)
     run.add_argument("--abandon-cap", type=float, default=0.01,
                      help="predictive: abandoned / answered over the rolling window")
+    run.add_argument("--ring-timeout", type=float, default=25.0, metavar="S",
+                     help="seconds a resident's phone rings before the call counts as unanswered")
+    run.add_argument("--sip-trace", action="store_true",
+                     help="keep every SIP message of the simulated residents in the sandbox "
+                          "folder (sipp-PORT-messages.log)")
     run.add_argument("--json", action="store_true")
     run.set_defaults(handler=run_campaign)
 
@@ -49,7 +54,8 @@ def register(commands: Commands) -> None:
 def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
     policy = Policy(mode=Mode(args.mode), abandon_cap=args.abandon_cap)
     counts = asyncio.run(drive(settings, sandbox_dir(args, settings), args.batch,
-                               args.operators, args.at, args.minutes, policy=policy))
+                               args.operators, args.at, args.minutes, args.ring_timeout,
+                               policy=policy, trace=args.sip_trace))
     if args.json:
         print(json.dumps(counts, ensure_ascii=False))
     else:
@@ -61,11 +67,12 @@ def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
 
 async def drive(settings: Settings, directory: Path, batch_id: int, operators: int,
                 at: str | None, minutes: float, ring_timeout_s: float = 25.0,
-                policy: Policy = PROGRESSIVE) -> dict[str, int]:
+                policy: Policy = PROGRESSIVE, trace: bool = False) -> dict[str, int]:
     state = await sandbox.start(settings, directory)
     try:
         async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
-                sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
+                sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory,
+                             trace=trace):
             campaign = Campaign(batch_id, "", ring_timeout_s, policy)
             return await _with_service(settings, state, campaign, operators, at, minutes)
     finally:

@@ -70,6 +70,19 @@ def observe(call: InboundCall, event: Event) -> InboundCall:
     return call
 
 
+def vanished(call: InboundCall, at: float) -> InboundCall:
+    """The call's channel is gone and its hangup was never reported (Asterisk was killed, or
+    the link lost the events): it ends at ``at`` (when that was found out) as a hangup would
+    have ended it; a caller still waiting in the queue gave up waiting (abandoned), as when
+    Asterisk restarts and reports it."""
+    if call.ended_at is not None:
+        return call
+    if call.end is InboundEnd.ONGOING and call.queued_at is not None:
+        call = replace(call, end=InboundEnd.ABANDONED,
+                       wait_s=max(0.0, at - call.queued_at) if call.queued_at else None)
+    return _hung_up(call, at)
+
+
 def _hung_up(call: InboundCall, at: float) -> InboundCall:
     end = call.end
     if end is InboundEnd.ONGOING:

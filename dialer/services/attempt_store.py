@@ -20,6 +20,7 @@ class Candidate:
     phone_position: int
     number: str
     needs_operator: bool = False  # abandoned before: never dialed again without an operator
+    attempts: int | None = None  # the target's attempts count when chosen (None: not checked)
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,10 @@ class AttemptStore(Protocol):
         """Not excluded, not finished: checked again right before the Originate."""
 
     async def create(self, attempt_id: str, candidate: Candidate, operator_id: int | None,
-                     now: datetime) -> None:
-        """Write the attempt (phase PLANNED) before anything is sent to Asterisk."""
+                     now: datetime) -> bool:
+        """Claim the target and write the attempt (phase PLANNED) before anything is sent to
+        Asterisk; False, with nothing written, when another dialer sharing the storage claimed
+        the target since it was chosen (it is then not called)."""
 
     async def set_phase(self, attempt_id: str, phase: Phase, now: datetime) -> None: ...
 

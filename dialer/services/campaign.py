@@ -31,7 +31,7 @@ from dialer.domain.call_events import (
     QueueConnected,
 )
 from dialer.domain.dial_outcome import DialOutcome
-from dialer.domain.operators import SeatState
+from dialer.domain.operators import Operator, SeatState
 from dialer.domain.outcomes import Classification
 from dialer.domain.pacing import Decision, Mode, Policy
 from dialer.domain.rate_limit import TokenBucket
@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 PROGRESSIVE = Policy()
 EVENT_BURST = 500  # AMI events applied (and written) together at most
+CLAIM_TRIES = 3  # targets tried per call when other dialers share the database and win them
 
 
 @dataclass(frozen=True)
@@ -161,18 +162,11 @@ class CampaignRunner:
         return self.pacer.decide(campaign.policy, snapshot)
 
     async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
+        claimed = await self._claim(campaign, decision)
+        if claimed is None:
+            return False
+        candidate, attempt_id, operator = claimed
         now = self._clock()
-        busy = frozenset(f.number for f in self.in_flight.values())
-        candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
-        if candidate is None:
-            return False
-        reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
-        ready = self._pool.ready()
-        if reserve and not ready:
-            return False
-        operator = ready[0] if reserve else None
-        attempt_id = f"att-{uuid.uuid4().hex}"
-        await self._store.create(attempt_id, candidate, operator and operator.user_id, now)
         if operator is not None:
             self._pool.reserve(operator.user_id, attempt_id, now)
         if not await self._last_check(campaign, candidate):
@@ -182,6 +176,29 @@ class CampaignRunner:
         risk = 0.0 if operator else decision.risk
         return await self._originate(campaign, candidate, attempt_id,
                                      operator.channel if operator else "", risk)
+
+    async def _claim(self, campaign: Campaign, decision: Decision
+                     ) -> tuple[Candidate, str, Operator | None] | None:
+        """The next target, claimed with its attempt written (PLANNED). Another dialer sharing
+        the database may claim the same target first: then the next one is tried."""
+        for _ in range(CLAIM_TRIES):
+            now = self._clock()
+            busy = frozenset(f.number for f in self.in_flight.values())
+            candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
+            if candidate is None:
+                return None
+            reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
+            ready = self._pool.ready()
+            if reserve and not ready:
+                return None
+            operator = ready[0] if reserve else None
+            attempt_id = f"att-{uuid.uuid4().hex}"
+            if await self._store.create(attempt_id, candidate, operator and operator.user_id,
+                                        now):
+                return candidate, attempt_id, operator
+            log.info("attempt %s not placed: target %s was claimed by another dialer",
+                     attempt_id, candidate.target_id)
+        return None
 
     async def _last_check(self, campaign: Campaign, candidate: Candidate) -> bool:
         """Right before the Originate: still inside a window, not suspended, not excluded."""
@@ -301,23 +318,33 @@ class CampaignRunner:
 
     async def save_result(self, operator_id: int, code: str,
                           appointment: datetime | None = None) -> str:
-        """The operator's result for the call they just had; the operator is ready again."""
+        """The operator's result for the call they just had; the operator is ready again.
+        (The console writes the result with its note in one transaction of its own, then calls
+        ``result_recorded``.)"""
         op = self._pool.get(operator_id)
         if op.attempt_id is None:
             raise ValueError(f"operator {op.login} has no call to record")
         result = self._classification.get(code)
         attempt_id = op.attempt_id
-        self.pacer.wrap_ended(op.since)
         if attempt_id in self.callbacks:  # a callback: recorded with the inbound calls
-            self.callbacks.discard(attempt_id)
             log.info("callback %s: result %s", attempt_id, result.code)
             if self._callback_result is not None:
                 await self._callback_result(attempt_id, result.code)
         else:
             await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
                                      appointment)
-        self._pool.result_saved(operator_id, self._clock())
+        self.result_recorded(operator_id, attempt_id)
         return attempt_id
+
+    def result_recorded(self, operator_id: int, attempt_id: str) -> None:
+        """The result of the operator's call is in the database: they are free again. Memory
+        only, so nothing here fails once the result is written (and nothing moves before)."""
+        self.callbacks.discard(attempt_id)
+        op = self._pool.get(operator_id)
+        if op.attempt_id != attempt_id or op.state is not SeatState.WRAP_UP:
+            return  # they left the seat meanwhile (its phone hung up): no one to free
+        self.pacer.wrap_ended(op.since)
+        self._pool.result_saved(operator_id, self._clock())
 
     async def end_call(self, operator_id: int) -> None:
         """The operator ends the conversation (the resident's side is hung up)."""

@@ -24,15 +24,16 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.callers import CallerCandidate
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Emergency
-from dialer.adapters.db.records import NoteEntry, TargetRecord
+from dialer.adapters.db.records import TargetRecord
 from dialer.config import Settings
 from dialer.domain import debt_types, result_form, suspension
-from dialer.domain.attempt import Phase
 from dialer.domain.operators import Operator, SeatState
 from dialer.domain.result_form import ResultForm
+from dialer.services import result_record
 from dialer.services.campaign import CampaignRunner
 from dialer.services.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.result_record import SavedResult
 from dialer.services.sessions import OperatorSessions
 from recordings_policy import emergency
 from recordings_policy.emergency import EmergencyFlag
@@ -76,6 +77,8 @@ class OperatorConsole:
         self._on_emergency = on_emergency
         self._changes: asyncio.Queue[Operator] = asyncio.Queue()
         self.calls: dict[int, CallView] = {}  # user id -> the call on their screen
+        self._saving: dict[int, asyncio.Lock] = {}  # user id -> their save in progress
+        self._saved: dict[int, tuple[str, str]] = {}  # user id -> (save id, call) last saved
         pool.on_change(self._changes.put_nowait)
 
     # --- what the console shows ----------------------------------------------------------
@@ -226,9 +229,10 @@ class OperatorConsole:
     async def pause(self, actor: Actor, reason: str) -> Operator:
         reason = " ".join(reason.split())[:60] or "休憩"
         op = self._require(actor, SeatState.READY, "pause")
-        op = self._sessions.pause(op.user_id, reason)
+        # logged first: a database that cannot take the line leaves the operator as they were
         await self._log(actor.login, "operator.pause", f"seat:{op.seat}", reason=reason)
-        return op
+        op = self._require(actor, SeatState.READY, "pause")  # a call may have come meanwhile
+        return self._sessions.pause(op.user_id, reason)
 
     async def leave(self, actor: Actor) -> Operator:
         op = self._op(actor.user_id)
@@ -279,13 +283,28 @@ class OperatorConsole:
         return message
 
     # --- results -------------------------------------------------------------------------
-    async def save_result(self, actor: Actor, form: ResultForm) -> str:
+    async def save_result(self, actor: Actor, form: ResultForm, save_id: str = "") -> str:
+        """Record the operator's result for their call: the database first, in one transaction
+        (result_record), then the operator is free. A database fault changes nothing, so the
+        page sends the same save again; a save sent again after it was done (same
+        ``save_id``: its answer was lost) is answered as the success it was, never recorded
+        twice. One save at a time per operator."""
+        async with self._saving.setdefault(actor.user_id, asyncio.Lock()):
+            done = self._saved.get(actor.user_id)
+            if save_id and done is not None and done[0] == save_id:
+                return done[1]
+            call_id = await self._save(actor, form)
+            self._saved[actor.user_id] = (save_id, call_id)
+            return call_id
+
+    async def _save(self, actor: Actor, form: ResultForm) -> str:
         op = self._op(actor.user_id)
         if op is None or op.attempt_id is None or op.state not in (SeatState.ON_CALL,
                                                                    SeatState.WRAP_UP):
             raise ConsoleError("no call to record")
+        call_id = op.attempt_id
         call = self.calls.get(actor.user_id)
-        target = await self._call_target(op.attempt_id)
+        target = await self._call_target(call_id)
         debt = self._debt_type(call.record.debt_type) if call and call.record else None
         now = self._clock()
         form = result_form.validate(form, self._settings().classification, debt, now)
@@ -295,19 +314,15 @@ class OperatorConsole:
         if op.state is SeatState.ON_CALL:
             await self._runner.end_call(actor.user_id)
             await self._wait_wrap_up(actor.user_id)
-        call_id = await self._runner.save_result(actor.user_id, form.code, form.appointment)
+        saved = SavedResult(call_id, target, call_id in self._runner.callbacks, actor.user_id,
+                            actor.login, now, form)
         async with self._db.engine.begin() as conn:
-            if target is not None:
-                await records.add_note(conn, NoteEntry(
-                    call_id, target[0], target[1], actor.user_id, now, form.code, form.note,
-                    form.escalation, form.complaint, form.residents_voice,
-                    form.account_transfer))
-            await audit.record(conn, actor.login, "result.save", f"call:{call_id}",
-                               code=form.code, escalation=form.escalation,
-                               complaint=form.complaint)
-        if target is not None and call is not None and call.kind == "callback":
-            await self._store.finish(call_id, Phase.WRAP_UP, form.code, now, form.appointment)
+            written = await result_record.write(conn, self._store, saved)
+        if not written:
+            log.warning("call %s: its result was already recorded; not written again", call_id)
+        self._runner.result_recorded(actor.user_id, call_id)
         self.calls.pop(actor.user_id, None)
+        log.info("call %s: result %s saved by operator %s", call_id, form.code, actor.user_id)
         return call_id
 
     async def _wait_wrap_up(self, user_id: int, timeout_s: float = 5.0) -> None:

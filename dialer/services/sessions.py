@@ -1,7 +1,9 @@
 """Operators going ready, pausing and leaving: the seat phone's session follows them.
 
 Going ready calls the seat's phone into `operator-session` and keeps it connected; leaving hangs
-it up. If the phone hangs up by itself, the operator is offline until they go ready again.
+it up. If the phone hangs up by itself, the operator is offline until they go ready again — also
+when that hangup went unseen (Asterisk killed, the AMI link down): the seats' channels are
+checked at every AMI login (``FullyBooted``).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from dialer.adapters.ami import AmiLink, Raw
+from dialer.adapters.ami import AmiError, AmiLink, Raw
 from dialer.domain.operators import Operator, SeatState
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import connect_seat, disconnect_seat
@@ -48,7 +50,30 @@ class OperatorSessions:
         """A seat phone that hangs up takes its operator offline."""
         while True:
             raw = await self._events.get()
-            self.handle(raw)
+            if raw.get("Event") == "FullyBooted":
+                await self.reconcile()
+            else:
+                self.handle(raw)
+
+    async def reconcile(self) -> int:
+        """(Re)logged in: an operator whose seat channel Asterisk no longer carries is offline
+        (their phone's session ended unseen; a call to their channel could not be bridged)."""
+        connected = [op for op in self._pool.all()
+                     if op.channel and op.state is not SeatState.OFFLINE]
+        if not connected:
+            return 0
+        try:
+            live = await self._link.live_channels(key="Channel")
+        except AmiError as exc:
+            log.warning("seat sessions not checked: %s", exc)
+            return 0
+        gone = [op for op in connected
+                if op.channel not in live and self._pool.get(op.user_id).channel == op.channel]
+        for op in gone:
+            log.warning("seat %s: the phone's session is gone; operator %s is offline",
+                        op.seat, op.user_id)
+            self._pool.disconnect(op.user_id, self._clock())
+        return len(gone)
 
     def handle(self, raw: Raw) -> None:
         if raw.get("Event") != "Hangup":

@@ -49,10 +49,11 @@ class MemoryStore:
         return not t.excluded and not t.done
 
     async def create(self, attempt_id: str, candidate: Candidate, operator_id: int | None,
-                     now: datetime) -> None:
+                     now: datetime) -> bool:
         self.attempts[attempt_id] = AttemptRecord(
             attempt_id, candidate.batch_id, candidate.target_id, candidate.phone_position,
             operator_id, Phase.PLANNED, started_at=now)
+        return True
 
     def batched(self) -> contextlib.AbstractAsyncContextManager[None]:
         return contextlib.nullcontext()

@@ -29,7 +29,6 @@ import collections
 import contextlib
 import dataclasses
 import os
-import sqlite3
 import tempfile
 import time
 from collections.abc import Mapping
@@ -50,6 +49,7 @@ from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import SESSION_CONTEXT
 from tests.asterisk.kit import PERIOD, until
 from tests.bench import seed
+from tests.bench.local_calls import local_fields
 from tests.bench.results import merge
 from tests.bench.serve_like import open_clock
 
@@ -68,14 +68,7 @@ class LocalCallees(AmiLink):
         self.ids: list[str] = []
 
     def originate(self, fields: Mapping[str, str | list[str]], channel_id: str) -> None:
-        channel = str(fields["Channel"])
-        if channel.startswith("PJSIP/") and channel.endswith("@pstn"):
-            number = channel.removeprefix("PJSIP/").removesuffix("@pstn")
-            variables = [*fields.get("Variable", []), f"__BENCH_RING={RING_S}",
-                         f"__BENCH_TALK={TALK_S}"]
-            fields = {**fields, "Channel": f"Local/{number}@bench-callee",
-                      "Variable": variables}
-        super().originate(fields, channel_id)
+        super().originate(local_fields(fields, RING_S, TALK_S), channel_id)
         if channel_id.startswith("att-"):
             self.sent.append(time.monotonic())
             self.ids.append(channel_id)
@@ -106,16 +99,6 @@ async def connect_seats(link: AmiLink, count: int) -> list[str]:
     finally:
         link.unsubscribe(events)
     return [channels[n] for n in range(count)]
-
-
-def add_operators(db_path: Path, count: int) -> None:
-    """Operator accounts 1..count (the attempts name the operator they reserved)."""
-    with contextlib.closing(sqlite3.connect(db_path)) as conn, conn:
-        conn.executemany(
-            "INSERT INTO users (id, login, display_name, role, active, created_at,"
-            " must_change, failed_logins) VALUES (?, ?, ?, 'operator', 1, ?, 0, 0)",
-            [(n, f"op{n:03d}", f"op{n:03d}", seed.NOW.strftime(seed.STAMP))
-             for n in range(1, count + 1)])
 
 
 @dataclasses.dataclass
@@ -223,7 +206,7 @@ async def measure(state: sandbox.SandboxState, workdir: Path, seats: int, run_s:
                   limit: float, limit_s: float) -> dict[str, float]:
     db_path = workdir / "originate.sqlite3"
     batch = await asyncio.to_thread(seed.create, db_path, TARGETS)
-    await asyncio.to_thread(add_operators, db_path, seats)
+    await asyncio.to_thread(seed.add_users, db_path, seats)
     full = await run_campaign(state, db_path, batch, seats, run_s, UNLIMITED)
     held = await run_campaign(state, db_path, batch, seats, limit_s, limit)
     per_call = 1000 / max(full.calls, 1)

@@ -45,6 +45,7 @@ from dialer.services.live import LiveHub, operator_topic
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.sessions import OperatorSessions
 from tests.bench.results import merge, percentile
+from tests.support.attempts import placed
 from tests.support.console_client import ConsoleUser, record_shown
 
 CONSOLES = 200
@@ -104,7 +105,7 @@ async def pop(centre: Centre, user: ConsoleUser, user_id: int, candidate: Candid
               attempt_id: str) -> float:
     """Bridge one call to ``user_id``; seconds from the AMI event to the record frame."""
     now = centre.now()
-    await centre.store.create(attempt_id, candidate, user_id, now)
+    await placed(centre.database, attempt_id, candidate, user_id, now)  # targets called again
     centre.pool.reserve(user_id, attempt_id, now)
     centre.runner.in_flight[attempt_id] = InFlight(Attempt(attempt_id, phase=Phase.ANSWERED),
                                                    candidate.number, user_id, now)

@@ -63,6 +63,20 @@ def create(path: Path, targets: int, revision: str = "head") -> int:
     return int(batch)
 
 
+def add_users(path: Path, count: int, role: str = "operator", first_id: int = 1,
+              prefix: str = "op", password_hash: str | None = None) -> list[tuple[int, str]]:
+    """Accounts ``first_id``.. (``count`` of them, logins ``op001``…; the attempts name the
+    operator they reserved by id). With ``password_hash`` they can log in (no change asked)."""
+    users = [(n, f"{prefix}{n:03d}") for n in range(first_id, first_id + count)]
+    with contextlib.closing(sqlite3.connect(path)) as conn, conn:
+        conn.executemany(
+            "INSERT INTO users (id, login, display_name, role, active, created_at,"
+            " password_hash, must_change, failed_logins) VALUES (?, ?, ?, ?, 1, ?, ?, 0, 0)",
+            [(n, login, login, role, NOW.strftime(STAMP), password_hash)
+             for n, login in users])
+    return users
+
+
 def _phones(rows: range) -> Iterator[tuple[int, str, int]]:
     for n in rows:
         yield n, f"090{n:08d}", 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.domain.inbound import InboundCall, InboundEnd, observe, summarize
+from dialer.domain.inbound import InboundCall, InboundEnd, observe, summarize, vanished
 
 
 def fold(events: list[dict[str, str]]) -> InboundCall:
@@ -50,3 +50,18 @@ def test_summary() -> None:
     summary = summarize(calls)
     assert (summary.received, summary.connected, summary.abandoned, summary.waiting_now,
             summary.longest_wait_s) == (3, 1, 1, 1, 90.0)
+
+
+def test_a_call_whose_channel_vanished_unseen_ends_as_a_hangup_would_have() -> None:
+    waiting = fold([{"Event": "QueueCallerJoin", "Position": "1", "Timestamp": "110.0"}])
+    gone = vanished(waiting, 140.0)
+    assert (gone.end, gone.wait_s, gone.ended_at) == (InboundEnd.ABANDONED, 30.0, 140.0)
+    heard = fold([{"Event": "Newexten", "Application": "Playback", "AppData": "/s/congestion"}])
+    assert vanished(heard, 140.0).end is InboundEnd.MESSAGE
+    assert vanished(fold([]), 140.0).end is InboundEnd.LOST
+    talked = fold([{"Event": "AgentConnect", "MemberName": "seat01", "HoldTime": "5"}])
+    assert (vanished(talked, 140.0).end, vanished(talked, 140.0).wait_s) == (
+        InboundEnd.CONNECTED, 5.0)
+    ended = fold([{"Event": "Hangup", "Timestamp": "120.0"}])
+    assert vanished(ended, 140.0) is ended  # an ended call never changes
+    assert summarize([gone]).waiting_now == 0

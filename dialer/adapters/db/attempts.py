@@ -3,6 +3,10 @@
 An attempt row is written before its Originate (its id is the Asterisk ChannelId), so a crash
 never leaves a call Asterisk knows about and the database does not. Every query is scoped by
 batch; a target's numbers are taken in their stored order (``phone_index`` into that list).
+
+Several dialer processes may share one database (PostgreSQL): writing the attempt claims its
+target atomically (``create``), so two of them never call the same target at once, and each
+takes back only its own attempts after a restart (``instance``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy import (
     exists,
     func,
     literal,
+    or_,
     select,
     union_all,
     update,
@@ -45,22 +50,23 @@ _PENDING: ContextVar[list[Write] | None] = ContextVar("attempt_writes", default=
 
 class DbAttemptStore:
     def __init__(self, database: Database, classification: Classification, tz: ZoneInfo,
-                 limits: retry.Limits = DEFAULT_LIMITS) -> None:
+                 limits: retry.Limits = DEFAULT_LIMITS, instance: str = "main") -> None:
         self._db = database
         self._classification = classification
         self._tz = tz
         self._limits = limits
+        self._instance = instance  # [database] instance: this process among those sharing it
 
     async def next_candidate(self, batch_id: int, now: datetime,
                              busy_numbers: frozenset[str]) -> Candidate | None:
         async with self._db.engine.connect() as conn, \
                 contextlib.aclosing(_due(conn, batch_id, now)) as groups:
             async for rows in groups:
-                for target_id, index in rows:
+                for target_id, index, attempts in rows:
                     numbers = await _numbers(conn, target_id)
                     if index < len(numbers) and numbers[index] not in busy_numbers:
                         return Candidate(batch_id, target_id, index, numbers[index],
-                                         await self._was_abandoned(conn, target_id))
+                                         await self._was_abandoned(conn, target_id), attempts)
         return None
 
     async def _was_abandoned(self, conn: AsyncConnection, target_id: int) -> bool:
@@ -75,14 +81,17 @@ class DbAttemptStore:
             return bool(await conn.scalar(query))
 
     async def create(self, attempt_id: str, candidate: Candidate, operator_id: int | None,
-                     now: datetime) -> None:
+                     now: datetime) -> bool:
+        """Claim the candidate's target and write its attempt (PLANNED), in one transaction;
+        False (nothing written) when another dialer sharing the database claimed it first."""
         async with self._db.engine.begin() as conn:
+            if not await _claim(conn, candidate, now):
+                return False
             await conn.execute(Attempt.__table__.insert().values(
                 id=attempt_id, batch_id=candidate.batch_id, target_id=candidate.target_id,
                 phone_index=candidate.phone_position, operator_id=operator_id,
-                phase=Phase.PLANNED.value, created_at=now))
-            await conn.execute(update(Target).where(Target.id == candidate.target_id).values(
-                attempts=Target.attempts + 1, last_attempt_at=now))
+                phase=Phase.PLANNED.value, created_at=now, instance=self._instance))
+        return True
 
     async def open_callback(self, call_id: str, batch_id: int, target_id: int,
                             operator_id: int, now: datetime) -> None:
@@ -93,7 +102,7 @@ class DbAttemptStore:
             await conn.execute(Attempt.__table__.insert().values(
                 id=call_id, batch_id=batch_id, target_id=target_id, phone_index=index or 0,
                 operator_id=operator_id, phase=Phase.CONNECTED.value, created_at=now,
-                connected_at=now, direction="in"))
+                connected_at=now, direction="in", instance=self._instance))
 
     async def exists(self, attempt_id: str) -> bool:
         async with self._db.engine.connect() as conn:
@@ -137,13 +146,19 @@ class DbAttemptStore:
             pending.append(Write(attempt_id, phase, now, result_code, appointment))
             return
         async with self._db.engine.begin() as conn:
-            query = select(Attempt.target_id, Attempt.phone_index, Attempt.ended_at)
-            row = (await conn.execute(query.where(Attempt.id == attempt_id))).one()
-            await conn.execute(update(Attempt).where(Attempt.id == attempt_id).values(
-                phase=phase.value, result_code=result_code or None, ended_at=row[2] or now,
-                appointment_at=appointment, result_at=now if result_code else None))
-            if result_code:
-                await self._plan(conn, row[0], row[1], result_code, now, appointment)
+            await self.finish_in(conn, attempt_id, phase, result_code, now, appointment)
+
+    async def finish_in(self, conn: AsyncConnection, attempt_id: str, phase: Phase,
+                        result_code: str, now: datetime,
+                        appointment: datetime | None = None) -> None:
+        """``finish`` in ``conn``'s transaction (the console writes a result with its note)."""
+        query = select(Attempt.target_id, Attempt.phone_index, Attempt.ended_at)
+        row = (await conn.execute(query.where(Attempt.id == attempt_id))).one()
+        await conn.execute(update(Attempt).where(Attempt.id == attempt_id).values(
+            phase=phase.value, result_code=result_code or None, ended_at=row[2] or now,
+            appointment_at=appointment, result_at=now if result_code else None))
+        if result_code:
+            await self._plan(conn, row[0], row[1], result_code, now, appointment)
 
     async def _plan(self, conn: AsyncConnection, target_id: int, index: int, code: str,
                     now: datetime, appointment: datetime | None) -> None:
@@ -163,20 +178,48 @@ class DbAttemptStore:
                            past, count, index, self._limits, appointment)
 
     async def unfinished(self) -> list[AttemptRecord]:
+        """This dialer's open attempts (and those written before attempts had an instance)."""
+        mine = or_(Attempt.instance == self._instance, Attempt.instance.is_(None))
         async with self._db.engine.connect() as conn:
             rows = await conn.execute(select(
                 Attempt.id, Attempt.batch_id, Attempt.target_id, Attempt.phone_index,
                 Attempt.operator_id, Attempt.phase, Attempt.created_at)
-                .where(Attempt.result_code.is_(None), Attempt.phase != Phase.DONE.value))
+                .where(Attempt.result_code.is_(None), Attempt.phase != Phase.DONE.value, mine))
             return [AttemptRecord(r[0], r[1], r[2], r[3], r[4], Phase(r[5]), started_at=r[6])
                     for r in rows]
+
+
+async def _claim(conn: AsyncConnection, candidate: Candidate, now: datetime) -> bool:
+    """Compare-and-set on the target row, the first write of the attempt's transaction: it is
+    claimed only if it still has the attempts count it was chosen with (every claim raises it),
+    is not done and has no attempt open. Of two dialers that chose the same target, one gets
+    it. On PostgreSQL the row is locked first with SKIP LOCKED, so a target another dialer is
+    claiming this instant is passed over at once rather than waited for; on SQLite the UPDATE
+    itself takes the database's write lock (one writer at a time)."""
+    mine = [Target.id == candidate.target_id, Target.done.is_(False)]
+    if candidate.attempts is not None:
+        mine.append(Target.attempts == candidate.attempts)
+    if conn.dialect.name == "postgresql":
+        locked = await conn.scalar(select(Target.id).where(*mine)
+                                   .with_for_update(skip_locked=True))
+        if locked is None:
+            return False
+    claimed = await conn.execute(update(Target).where(*mine, ~_open_attempt()).values(
+        attempts=Target.attempts + 1, last_attempt_at=now))
+    return claimed.rowcount == 1
+
+
+def _open_attempt() -> ColumnElement[bool]:
+    """The target (the outer query's row) has an attempt without a result, not done."""
+    return exists().where(Attempt.target_id == Target.id, Attempt.result_code.is_(None),
+                          Attempt.phase != Phase.DONE.value)
 
 
 LOOK_AHEAD = 20  # due targets looked at per call (some numbers may be on a call already)
 
 
 async def _due(conn: AsyncConnection, batch_id: int, now: datetime
-               ) -> AsyncIterator[list[tuple[int, int]]]:
+               ) -> AsyncIterator[list[tuple[int, int, int]]]:
     """The due targets of a batch in calling order, one attempts count at a time (LOOK_AHEAD in
     all): fewest attempts first; within the same count the longest overdue first, then those
     due now (no time set), by id; none excluded or with an attempt still open.
@@ -192,7 +235,7 @@ async def _due(conn: AsyncConnection, batch_id: int, now: datetime
         if rows:
             after = rows[0].attempts
             wanted -= len(rows)
-            yield [(row.id, row.phone_index) for row in rows]
+            yield [(row.id, row.phone_index, row.attempts) for row in rows]
             continue
         # nothing due at the next count (all waiting for a later time): the one after it
         group = await conn.scalar(_NEXT_COUNT, values)
@@ -223,12 +266,10 @@ def _group_after() -> Select[Any]:
 
 
 def _dialable(attempts: ColumnElement[int]) -> Select[tuple[int, int]]:
-    open_attempt = exists().where(Attempt.target_id == Target.id, Attempt.result_code.is_(None),
-                                  Attempt.phase != Phase.DONE.value)
     return select(Target.id, Target.phone_index).where(
         Target.batch_id == bindparam("batch_id"), Target.done.is_(False),
         Target.attempts == attempts,
-        ~exists().where(Exclusion.target_id == Target.id), ~open_attempt)
+        ~exists().where(Exclusion.target_id == Target.id), ~_open_attempt())
 
 
 def _overdue(attempts: ColumnElement[int]) -> Select[tuple[int, int]]:

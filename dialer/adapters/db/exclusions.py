@@ -31,10 +31,11 @@ async def add(conn: AsyncConnection, entries: Sequence[tuple[int, str, str | Non
         return 0
     statement = insert_ignoring_duplicates(conn, Exclusion.__table__)  # type: ignore[arg-type]
     now = utcnow()
-    result = await conn.execute(statement, [
+    # The rows RETURNING gives are the new ones (asyncpg has no rowcount for many rows).
+    result = await conn.execute(statement.returning(Exclusion.id), [
         {"target_id": t, "reason": r, "note": n, "source": source, "created_at": now,
          "created_by": actor} for t, r, n in entries])
-    return max(result.rowcount, 0)
+    return len(result.all())
 
 
 async def is_dialable(conn: AsyncConnection, target_id: int) -> bool:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import InboundCallRecord
@@ -30,6 +33,15 @@ async def set_result(database: Database, call_id: str, code: str) -> None:
     """The operator's result; the call's row may not be written yet (it is when the call's
     hangup has been followed), so this creates it if needed."""
     await _upsert(database, call_id, {"result_code": code})
+
+
+async def set_result_in(conn: AsyncConnection, call_id: str, code: str) -> None:
+    """``set_result`` in ``conn``'s transaction (the console writes it with the call's note):
+    one upsert statement, so the transaction never has to recover from a duplicate."""
+    dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
+    statement = dialect_insert(InboundCallRecord).values(id=call_id, end="", result_code=code)
+    await conn.execute(statement.on_conflict_do_update(index_elements=[InboundCallRecord.id],
+                                                       set_={"result_code": code}))
 
 
 async def _upsert(database: Database, call_id: str, values: dict[str, object]) -> None:

@@ -19,12 +19,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+UPGRADE_LOCK = 0x6469616C  # pg_advisory_xact_lock key held while a dialer upgrades the schema
 log = logging.getLogger(__name__)
 # Alembic says "Context impl SQLiteImpl" at INFO on every run; we log real upgrades ourselves.
 logging.getLogger("alembic.runtime.migration").setLevel(logging.WARNING)
@@ -44,18 +46,25 @@ def head() -> str:
 
 
 async def upgrade_database(database: Database, revision: str = "head") -> None:
-    before = await current_revision(database)
+    """Upgrade to ``revision``. Dialers starting together on one PostgreSQL database take turns
+    (a transaction-scoped advisory lock): the first upgrades, the others find it done."""
     async with database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
+        before = await conn.run_sync(_revision_of)
         await conn.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
-    after = await current_revision(database)
+        after = await conn.run_sync(_revision_of)
     if after != before:
         log.info("database schema upgraded from %s to %s", before or "empty", after)
 
 
+def _revision_of(sync: Connection) -> str | None:
+    return MigrationContext.configure(sync).get_current_revision()
+
+
 async def current_revision(database: Database) -> str | None:
     async with database.engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision())
+        return await conn.run_sync(_revision_of)
 
 
 @asynccontextmanager

@@ -221,6 +221,9 @@ class Attempt(Base):
     result_at: Mapped[datetime | None] = mapped_column(UtcDateTime, index=True)
     appointment_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     direction: Mapped[str] = mapped_column(String(3), default="out")  # "in": a callback
+    # The dialer process that placed it ([database] instance): after a restart each one takes
+    # back its own calls only, when several share the database. None: written before 0009.
+    instance: Mapped[str | None] = mapped_column(String(64))
 
 
 class InboundCallRecord(Base):

@@ -10,11 +10,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from dialer.adapters.db import audit, migrate
 from dialer.commands.audit import HEADER
 from dialer.config import Settings
+from tests.component.audit.tamper import tamper
 from tests.component.conftest import Dialer
 
 # the centre is in Asia/Tokyo: 2026-12-01 there is 2026-11-30T15:00Z .. 2026-12-01T15:00Z
@@ -49,9 +49,8 @@ def logged(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> list[datetime
 def _tamper(settings: Settings, row_id: int) -> None:
     async def change() -> None:
         async with migrate.migrated(settings) as database, database.engine.begin() as conn:
-            await conn.execute(text("DROP TRIGGER audit_log_no_UPDATE"))
-            await conn.execute(text("UPDATE audit_log SET object = 'batch:99' WHERE id = :id"),
-                               {"id": row_id})
+            await tamper(conn, "UPDATE audit_log SET object = 'batch:99' WHERE id = :id",
+                         id=row_id)
 
     asyncio.run(change())
 

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
+from tests.component.audit.tamper import tamper
 
 
 async def _record(database: Database, n: int) -> None:
@@ -34,14 +35,8 @@ async def _verify(database: Database) -> audit.VerifyResult:
 
 
 async def _tamper(database: Database, statement: str, **params: object) -> None:
-    """Someone with write access to the SQLite file: drops the trigger, changes, restores."""
-    verb = statement.split()[0].upper()
     async with database.engine.begin() as conn:
-        await conn.execute(text(f"DROP TRIGGER audit_log_no_{verb}"))
-        await conn.execute(text(statement), params)
-        await conn.execute(text(
-            f"CREATE TRIGGER audit_log_no_{verb} BEFORE {verb} ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"))
+        await tamper(conn, statement, **params)
 
 
 async def test_an_empty_log_verifies(database: Database) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db import audit, migrate
 from dialer.adapters.db.engine import Database
+from dialer.adapters.db.models import UtcDateTime
 from dialer.config import Settings
 
 OLD_ROWS = [
@@ -20,12 +23,26 @@ OLD_ROWS = [
 ]
 
 
+TRIGGERS = {"sqlite": {"audit_log_no_UPDATE", "audit_log_no_DELETE"},
+            "postgresql": {"audit_log_append_only"}}
+INSERT = text("INSERT INTO audit_log (at, actor, action, object, detail) "
+              "VALUES (:at, :actor, :action, :obj, :detail)").bindparams(
+    bindparam("at", type_=UtcDateTime()))
+
+
 async def _triggers(conn: AsyncConnection) -> dict[str, str]:
-    result = await conn.execute(text(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_log'"))
+    if conn.dialect.name == "sqlite":
+        result = await conn.execute(text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'audit_log'"))
+    else:
+        result = await conn.execute(text(
+            "SELECT tgname, pg_get_triggerdef(oid) || ' ' || tgenabled::text FROM pg_trigger "
+            "WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal"))
     return {name: sql for name, sql in result}
 
 
+@pytest.mark.fresh_database
 async def test_the_upgrade_chains_existing_rows_and_keeps_the_triggers(
         settings: Settings) -> None:
     database = Database(settings)
@@ -34,16 +51,15 @@ async def test_the_upgrade_chains_existing_rows_and_keeps_the_triggers(
         async with database.engine.begin() as conn:
             before = await _triggers(conn)
             for at, actor, action, obj, detail in OLD_ROWS:
-                await conn.execute(text(
-                    "INSERT INTO audit_log (at, actor, action, object, detail) "
-                    "VALUES (:at, :actor, :action, :obj, :detail)"),
-                    {"at": at, "actor": actor, "action": action, "obj": obj, "detail": detail})
+                moment = datetime.fromisoformat(at).replace(tzinfo=UTC)
+                await conn.execute(INSERT, {"at": moment, "actor": actor, "action": action,
+                                            "obj": obj, "detail": detail})
 
         await migrate.upgrade_database(database)
 
         async with database.engine.connect() as conn:
             assert await _triggers(conn) == before
-            assert set(before) == {"audit_log_no_UPDATE", "audit_log_no_DELETE"}
+            assert set(before) == TRIGGERS[conn.dialect.name]
             result = await audit.verify(conn)
             rows = list(reversed(await audit.recent(conn)))
         assert (result.ok, result.checked) == (True, 3)
@@ -64,6 +80,7 @@ async def test_the_upgrade_chains_existing_rows_and_keeps_the_triggers(
         await database.close()
 
 
+@pytest.mark.fresh_database
 async def test_an_empty_log_upgrades_without_touching_the_triggers(settings: Settings) -> None:
     database = Database(settings)
     try:

@@ -49,6 +49,7 @@ from tests.component.fuzz.web_kit import (
 from tests.component.intake.files import HEADER, csv_bytes
 from tests.component.web.admin_kit import post_form, upload
 from tests.component.web.kit import Clock
+from tests.support.attempts import placed
 from tests.support.console_client import record_shown
 
 NOTE = "<script>alert('note')</script>'); DROP TABLE call_notes;--"
@@ -104,7 +105,7 @@ async def first_number(database: Database, ref: str) -> Candidate:
 async def bridge(centre: Centre, user_id: int, candidate: Candidate, attempt_id: str) -> None:
     """A call to ``candidate`` reaches the operator (as the AMI's BridgeEnter does it)."""
     now = centre.users.clock()
-    await centre.store.create(attempt_id, candidate, user_id, now)
+    await placed(centre.database, attempt_id, candidate, user_id, now)  # twice: same resident
     centre.pool.reserve(user_id, attempt_id, now)
     centre.runner.in_flight[attempt_id] = InFlight(Attempt(attempt_id, phase=Phase.ANSWERED),
                                                    candidate.number, user_id, now)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -17,8 +17,10 @@ from tests.component.intake.files import BAD_ROWS, GOOD_ROWS, write_csv, write_x
 
 
 async def rows_of(database: Database, sql: str) -> list[tuple[object, ...]]:
+    """Raw rows, dates as SQLite keeps them (PostgreSQL's driver gives ``date`` objects)."""
     async with database.engine.connect() as conn:
-        return [tuple(r) for r in await conn.execute(text(sql))]
+        return [tuple(v.isoformat() if isinstance(v, date) else v for v in r)
+                for r in await conn.execute(text(sql))]
 
 
 async def test_cp932_with_full_width_digits_and_era_dates(database: Database, settings: Settings,

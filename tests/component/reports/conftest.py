@@ -9,15 +9,15 @@ import pytest
 
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from tests.component.conftest import CONFIG
+from tests.component.conftest import config_text
 from tests.component.reports.centre import PERIODS, Centre, build
 
 
 @pytest.fixture
-def config_file(tmp_path: Path) -> Path:
+def config_file(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "dialer.toml"
-    path.write_text(CONFIG.replace('[paths]\ndata_dir = "data"\n', "") + PERIODS,
-                    encoding="utf-8")
+    path.write_text(config_text(database_url).replace('[paths]\ndata_dir = "data"\n', "")
+                    + PERIODS, encoding="utf-8")
     return path
 
 

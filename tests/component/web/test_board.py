@@ -49,7 +49,7 @@ from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.listen_in import CHANSPY_OPTIONS, FORBIDDEN_OPTIONS, Listener
 from dialer.services.operator_pool import OperatorPool
 from recordings_policy.emergency import EmergencyFlag
-from tests.component.conftest import CONFIG
+from tests.component.conftest import config_text
 from tests.component.web.kit import Clock, login
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -71,15 +71,17 @@ month = "2027-01"
 calling = ["2027-01-04", "2027-01-29"]
 callback = ["2027-01-04", "2027-02-05"]
 """
+pytestmark = pytest.mark.db_tier  # the board's figures are SQL: on SQLite and PostgreSQL
+
 # The clock fixture: 2027-01-12 03:00 UTC = 12:00 in Tokyo, a Tuesday, inside 11:30-13:30.
 DAY_START = datetime(2027, 1, 11, 15, 0, tzinfo=UTC)
 DAY_END = DAY_START + timedelta(days=1)
 
 
 @pytest.fixture
-def config_file(tmp_path: Path) -> Path:
+def config_file(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "dialer.toml"
-    path.write_text(CONFIG + PERIOD, encoding="utf-8")
+    path.write_text(config_text(database_url) + PERIOD, encoding="utf-8")
     return path
 
 

@@ -20,12 +20,13 @@ APPEND_ONLY_SQLITE = """
 CREATE TRIGGER audit_log_no_{verb} BEFORE {verb} ON audit_log
 BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
 """
-APPEND_ONLY_PG = """
-CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
-$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$;
-CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
-FOR EACH ROW EXECUTE FUNCTION audit_log_append_only();
-"""
+# One statement per execute: asyncpg runs each as a prepared statement, which holds only one.
+APPEND_ONLY_PG = (
+    """CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS
+$$ BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$""",
+    """CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log
+FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
+)
 
 
 def upgrade() -> None:
@@ -157,7 +158,8 @@ def _audit_log() -> None:
         for verb in ("UPDATE", "DELETE"):
             op.execute(APPEND_ONLY_SQLITE.format(verb=verb))
     else:
-        op.execute(APPEND_ONLY_PG)
+        for statement in APPEND_ONLY_PG:
+            op.execute(statement)
 
 
 def downgrade() -> None:

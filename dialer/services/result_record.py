@@ -1,0 +1,68 @@
+"""An operator's result for one call, written whole or not at all.
+
+One transaction holds everything a saved result is: the attempt's result and its target's next
+call (an outbound call, or a callback attached to its target by 本人確認), the inbound call's
+result (a callback), the operator's note, and the access-log line. A database fault (the file
+locked past ``busy_timeout``, the disk full) rolls all of it back: nothing is half-recorded, the
+operator is still in wrap-up with the call, and their page sends the same result again. A result
+found already written — a commit whose answer never reached the page — is not written twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from dialer.adapters.db import audit, inbound, records
+from dialer.adapters.db.attempts import DbAttemptStore
+from dialer.adapters.db.models import Attempt, InboundCallRecord
+from dialer.adapters.db.records import NoteEntry
+from dialer.domain.attempt import Phase
+from dialer.domain.result_form import ResultForm
+
+
+@dataclass(frozen=True)
+class SavedResult:
+    call_id: str
+    target: tuple[int, int] | None  # (batch id, target id) the call is for, if known
+    callback: bool  # a resident calling back (recorded with the inbound calls too)
+    author_id: int
+    author: str  # the operator's login, for the access log
+    at: datetime
+    form: ResultForm  # validated
+
+
+async def write(conn: AsyncConnection, store: DbAttemptStore, saved: SavedResult) -> bool:
+    """Write ``saved`` in ``conn``'s transaction; False when this call already has its result
+    (nothing is written then)."""
+    if await _already_recorded(conn, saved):
+        return False
+    form = saved.form
+    if saved.callback:
+        await inbound.set_result_in(conn, saved.call_id, form.code)
+    if saved.target is not None:
+        await store.finish_in(conn, saved.call_id, Phase.WRAP_UP, form.code, saved.at,
+                              form.appointment)
+        batch_id, target_id = saved.target
+        await records.add_note(conn, NoteEntry(
+            saved.call_id, batch_id, target_id, saved.author_id, saved.at, form.code,
+            form.note, form.escalation, form.complaint, form.residents_voice,
+            form.account_transfer))
+    await audit.record(conn, saved.author, "result.save", f"call:{saved.call_id}",
+                       code=form.code, escalation=form.escalation, complaint=form.complaint)
+    return True
+
+
+async def _already_recorded(conn: AsyncConnection, saved: SavedResult) -> bool:
+    if saved.target is not None:  # the attempt has no result until the operator's is written
+        found = await conn.scalar(select(Attempt.result_code)
+                                  .where(Attempt.id == saved.call_id))
+    elif saved.callback:
+        found = await conn.scalar(select(InboundCallRecord.result_code)
+                                  .where(InboundCallRecord.id == saved.call_id))
+    else:
+        return False
+    return found is not None

@@ -1,0 +1,47 @@
+"""Residents and seat phones as Local channels on the sandbox: many calls up at once, no SIP.
+
+The sandbox renders 40 RTP ports (``dialer/pbx/sandbox.py``): 20 PJSIP channels with media at
+most, while one outbound call holds two (the resident on the trunk, the operator's phone). Local
+channels to the sandbox-only contexts ``bench-callee`` and ``bench-seat``
+(``asterisk_conf/sandbox/extensions_sandbox.conf``) need no port and no sipp, and the dialplan
+the service's calls run through (``dialer-outbound``, ``operator-session``) is the production one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+from dialer.adapters.ami import AmiLink
+
+Fields = Mapping[str, str | list[str]]
+RESIDENTS = "bench-callee"
+SEAT_PHONES = "bench-seat"
+
+
+def local_fields(fields: Fields, ring_s: float, talk_s: float) -> Fields:
+    """The Originate with ``PJSIP/<number>@pstn`` turned into a Local resident who rings
+    ``ring_s``, answers and talks ``talk_s``, and ``PJSIP/<seat>`` into a Local seat phone
+    that answers at once and stays; any other channel unchanged."""
+    channel = str(fields["Channel"])
+    if not channel.startswith("PJSIP/"):
+        return fields
+    target = channel.removeprefix("PJSIP/")
+    if target.endswith("@pstn"):
+        variables = [*fields.get("Variable", []), f"__BENCH_RING={ring_s:g}",
+                     f"__BENCH_TALK={talk_s:g}"]
+        return {**fields, "Channel": f"Local/{target.removesuffix('@pstn')}@{RESIDENTS}",
+                "Variable": variables}
+    if "@" not in target:
+        return {**fields, "Channel": f"Local/{target}@{SEAT_PHONES}/n"}
+    return fields
+
+
+def route_to_local(link: AmiLink, ring_s: float, talk_s: float) -> None:
+    """Every Originate ``link`` sends from now on goes to Local channels (``local_fields``):
+    for a whole service, whose parts all share its one link."""
+    send: Callable[[Fields, str], None] = link.originate
+
+    def originate(fields: Fields, channel_id: str) -> None:
+        send(local_fields(fields, ring_s, talk_s), channel_id)
+
+    link.originate = originate  # type: ignore[method-assign]
