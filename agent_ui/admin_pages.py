@@ -8,6 +8,7 @@ from aiohttp import web
 from agent_ui import (
     admin_audit,
     admin_calendar,
+    admin_campaigns,
     admin_documents,
     admin_import,
     admin_messages,
@@ -20,7 +21,7 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 
 AREAS = (admin_users, admin_import, admin_calendar, admin_messages, admin_documents,
-         admin_reports, admin_suspensions, admin_audit)
+         admin_reports, admin_campaigns, admin_suspensions, admin_audit)
 
 
 async def index(request: web.Request) -> web.Response:

@@ -12,7 +12,7 @@ from typing import cast
 
 from aiohttp import web
 
-from agent_ui import admin_suspensions, board_pages, recordings_pages
+from agent_ui import admin_campaigns, admin_suspensions, board_pages, recordings_pages
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
@@ -33,6 +33,7 @@ from dialer.services.calendar_publisher import CalendarPublisher
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.callers import CallerLookup
 from dialer.services.campaign import CampaignRunner
+from dialer.services.campaigns import Campaigns
 from dialer.services.clock import Clock
 from dialer.services.config_watch import ConfigWatcher
 from dialer.services.console import OperatorConsole
@@ -120,6 +121,11 @@ class Service:
                                        listeners=(self.board.changed.set,
                                                   self.console.suspension_changed))
         self.web[admin_suspensions.SUSPENSIONS] = self.suspensions
+        self.campaigns = Campaigns(self.database, self.runner,
+                                   lambda: config.calendar(self.settings),
+                                   lambda: self.now().date(),
+                                   listeners=(self.board.changed.set,))
+        self.web[admin_campaigns.CAMPAIGNS] = self.campaigns
         self._runner: web.AppRunner | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._later: list[tuple[str, Callable[[], Awaitable[None]]]] = []
@@ -150,6 +156,8 @@ class Service:
         self._supervise("recorder", self.recorder.run)
         self.scheduler.daily("recordings-retention", 3, 30, self.recorder.archive.retention_job)
         await self.runner.recover()
+        await self.campaigns.load()  # the campaigns managers left open, before the first tick
+        self._supervise("campaigns", self.campaigns.watch)
         self._supervise("attempt-events", self.runner.event_loop)
         self._supervise("dialer", self.runner.dial_loop)
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)

@@ -1,4 +1,6 @@
-"""`dialer campaign run`: the test driver of the outbound dialer on the sandbox.
+"""`dialer campaign open|close|list`: a manager opens and closes a batch's outbound campaign
+(stored: every running service dials it within a second, and again after a restart);
+`dialer campaign run`: the test driver of the outbound dialer on the sandbox.
 
 It boots (or reuses) a sandbox Asterisk, starts the simulated residents behind the carrier and
 the simulated seat phones, runs the service with its clock at ``--at`` if given, puts autopilot
@@ -12,18 +14,22 @@ import asyncio
 import dataclasses
 import json
 import time
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer import config
 from dialer.adapters.db import attempts, batches, users
+from dialer.adapters.db.engine import Database
 from dialer.app import Service
-from dialer.commands import Commands, UsageError
+from dialer.commands import Commands, UsageError, fraction
+from dialer.commands.intake import add_common, emit
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
 from dialer.domain.pacing import Mode, Policy
 from dialer.pbx import ports, sandbox, sipp
-from dialer.services import messages
+from dialer.services import campaigns, messages
 from dialer.services.autopilot import autopilot
 from dialer.services.campaign import PROGRESSIVE, Campaign
 from dialer.services.clock import Clock, parse_at
@@ -49,6 +55,68 @@ def register(commands: Commands) -> None:
                           "folder (sipp-PORT-messages.log)")
     run.add_argument("--json", action="store_true")
     run.set_defaults(handler=run_campaign)
+    opening = sub.add_parser("open", help="open a batch's campaign: every running service "
+                                          "dials it within a second (manager, --as)")
+    opening.add_argument("--batch", type=int, required=True)
+    opening.add_argument("--ring-timeout", type=float, metavar="S",
+                         default=campaigns.DEFAULT_RING_TIMEOUT_S,
+                         help="seconds a resident's phone rings before the call counts as "
+                              "unanswered")
+    opening.add_argument("--mode", choices=[m.value for m in Mode],
+                         default=Mode.PROGRESSIVE.value)
+    opening.add_argument("--abandon-cap", type=fraction, default=0.01,
+                         help="predictive: abandoned / answered over the rolling window")
+    add_common(opening, handler=open_stored)
+    closing = sub.add_parser("close", help="close a batch's campaign: no new call (calls on "
+                                           "the line run to their end) (manager, --as)")
+    closing.add_argument("--batch", type=int, required=True)
+    add_common(closing, handler=close_stored)
+    listing = sub.add_parser("list", help="the campaigns managers opened or closed")
+    add_common(listing, handler=list_stored)
+
+
+def _json(info: campaigns.CampaignInfo) -> dict[str, object]:
+    return {**vars(info), "open": info.is_open}
+
+
+def _line(info: campaigns.CampaignInfo, settings: Settings) -> str:
+    def at(moment: datetime | None) -> str:
+        return f"{moment.astimezone(settings.tz):%Y-%m-%d %H:%M}" if moment else ""
+
+    state = (f"open since {at(info.opened_at)} by {info.opened_by}" if info.is_open
+             else f"closed {at(info.closed_at)} by {info.closed_by}")
+    return (f"batch {info.batch_id:>4}  {info.debt_type} {info.month}  [{state}]  "
+            f"ring {info.ring_timeout_s:g} s  {info.mode}")
+
+
+async def open_stored(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    opening = campaigns.Opening(args.ring_timeout, args.mode, args.abandon_cap)
+    today = Clock(settings.tz)().date()
+    try:
+        info = await campaigns.open_campaign(database, config.calendar(settings), today,
+                                             args.batch, args.actor, opening)
+    except campaigns.CampaignError as exc:
+        raise UsageError(str(exc)) from None
+    emit(args, _json(info), "opened (running services dial it within a second): "
+         + _line(info, settings))
+    return 0
+
+
+async def close_stored(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    try:
+        info = await campaigns.close_campaign(database, args.batch, args.actor)
+    except campaigns.CampaignError as exc:
+        raise UsageError(str(exc)) from None
+    emit(args, _json(info), "closed (no new call; calls on the line run to their end): "
+         + _line(info, settings))
+    return 0
+
+
+async def list_stored(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    found = await campaigns.listing(database)
+    emit(args, [_json(i) for i in found],
+         "\n".join(_line(i, settings) for i in found) or "no campaign opened yet")
+    return 0
 
 
 def run_campaign(args: argparse.Namespace, settings: Settings) -> int:

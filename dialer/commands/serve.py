@@ -8,7 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dialer import app, config
-from dialer.commands import Commands
+from dialer.commands import Commands, UsageError
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
 from dialer.pbx import sandbox, sipp
@@ -24,7 +24,20 @@ from dialer.services.demo import (
 
 
 def register(commands: Commands) -> None:
-    serve_cmd = commands.add_parser("serve", help="run the service (AMI, web console)")
+    serve_cmd = commands.add_parser(
+        "serve", help="run the service (AMI, web console)",
+        description="Run the service until SIGINT or SIGTERM. --sandbox and --at are for "
+                    "sandboxes, demos and tests, never for the centre's own Asterisk.")
+    serve_cmd.add_argument(
+        "--sandbox", type=Path, metavar="DIR",
+        help="sandboxes, demos and tests: use the sandbox Asterisk already running in DIR "
+             "(`dialer sandbox up --dir DIR`): its AMI, FastAGI port, carrier, seats and "
+             "folders replace the configured ones")
+    serve_cmd.add_argument(
+        "--at", metavar='"YYYY-MM-DD HH:MM"',
+        help="sandboxes, demos and tests: the service clock starts at this instant (centre "
+             'time, e.g. "2027-01-12 12:00") and runs on from there, so calling windows are '
+             "open whatever the real hour")
     serve_cmd.set_defaults(handler=serve)
     demo_cmd = commands.add_parser("demo", help="sandbox Asterisk + the service, on loopback")
     demo_cmd.add_argument("--dir", type=Path, help="sandbox folder (default: DATA_DIR/sandbox)")
@@ -34,12 +47,33 @@ def register(commands: Commands) -> None:
 
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
-    asyncio.run(_run(settings, config.config_path(args.config)))
+    state = _running_sandbox(args.sandbox) if args.sandbox else None
+    at = _instant(args.at, settings) if args.at else None
+    asyncio.run(_run(settings, config.config_path(args.config), state, at))
     return 0
 
 
-async def _run(settings: Settings, path: Path | None) -> None:
-    await app.run(app.Service(settings, path))
+def _running_sandbox(directory: Path) -> sandbox.SandboxState:
+    state = sandbox.load_state(directory)
+    if state is None or not state.pid or not sandbox.is_alive(state.pid):
+        raise sandbox.SandboxError(f"no sandbox running in {directory}; "
+                                   f"start one with `dialer sandbox up --dir {directory}`")
+    return state
+
+
+def _instant(text: str, settings: Settings) -> datetime:
+    try:
+        return parse_at(text, settings.tz)
+    except ValueError:
+        raise UsageError(f'--at {text!r}: expected "YYYY-MM-DD HH:MM"') from None
+
+
+async def _run(settings: Settings, path: Path | None, state: sandbox.SandboxState | None = None,
+               at: datetime | None = None) -> None:
+    def adjust(s: Settings) -> Settings:
+        return sandbox.service_settings(s, state) if state is not None else s
+
+    await app.run(app.Service(settings, path, adjust=adjust, clock=Clock(settings.tz, at)))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:

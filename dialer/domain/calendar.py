@@ -291,6 +291,10 @@ class Calendar:
         """In the debt type's callback-handling period (any debt type's when None)."""
         return any(d in p.callback for p in self._periods(debt_type))
 
+    def calling_ahead(self, d: date, debt_type: str) -> bool:
+        """Has ``debt_type`` a calling period that has not ended by ``d`` (now or later)?"""
+        return any(p.calling.last >= d for p in self._periods(debt_type))
+
     def _periods(self, debt_type: str | None) -> Iterator[Period]:
         if debt_type is not None:
             yield from self.settings.periods.get(debt_type, ())

@@ -30,9 +30,9 @@ from dialer.domain import debt_types
 from dialer.domain.calendar import Calendar, DateRange, Period
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts, documents
+from dialer.services import accounts, campaigns, documents
 from dialer.services.autopilot import autopilot
-from dialer.services.campaign import Campaign
+from dialer.services.campaigns import Opening
 from dialer.services.demo_seed import write_demo_file
 from dialer.services.intake import ImportRequest, IntakeRefused, import_file
 
@@ -44,6 +44,8 @@ EVENING_EVERY = 3  # every third simulated callback arrives after hours
 # The demo's own console accounts (fictitious centre, loopback only), printed in the banner.
 DEMO_ACCOUNTS = (("op01", "デモ オペレーター", "operator", "demo-pass-0001"),
                  ("kanri", "デモ 業務管理者", "manager", "demo-manager-01"))
+DEMO_MANAGER = "kanri"  # opens the demo's campaign
+DEMO_OPENING = Opening(20.0, "progressive", 0.01)
 
 
 def with_demo_period(settings: Settings, day: date) -> Settings:
@@ -81,10 +83,19 @@ async def run_demo_centre(service: Service, seats: tuple[str, ...],
                 conn, login, f"自動オペレーター{n}", "operator"), login))
     for (user_id, login), seat in zip(pilots, seats[1:], strict=False):  # seat01 left for you
         await service.sessions.go_ready(user_id, login, seat)
-    service.runner.open(Campaign(batch_id, DEMO_DEBT_TYPE, ring_timeout_s=20))
+    await _open_campaign(service, batch_id)
     log.info("demo: %d autopilot operators dialing batch %d", len(pilots), batch_id)
     announce()
     await autopilot(service.runner, service.pool, {uid for uid, _ in pilots}, wrap_s=3.0)
+
+
+async def _open_campaign(service: Service, batch_id: int) -> None:
+    """Opened by the demo's manager the way a manager would (stored, in the access log), so
+    the board and the campaigns page show it and a manager can close and open it again; a
+    campaign left open by an earlier demo run is open already (the service loaded it)."""
+    opened = {c.batch_id for c in await campaigns.listing(service.database, only_open=True)}
+    if batch_id not in opened:
+        await service.campaigns.open(batch_id, DEMO_MANAGER, DEMO_OPENING)
 
 
 async def _seed(service: Service) -> int:

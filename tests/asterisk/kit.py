@@ -8,7 +8,7 @@ import contextlib
 import math
 import struct
 import wave
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from dialer.adapters.ami import AmiLink
 from dialer.config import Settings
 from dialer.domain.calendar import Calendar
+from dialer.pbx import sandbox
+from dialer.pbx.sandbox import SandboxState
 from dialer.services.autopilot import autopilot
 from dialer.services.campaign import CampaignRunner
 from dialer.services.operator_pool import OperatorPool
@@ -24,6 +26,17 @@ from tests.asterisk.memory_store import MemoryStore
 TOKYO = ZoneInfo("Asia/Tokyo")
 OPEN = datetime(2027, 1, 12, 12, 0, tzinfo=TOKYO)  # a Tuesday, inside 11:30-13:30
 CLOSED = datetime(2027, 1, 12, 14, 0, tzinfo=TOKYO)
+@contextlib.contextmanager
+def own_sandbox(settings: Settings, directory: Path) -> Iterator[SandboxState]:
+    """A sandbox of a test's own: killing or restarting the session's would disturb the
+    other tests."""
+    state = sandbox.up(settings, directory)
+    try:
+        yield state
+    finally:
+        sandbox.down(directory)
+
+
 PERIOD = """
 [[periods]]
 debt_type = "hoikuryo"

@@ -20,18 +20,14 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.services.campaign import Campaign
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import connect_seat
-from tests.asterisk.kit import OPEN, Clock, make_runner, running_runner, until
+from tests.asterisk.kit import OPEN, Clock, make_runner, own_sandbox, running_runner, until
 from tests.asterisk.memory_store import MemoryStore, MemTarget
 
 
 @pytest.fixture
 def crash_sandbox(settings: Settings, tmp_path: Path) -> Iterator[SandboxState]:
-    directory = tmp_path / "crash-sandbox"
-    state = sandbox.up(settings, directory)
-    try:
+    with own_sandbox(settings, tmp_path / "crash-sandbox") as state:
         yield state
-    finally:
-        sandbox.down(directory)
 
 
 @pytest.fixture

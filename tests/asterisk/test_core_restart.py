@@ -25,7 +25,7 @@ from dialer.pbx import sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.pbx.sipp import SippRun
 from tests.asterisk.fault_kit import seat_operators, serving
-from tests.asterisk.kit import until
+from tests.asterisk.kit import own_sandbox, until
 
 CALLERS = ("09055550011", "09055550012")
 LATE_CALLER = "09055550013"
@@ -33,13 +33,8 @@ LATE_CALLER = "09055550013"
 
 @pytest.fixture
 def restart_sandbox(settings: Settings, tmp_path: Path) -> Iterator[SandboxState]:
-    """A sandbox of this test's own: restarting the session's would disturb the other tests."""
-    directory = tmp_path / "restart-sandbox"
-    state = sandbox.up(settings, directory)
-    try:
+    with own_sandbox(settings, tmp_path / "restart-sandbox") as state:
         yield state
-    finally:
-        sandbox.down(directory)
 
 
 @contextlib.asynccontextmanager

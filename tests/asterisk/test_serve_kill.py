@@ -1,5 +1,6 @@
-"""kill -9 of the service mid-call (issue 12): `dialer serve` runs as its own process (see
-``serve_child``) dialing sipp residents for two operators on their consoles; one result is saved
+"""kill -9 of the service mid-call (issue 12): `dialer serve --sandbox … --at …` runs as its own
+process (``serve_process``), the campaign opened by `dialer campaign open`, dialing sipp
+residents for two operators on their consoles; one result is saved
 through the web API; while one resident talks with an operator and another is ringing, the
 service is killed with SIGKILL and started again on the same database. The attempts in flight
 are taken back (the call still up is followed to its end, the ringing one to its outcome),
@@ -10,14 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import subprocess
-import sys
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
-import aiohttp
 from sqlalchemy import select
 
 from dialer import config
@@ -34,63 +32,19 @@ from dialer.services.dial import hang_up
 from dialer.services.intake import ImportRequest, import_file
 from tests.asterisk.centre import AT
 from tests.asterisk.fault_kit import attempt_rows, calls_received, resident_rows
-from tests.asterisk.kit import install_test_messages
+from tests.asterisk.kit import PERIOD, install_test_messages
+from tests.asterisk.serve_process import ServeProcess, campaign
 from tests.component.intake.files import write_csv
 from tests.support.console_client import ConsoleUser, record_shown
 
-ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "operator-pass-1"
 SHORT, TALKING, RINGING, LATER = ("09011120014", "09011120020", "09011120032", "09011120044")
 NUMBERS = [SHORT, TALKING, RINGING, LATER]  # dialled in this order (file order)
 RING_TIMEOUT_S = 12
 
 
-class Child:
-    """One run of the service process; its output goes to ``log``."""
-
-    def __init__(self, config_path: Path, state: SandboxState, batch: int, log: Path) -> None:
-        self.config_path, self.state, self.batch, self.log = config_path, state, batch, log
-        self.process: asyncio.subprocess.Process | None = None
-
-    async def start(self, at: str, url: str) -> None:
-        with self.log.open("ab") as out:
-            self.process = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "tests.asterisk.serve_child",
-                "--config", str(self.config_path), "--sandbox", self.state.dir, "--at", at,
-                "--batch", str(self.batch), "--ring-timeout", str(RING_TIMEOUT_S),
-                cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-        assert await until_healthy(url, self.process), self.log.read_text()[-3000:]
-
-    async def kill(self) -> None:
-        assert self.process is not None
-        self.process.kill()  # SIGKILL: no stop, no cleanup
-        await self.process.wait()
-
-    async def stop(self) -> None:
-        if self.process is not None and self.process.returncode is None:
-            self.process.terminate()
-            try:
-                await asyncio.wait_for(self.process.wait(), 15)
-            except TimeoutError:
-                await self.kill()
-
-
-async def until_healthy(url: str, process: asyncio.subprocess.Process,
-                        timeout_s: float = 30) -> bool:
-    async with aiohttp.ClientSession() as http:
-        for _ in range(int(timeout_s / 0.2)):
-            if process.returncode is not None:
-                return False
-            with contextlib.suppress(aiohttp.ClientError):
-                async with http.get(f"{url}api/health") as response:
-                    if response.status == 200:
-                        return True
-            await asyncio.sleep(0.2)
-    return False
-
-
 async def prepare(config_path: Path, state: SandboxState, tmp_path: Path) -> int:
-    """The database the service will run on: the batch and two operators."""
+    """The database the service will run on: the batch, two operators and a manager."""
     settings = sandbox.service_settings(config.load(config_path), state)
     database = Database(settings)
     try:
@@ -102,6 +56,7 @@ async def prepare(config_path: Path, state: SandboxState, tmp_path: Path) -> int
             await accounts.add_user(database, login, login, "operator", ["hoikuryo"],
                                     settings.debt_types)
             await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
+        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
     finally:
         await database.close()
     return batch
@@ -136,11 +91,11 @@ async def test_kill_9_of_the_service_mid_call(
     config_path = tmp_path / "dialer.toml"
     config_path.write_text(f'[web]\nport = {port}\n'
                            f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/centre.sqlite3"\n'
-                           f'[paths]\ndata_dir = "{tmp_path}/var"\n')
+                           f'[paths]\ndata_dir = "{tmp_path}/var"\n' + PERIOD)
     install_test_messages(state.host_inner / "sounds")
     batch = await prepare(config_path, state, tmp_path)
     watcher = Database(sandbox.service_settings(config.load(config_path), state))
-    child = Child(config_path, state, batch, tmp_path / "service.log")
+    child = ServeProcess(config_path, state.dir, tmp_path / "service.log")
     loop = asyncio.get_running_loop()
     async with sipp.running(["-sn", "uas"], state.phones_port, tmp_path), \
             sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, tmp_path,
@@ -148,6 +103,8 @@ async def test_kill_9_of_the_service_mid_call(
         try:
             started = loop.time()
             await child.start(f"{AT:%Y-%m-%d %H:%M}", url)
+            await campaign(config_path, "open", "--batch", str(batch),
+                           "--ring-timeout", str(RING_TIMEOUT_S))
             async with console(url, "op1", state.seats[0]) as op1:
                 # The first resident talks 2 s and hangs up; op1 saves the result.
                 first = await op1.frame(record_shown, timeout_s=20)

@@ -1,41 +1,45 @@
-"""Scale-out: two dialer processes on one PostgreSQL database, each with its own sandbox
-Asterisk, simulated residents and autopilot operators, dial the same batch at the same time
-(`dialer campaign run`, the service with the sandbox driver). No target is called twice at
-once and none more often than the retry rules allow: checked in the database, and on the wire
-— the INVITEs each Asterisk sent to its carrier, counted per number (distinct Call-IDs)."""
+"""Scale-out: two `dialer serve --sandbox … --at …` processes on one PostgreSQL database, each
+with its own sandbox Asterisk, simulated residents and seat phones, and operators logged in on
+its web console (ready on its seats, saving a result after each talk). A manager opens the
+batch's campaign once (`dialer campaign open`); both processes follow it and dial the same
+batch at the same time. No target is called twice at once and none more often than the retry
+rules allow: checked in the database, and on the wire — the INVITEs each Asterisk sent to its
+carrier, counted per number (distinct Call-IDs)."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
-import signal
-import sys
 import time
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import select
 
 from dialer import config
-from dialer.adapters.db import users
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Target, TargetPhone
 from dialer.domain import phone
-from dialer.pbx import sandbox, sipp
+from dialer.domain.login import LoginPolicy
+from dialer.pbx import ports, sandbox, sipp
+from dialer.pbx.sandbox import SandboxState
+from dialer.services import accounts
 from dialer.services.intake import ImportRequest, import_file
+from tests.asterisk.kit import PERIOD, install_test_messages
+from tests.asterisk.serve_process import ServeProcess, campaign
 from tests.component.intake.files import write_csv
+from tests.support.console_client import ConsoleUser
 from tests.support.postgres import Server
 
+DIALERS = ("d1", "d2")  # each its folder, its `[database] instance`, its sandbox
 OPERATORS = 8  # per dialer: every seat of its own sandbox
-DEADLINE_S = 75.0
-PERIOD = """
-[[periods]]
-debt_type = "hoikuryo"
-month = "2027-01"
-calling = ["2027-01-04", "2027-01-29"]
-callback = ["2027-01-04", "2027-02-05"]
-"""
+AT = "2027-01-12 12:00"  # a Tuesday, inside the 11:30-13:30 window
+PASSWORD = "operator-pass-1"
+RING_TIMEOUT_S = 5  # the shortest `dialer campaign open` accepts
+DEADLINE_S = 60.0
 # The last digit picks what the simulated resident does (dialer/pbx/sipp/residents.xml):
 # 1 busy (retry in 15 min), 2 rings out (retry in 2 h), 4 answers (the operator's result),
 # 3 not in service (the target's next number at once: a mobile that answers).
@@ -58,8 +62,13 @@ def expected_calls() -> Counter[str]:
     return Counter(phone.normalize(number) for row in rows() for number in row[3:5] if number)
 
 
+def logins(dialer: str) -> list[str]:
+    return [f"{dialer}op{n}" for n in range(1, OPERATORS + 1)]
+
+
 async def prepared(url: str, tmp_path: Path) -> int:
-    """The batch imported and the autopilot accounts made, before either dialer starts."""
+    """The batch imported, each dialer's operators and the manager made, before either
+    dialer starts."""
     (tmp_path / "setup.toml").write_text(f'[database]\nurl = "{url}"\n' + PERIOD)
     settings = config.load(tmp_path / "setup.toml")
     database = Database(settings)
@@ -67,39 +76,84 @@ async def prepared(url: str, tmp_path: Path) -> int:
         path = write_csv(tmp_path / "hoikuryo-2027-01.csv", rows())
         batch = (await import_file(database, settings, ImportRequest(
             path, "hoikuryo", "2027-01"))).batch
-        async with database.engine.begin() as conn:
-            for n in range(1, OPERATORS + 1):
-                await users.add(conn, f"autopilot{n:02d}", f"自動オペレーター{n}", "operator")
+        for login in itertools.chain(*(logins(d) for d in DIALERS)):
+            await accounts.add_user(database, login, login, "operator", ["hoikuryo"],
+                                    settings.debt_types)
+            await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
+        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
     finally:
         await database.close()
     return int(batch)
 
 
-def dialer_config(url: str, folder: Path) -> Path:
-    """A dialer's own configuration: the shared database, its instance name (the folder's)."""
+def dialer_config(url: str, folder: Path, port: int) -> Path:
+    """A dialer's own configuration: the shared database, its instance name (the folder's),
+    its web port and data folder."""
     folder.mkdir()
     path = folder / "dialer.toml"
-    path.write_text(f'[database]\nurl = "{url}"\ninstance = "{folder.name}"\n' + PERIOD)
+    path.write_text(f'[web]\nport = {port}\n'
+                    f'[database]\nurl = "{url}"\ninstance = "{folder.name}"\n'
+                    f'[paths]\ndata_dir = "{folder}/var"\n' + PERIOD)
     return path
 
 
-async def run_dialer(url: str, folder: Path, batch: int) -> tuple[int, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "dialer", "--config", str(dialer_config(url, folder)), "campaign",
-        "run", "--batch", str(batch), "--operators", str(OPERATORS), "--at", "2027-01-12 12:00",
-        "--minutes", "1", "--ring-timeout", "3", "--sip-trace", "--dir", str(folder / "sandbox"),
-        "--json", stdout=asyncio.subprocess.PIPE, stderr=(folder / "stderr.log").open("wb"))
-    try:
-        out, _ = await asyncio.wait_for(process.communicate(), DEADLINE_S)
-    except TimeoutError:
-        process.send_signal(signal.SIGINT)  # the driver stops its sandbox and phones on the way
+class Dialer:
+    """One dialer: its sandbox (phones and traced residents), its `dialer serve`, its
+    operators' consoles."""
+
+    def __init__(self, url: str, folder: Path) -> None:
+        self.folder, self.port = folder, ports.free_tcp_port()
+        self.config_path = dialer_config(url, folder, self.port)
+        self.sandbox_dir = folder / "sandbox"
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.service = ServeProcess(self.config_path, self.sandbox_dir, folder / "service.log")
+        self.consoles: list[ConsoleUser] = []
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[SandboxState]:
+        """Sandbox, phones, residents and `dialer serve`, stopped in reverse on the way out."""
+        state = await sandbox.start(config.load(self.config_path), self.sandbox_dir)
         try:
-            await asyncio.wait_for(process.wait(), 15)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-        raise
-    return int(process.returncode or 0), out.decode()
+            install_test_messages(state.host_inner / "sounds")
+            async with sipp.running(["-sn", "uas"], state.phones_port, self.sandbox_dir), \
+                    sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port,
+                                 self.sandbox_dir, trace=True):
+                try:
+                    await self.service.start(AT, self.url)
+                    yield state
+                finally:
+                    await asyncio.gather(*(user.close() for user in self.consoles))
+                    await self.service.stop()
+        finally:
+            await asyncio.to_thread(sandbox.down, self.sandbox_dir)
+
+    async def ready(self, state: SandboxState) -> list[asyncio.Task[None]]:
+        """Every operator logged in on the console and ready on a seat of their own; each
+        then saves a result after every talk (the returned tasks)."""
+        self.consoles = [ConsoleUser(self.url) for _ in range(OPERATORS)]
+        for user, login, seat in zip(self.consoles, logins(self.folder.name), state.seats,
+                                     strict=False):
+            await user.login(login, PASSWORD)
+            await user.connect()
+            status, answer = await user.post("/api/console/ready", {"seat": seat})
+            assert status == 200, answer
+        return [asyncio.create_task(operate(user)) for user in self.consoles]
+
+
+async def operate(user: ConsoleUser) -> None:
+    """An operator: each call's result saved once its wrap-up frame arrives."""
+    saved, after = "", 0
+    while True:
+        frame = await user.frame(lambda f: f.get("state") == "wrap_up", timeout_s=3600,
+                                 after=after)
+        after = user.matched + 1
+        call = (frame.get("call") or {}).get("id", "")
+        if call == saved:
+            continue
+        status, answer = await user.post("/api/console/result", {
+            "code": "101", "account_transfer": "recommended"})
+        assert status == 200, answer
+        saved = call
 
 
 def invites(sandbox_dir: Path) -> Counter[str]:
@@ -114,42 +168,67 @@ def invites(sandbox_dir: Path) -> Counter[str]:
     return Counter(number for number, _call in calls)
 
 
+async def until_all_ended(database: Database, total: int, tasks: list[asyncio.Task[None]],
+                          timeout_s: float) -> bool:
+    """True once ``total`` attempts exist and every one has ended with a result."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for task in tasks:  # an operator whose result was refused: fail now, with its error
+            if task.done():
+                task.result()
+        async with database.engine.connect() as conn:
+            found = (await conn.execute(select(Attempt.ended_at, Attempt.result_code))).all()
+        if len(found) >= total and all(a.ended_at and a.result_code for a in found):
+            return True
+        await asyncio.sleep(0.2)
+    return False
+
+
 async def test_two_dialers_on_one_database_never_call_a_target_twice(tmp_path: Path) -> None:
     server = Server()
     name = server.create()
+    dialers = [Dialer(server.database_url(name), tmp_path / d) for d in DIALERS]
+    watcher = Database(config.load(dialers[0].config_path))
+    tasks: list[asyncio.Task[None]] = []
     try:
-        url = server.database_url(name)
-        batch = await prepared(url, tmp_path)
-        start = time.monotonic()
-        results = await asyncio.gather(*(run_dialer(url, tmp_path / f"d{n}", batch)
-                                         for n in (1, 2)))
-        elapsed = time.monotonic() - start
-        for n, (code, _out) in enumerate(results, 1):
-            assert code == 0, (tmp_path / f"d{n}" / "stderr.log").read_text()[-3000:]
-        await check_database(url, tmp_path)
+        batch = await prepared(server.database_url(name), tmp_path)
+        async with contextlib.AsyncExitStack() as stack:
+            states = [await stack.enter_async_context(d.running()) for d in dialers]
+            for dialer, state in zip(dialers, states, strict=True):
+                tasks += await dialer.ready(state)
+            start = time.monotonic()
+            await campaign(dialers[0].config_path, "open", "--batch", str(batch),
+                           "--ring-timeout", str(RING_TIMEOUT_S))
+            done = await until_all_ended(watcher, sum(expected_calls().values()), tasks,
+                                         DEADLINE_S)
+            elapsed = time.monotonic() - start
+            assert done, [d.service.tail() for d in dialers]
+            await asyncio.sleep(1.0)  # nothing is due any more: nothing else is dialled
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+        print(f"batch of {TARGETS} targets dialled by two `dialer serve` in {elapsed:.1f} s")
+        await check_database(watcher)
     finally:
-        for n in (1, 2):  # left running only if a driver was killed: never outlive the test
-            await asyncio.to_thread(sandbox.down, tmp_path / f"d{n}" / "sandbox")
+        for task in tasks:
+            task.cancel()
+        await watcher.close()
         server.drop(name)
         server.close()
-    wire = [invites(tmp_path / f"d{n}" / "sandbox") for n in (1, 2)]
+    wire = [invites(d.sandbox_dir) for d in dialers]
+    print("calls placed per dialer:", [sum(w.values()) for w in wire])
     assert all(sum(w.values()) > 0 for w in wire)  # both Asterisks placed calls
     assert wire[0] + wire[1] == expected_calls()  # every number once, whichever dialer rang it
-    assert elapsed < 60, elapsed
+    assert elapsed < DEADLINE_S, elapsed
 
 
-async def check_database(url: str, tmp_path: Path) -> None:
-    (tmp_path / "check.toml").write_text(f'[database]\nurl = "{url}"\n')
-    database = Database(config.load(tmp_path / "check.toml"))
-    try:
-        async with database.engine.connect() as conn:
-            attempts = (await conn.execute(select(
-                Attempt.target_id, Attempt.created_at, Attempt.ended_at, Attempt.result_code,
-                Attempt.instance).order_by(Attempt.target_id, Attempt.created_at))).all()
-            claimed = dict((await conn.execute(select(Target.id, Target.attempts))).all())
-            numbers = Counter((await conn.execute(select(TargetPhone.target_id))).scalars())
-    finally:
-        await database.close()
+async def check_database(database: Database) -> None:
+    async with database.engine.connect() as conn:
+        attempts = (await conn.execute(select(
+            Attempt.target_id, Attempt.created_at, Attempt.ended_at, Attempt.result_code,
+            Attempt.instance).order_by(Attempt.target_id, Attempt.created_at))).all()
+        claimed = dict((await conn.execute(select(Target.id, Target.attempts))).all())
+        numbers = Counter((await conn.execute(select(TargetPhone.target_id))).scalars())
     assert all(a.ended_at is not None and a.result_code for a in attempts)  # all ended
     per_target = Counter(a.target_id for a in attempts)
     assert per_target == Counter(numbers)  # each of a target's numbers once, no retry yet
@@ -157,5 +236,8 @@ async def check_database(url: str, tmp_path: Path) -> None:
     for earlier, later in itertools.pairwise(attempts):
         if earlier.target_id == later.target_id:  # never two calls to one target at once
             assert earlier.ended_at <= later.created_at, (earlier, later)
+    answered = sum(n for number, n in expected_calls().items() if number.endswith("4"))
+    saved = Counter(a.result_code for a in attempts)["101"]
+    assert saved == answered, saved  # every talk got its operator's result, through the console
     by_dialer = Counter(a.instance for a in attempts)
-    assert set(by_dialer) == {"d1", "d2"}, by_dialer  # both dialed, from one batch
+    assert set(by_dialer) == set(DIALERS), by_dialer  # both dialed, from one batch

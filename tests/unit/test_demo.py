@@ -13,6 +13,7 @@ from dialer.domain.calendar import NO_SUSPENSION
 from dialer.services.callback_gate import CallbackGate
 from dialer.services.demo import EveningCallers, demo_instant, with_demo_period
 from dialer.services.demo_seed import write_demo_file
+from tests.support.agi_channel import RecordingChannel
 
 TZ = ZoneInfo("Asia/Tokyo")
 
@@ -45,19 +46,11 @@ async def test_evening_callers_hear_the_out_of_hours_message_while_the_centre_is
     late = evening("011-555-0003")
     assert late.date() == noon.date() and late > noon and not cal.is_open(late)
 
-    class Channel:  # the AGI channel's side: records the variables it is sent
-        def __init__(self) -> None:
-            self.commands: list[str] = []
-
-        async def send_command(self, command: str) -> dict[str, object]:
-            self.commands.append(command)
-            return {"status_code": 200}
-
     decisions: list[tuple[str, str, int]] = []
     gate = CallbackGate(lambda: cal, lambda: NO_SUSPENSION, lambda: noon,
                         lambda c, s, n: decisions.append((c, s, n)))
     gate.clock_for = evening
     for call, caller in (("c1", "0115550001"), ("c2", "0115550003")):
-        await gate(AgiRequest({"agi_callerid": caller, "agi_arg_1": call}, Channel()))
+        await gate(AgiRequest({"agi_callerid": caller, "agi_arg_1": call}, RecordingChannel()))
     assert decisions == [("c1", "OPEN", 0), ("c2", "OUT_OF_HOURS", 0)]
     assert gate.state() is gate.state(noon)  # the centre itself stays open

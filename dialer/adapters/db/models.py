@@ -336,6 +336,32 @@ class SuspensionOrder(Base):
     release_ref: Mapped[str | None] = mapped_column(String(100))
 
 
+CAMPAIGN_STATES = ("open", "closed")
+CAMPAIGN_MODES = ("progressive", "predictive")
+
+
+class CampaignRow(Base):
+    """A batch's outbound campaign as a manager left it (``dialer.services.campaigns``): every
+    running service dials the open ones. ``version`` grows with every open and close, so the
+    services' poll sees a change without reading the rest. Erasing the batch deletes it."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (CheckConstraint(f"state IN {CAMPAIGN_STATES}", name="state"),
+                      CheckConstraint(f"mode IN {CAMPAIGN_MODES}", name="mode"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"),
+                                          unique=True)
+    state: Mapped[str] = mapped_column(String(8))
+    ring_timeout_s: Mapped[float] = mapped_column(Float)
+    mode: Mapped[str] = mapped_column(String(16))
+    abandon_cap: Mapped[float] = mapped_column(Float)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    opened_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(default=1)
+
+
 RECORDING_STATES = ("recording", "stored", "failed", "erased")
 
 

@@ -13,6 +13,7 @@ from dialer.config import Settings
 from dialer.domain.attempt import Phase
 from dialer.services.intake import ImportRequest, import_file
 from tests.component.intake.files import write_csv
+from tests.support.agi_channel import RecordingChannel
 
 TZ = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2027, 1, 12, 12, 0, tzinfo=TZ)
@@ -61,15 +62,7 @@ async def test_the_gate_counts_candidates_for_open_calls_only(
     await store.create("att-g", candidate, None, NOW)
     await store.set_phase("att-g", Phase.DIALING, NOW)
 
-    class Asterisk:  # the AGI channel's side: records the commands it is sent
-        def __init__(self) -> None:
-            self.commands: list[str] = []
-
-        async def send_command(self, command: str) -> dict[str, object]:
-            self.commands.append(command)
-            return {"status_code": 200}
-
-    asterisk = Asterisk()
+    asterisk = RecordingChannel()
     request = AgiRequest({"agi_callerid": SAME, "agi_arg_1": "call-1"}, asterisk)
 
     decisions: list[tuple[str, str, int]] = []

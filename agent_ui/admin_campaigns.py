@@ -1,0 +1,86 @@
+"""Outbound campaigns (managers): every batch with its campaign's state; a manager opens a
+batch's campaign (with the ring timeout) or closes it. Opening and closing are stored (every
+`dialer serve` on the database dials the open ones, after restarts too) and in the access log
+(the ``campaigns`` service writes it).
+
+When the service runs, it sets ``app[CAMPAIGNS]``: a campaign opened or closed here applies
+before the answer. Without it (the console alone) the change is stored and the services pick
+it up from the database within their poll interval.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from agent_ui import keys
+from agent_ui.admin_common import actor, context, form_fields, path_id
+from agent_ui.render import render
+from agent_ui.security import MANAGERS, route
+from dialer import config
+from dialer.adapters.db import batches
+from dialer.services import accounts, campaigns
+from dialer.services.campaigns import CampaignError, Campaigns, Opening
+
+CAMPAIGNS = web.AppKey("campaigns", Campaigns)
+EXPECTED = (CampaignError, accounts.NotAllowed)
+
+
+async def page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
+    back = keys.backend(request)
+    async with back.db().engine.connect() as conn:
+        found = await batches.list_all(conn)
+    stored = {c.batch_id: c for c in await campaigns.listing(back.db())}
+    names = {d.code: d.name for d in back.settings().debt_types}
+    return render(request, "admin/campaigns.html", status=status, error=error,
+                  batches=sorted(found, key=lambda b: b.id, reverse=True), stored=stored,
+                  names=names, ring_default=campaigns.DEFAULT_RING_TIMEOUT_S,
+                  ring_range=campaigns.RING_TIMEOUT_S, **context(request))
+
+
+def _opening(fields: dict[str, str]) -> Opening:
+    text = fields.get("ring_timeout", "").strip()
+    try:
+        ring = float(text) if text else campaigns.DEFAULT_RING_TIMEOUT_S
+    except ValueError:
+        raise CampaignError(f"ring timeout is not a number: {text[:20]!r}") from None
+    return Opening(ring, campaigns.PROGRESSIVE_OPENING.mode,
+                   campaigns.PROGRESSIVE_OPENING.abandon_cap)
+
+
+async def open_(request: web.Request) -> web.Response:
+    back = keys.backend(request)
+    batch_id = path_id(request)
+    fields = await form_fields(request)
+    try:
+        opening = _opening(fields)
+        service = request.app.get(CAMPAIGNS)
+        if service is not None:
+            await service.open(batch_id, actor(request), opening)
+        else:
+            await campaigns.open_campaign(back.db(), config.calendar(back.settings()),
+                                          back.clock().astimezone(back.settings().tz).date(),
+                                          batch_id, actor(request), opening)
+    except EXPECTED as exc:
+        return await page(request, error=f"架電を開始できません / {exc}", status=400)
+    raise web.HTTPFound("/admin/campaigns")
+
+
+async def close(request: web.Request) -> web.Response:
+    back = keys.backend(request)
+    batch_id = path_id(request)
+    await form_fields(request)
+    try:
+        service = request.app.get(CAMPAIGNS)
+        if service is not None:
+            await service.close(batch_id, actor(request))
+        else:
+            await campaigns.close_campaign(back.db(), batch_id, actor(request))
+    except EXPECTED as exc:
+        return await page(request, error=f"架電を終了できません / {exc}", status=400)
+    raise web.HTTPFound("/admin/campaigns")
+
+
+def add(app: web.Application) -> None:
+    route(app, "GET", "/admin/campaigns", page, MANAGERS)
+    route(app, "POST", "/admin/campaigns/{id}/open", open_, MANAGERS)
+    route(app, "POST", "/admin/campaigns/{id}/close", close, MANAGERS)

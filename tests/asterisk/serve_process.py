@@ -1,0 +1,79 @@
+"""`dialer serve` as its own process, the literal command an operator of a sandbox types:
+
+    .venv/bin/dialer --config FILE serve --sandbox DIR --at "2027-01-12 12:00"
+
+and `dialer campaign open|close … --as LOGIN` beside it (what a manager types). Used by the
+kill -9 test, the campaign command-line test and the two-dialer test."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+
+ROOT = Path(__file__).resolve().parents[2]
+DIALER = Path(sys.executable).with_name("dialer")  # the venv's console script
+
+
+class ServeProcess:
+    """One `dialer serve --sandbox DIR` run after another; their output goes to ``log``."""
+
+    def __init__(self, config_path: Path, sandbox_dir: str | Path, log: Path) -> None:
+        self.config_path, self.sandbox_dir, self.log = config_path, Path(sandbox_dir), log
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self, at: str, url: str) -> None:
+        """Start `dialer serve` with its clock at ``at``; return once ``url`` is healthy."""
+        with self.log.open("ab") as out:
+            self.process = await asyncio.create_subprocess_exec(
+                str(DIALER), "--config", str(self.config_path), "serve",
+                "--sandbox", str(self.sandbox_dir), "--at", at,
+                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        assert await until_healthy(url, self.process), self.tail()
+
+    async def kill(self) -> None:
+        assert self.process is not None
+        self.process.kill()  # SIGKILL: no stop, no cleanup
+        await self.process.wait()
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            try:
+                await asyncio.wait_for(self.process.wait(), 15)
+            except TimeoutError:
+                await self.kill()
+
+    def tail(self) -> str:
+        return self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+
+
+async def until_healthy(url: str, process: asyncio.subprocess.Process,
+                        timeout_s: float = 30) -> bool:
+    """True once ``url``'s health answers 200 with the AMI link up; False if the process
+    ended or the time ran out."""
+    async with aiohttp.ClientSession() as http:
+        for _ in range(int(timeout_s / 0.2)):
+            if process.returncode is not None:
+                return False
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(f"{url}api/health") as response:
+                    if response.status == 200 and (await response.json()).get("ami_connected"):
+                        return True
+            await asyncio.sleep(0.2)
+    return False
+
+
+async def campaign(config_path: Path, *args: str, actor: str = "kanri") -> float:
+    """`dialer campaign ARGS --as ACTOR` as its own process; the monotonic time it ended."""
+    process = await asyncio.create_subprocess_exec(
+        str(DIALER), "--config", str(config_path), "campaign", *args, "--as", actor,
+        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out, _ = await process.communicate()
+    assert process.returncode == 0, out.decode()
+    return time.monotonic()

@@ -1,0 +1,97 @@
+"""The campaigns page (managers): a campaign opened here is dialed at once by this service
+(the service's Campaigns applies it before the answer) and by every other one within a second;
+closed here, no new call; refused for a debt type whose calling period has ended; in the
+access log. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from agent_ui.admin_campaigns import CAMPAIGNS
+from agent_ui.app import create_app
+from agent_ui.keys import Backend
+from dialer import config
+from dialer.adapters.db import audit
+from dialer.adapters.db.engine import Database
+from dialer.config import Settings
+from dialer.services.board import board_message
+from dialer.services.campaign import Campaign
+from dialer.services.campaigns import Campaigns
+from tests.component.conftest import config_text
+from tests.component.governance.test_campaigns import PERIODS, add_batch
+from tests.component.web.admin_kit import post_form
+from tests.component.web.kit import Clock, login
+from tests.component.web.test_board import PERIOD, make_parts
+
+pytestmark = pytest.mark.db_tier
+
+
+@pytest.fixture
+def config_file(tmp_path: Path, database_url: str) -> Path:
+    path = tmp_path / "dialer.toml"
+    seats = PERIOD.split("[[periods]]")[0]
+    path.write_text(config_text(database_url) + seats + PERIODS, encoding="utf-8")
+    return path
+
+
+async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
+        settings: Settings, database: Database, clock: Clock, backend: Backend) -> None:
+    parts = make_parts(settings, database, clock)
+    part = Campaigns(database, parts.runner, lambda: config.calendar(settings),
+                     lambda: clock().astimezone(settings.tz).date(),
+                     listeners=(parts.source.changed.set,))
+    await part.load()
+    batch = await add_batch(database)
+    ended = await add_batch(database, "kyushoku")
+    app = create_app(dataclasses.replace(backend, board=parts.source))
+    app[CAMPAIGNS] = part
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        csrf = await login(client, "kanri")
+        page = await (await client.get("/admin/campaigns")).text()
+        assert "未開始" in page and f"/admin/campaigns/{batch}/open" in page
+
+        status, body, location = await post_form(
+            client, f"/admin/campaigns/{batch}/open", csrf, ring_timeout="25")
+        assert (status, location) == (302, "/admin/campaigns"), body
+        # applied before the answer: no poll needed for a campaign opened here
+        assert parts.runner.campaigns == {batch: Campaign(batch, "hoikuryo", 25.0)}
+        assert parts.source.changed.is_set()
+        board = board_message(await parts.source())
+        assert [c["batch_id"] for c in board["campaigns"]] == [batch]
+        page = await (await client.get("/admin/campaigns")).text()
+        assert "架電中" in page and f"/admin/campaigns/{batch}/close" in page
+
+        status, body, _ = await post_form(client, f"/admin/campaigns/{ended}/open", csrf)
+        assert status == 400 and "架電を開始できません" in body and "has ended" in body
+        status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/open", csrf,
+                                          ring_timeout="soon")
+        assert status == 400 and "not a number" in body
+
+        status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/close", csrf)
+        assert status == 302, body
+        assert parts.runner.campaigns == {}
+        page = await (await client.get("/admin/campaigns")).text()
+        assert "終了（" in page and "kanri" in page
+        status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/close", csrf)
+        assert status == 400 and "not open" in body
+    finally:
+        await client.close()
+    async with database.engine.connect() as conn:
+        logged = [(e.action, e.actor) for e in await audit.entries(conn)]
+    assert ("campaign.open", "kanri") in logged and ("campaign.close", "kanri") in logged
+
+
+async def test_without_the_service_the_page_stores_the_change(
+        client: TestClient, database: Database) -> None:
+    batch = await add_batch(database)
+    csrf = await login(client, "kanri")
+    status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/open", csrf)
+    assert status == 302, body
+    page = await (await client.get("/admin/campaigns")).text()
+    assert "架電中" in page
