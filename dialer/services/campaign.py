@@ -193,7 +193,8 @@ class CampaignRunner:
                 return None
             operator = ready[0] if reserve else None
             attempt_id = f"att-{uuid.uuid4().hex}"
-            if await self._store.create(attempt_id, candidate, operator and operator.user_id,
+            if await self._store.create(attempt_id, candidate,
+                                        operator.user_id if operator else None,
                                         now):
                 return candidate, attempt_id, operator
             log.info("attempt %s not placed: target %s was claimed by another dialer",

@@ -11,13 +11,13 @@ campaigns it opened itself: one opened in-process (`dialer campaign run`) is lef
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db import audit, batches
 from dialer.adapters.db import campaigns as campaigns_db
@@ -28,6 +28,7 @@ from dialer.domain.calendar import Calendar
 from dialer.domain.pacing import Mode, Policy
 from dialer.services import accounts
 from dialer.services.campaign import Campaign
+from dialer.services.stamped_view import StampedView
 
 log = logging.getLogger(__name__)
 
@@ -122,53 +123,29 @@ class Runner(Protocol):
     def close(self, batch_id: int) -> None: ...
 
 
-class Campaigns:
+class Campaigns(StampedView[Campaign]):
     """The running service's view of the stored campaigns; applies them to ``runner``.
 
     ``calendar`` and ``today`` are the service's (the page opens campaigns through here);
     ``listeners`` are called (no arguments) after every change (the board's ``changed.set``).
     """
 
+    what = "campaigns"
+
     def __init__(self, database: Database, runner: Runner, calendar: Callable[[], Calendar],
                  today: Callable[[], date], listeners: Sequence[Callable[[], object]] = (),
                  interval_s: float = POLL_S) -> None:
-        self._db, self._runner = database, runner
+        super().__init__(database, interval_s)
+        self._runner = runner
         self._calendar, self._today = calendar, today
         self._listeners = list(listeners)
-        self._interval_s = interval_s
-        self._stamp: campaigns_db.Stamp | None = None
-        self._failing = False
         self.managed: set[int] = set()  # the batches whose campaign this part opened
 
-    async def load(self) -> None:
-        """Read the open campaigns and apply them (at start, after the runner's recovery)."""
-        async with self._db.engine.connect() as conn:
-            stamp = await campaigns_db.stamp(conn)  # first: a change after it is seen next time
-            found = await campaigns_db.listing(conn, only_open=True)
-        self._stamp = stamp
-        self._apply([as_campaign(info) for info in found])
+    async def _read_stamp(self, conn: AsyncConnection) -> object:
+        return await campaigns_db.stamp(conn)
 
-    async def refresh(self) -> bool:
-        """Reload when a campaign was opened or closed anywhere; whether it changed."""
-        async with self._db.engine.connect() as conn:
-            stamp = await campaigns_db.stamp(conn)
-        if stamp == self._stamp:
-            return False
-        await self.load()
-        return True
-
-    async def watch(self) -> None:
-        """For the service's lifetime: pick up campaigns opened or closed elsewhere."""
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.refresh()
-            except SQLAlchemyError as exc:  # the campaigns stay as they were meanwhile
-                if not self._failing:
-                    log.error("campaigns not readable (%s); retrying", exc)
-                self._failing = True
-            else:
-                self._failing = False
+    async def _read(self, conn: AsyncConnection) -> list[Campaign]:
+        return [as_campaign(info) for info in await campaigns_db.listing(conn, only_open=True)]
 
     async def open(self, batch_id: int, actor: str,
                    opening: Opening = PROGRESSIVE_OPENING) -> CampaignInfo:

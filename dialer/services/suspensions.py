@@ -15,13 +15,11 @@ report files).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db import audit
@@ -32,6 +30,7 @@ from dialer.domain import suspension
 from dialer.domain.calendar import Suspension
 from dialer.domain.suspension import Order, OrderError, Request
 from dialer.services import accounts
+from dialer.services.stamped_view import StampedView
 
 log = logging.getLogger(__name__)
 
@@ -123,56 +122,32 @@ class Runner(Protocol):
     suspension: Suspension
 
 
-class Suspensions:
+class Suspensions(StampedView[Order]):
     """The running service's view of the orders; applies them to ``runner`` at once.
 
     ``listeners`` are called (no arguments) after every change: the board's ``changed.set``
     and the operator console's ``suspension_changed``.
     """
 
+    what = "suspension orders"
+
     def __init__(self, database: Database, runner: Runner,
                  listeners: Sequence[Callable[[], object]] = (),
                  interval_s: float = POLL_S) -> None:
-        self._db, self._runner = database, runner
+        super().__init__(database, interval_s)
+        self._runner = runner
         self._listeners = list(listeners)
-        self._interval_s = interval_s
-        self._stamp: orders_db.Stamp | None = None
-        self._failing = False
         self.orders: list[Order] = []
 
     @property
     def data_halted(self) -> bool:
         return suspension.data_halted(self.orders)
 
-    async def load(self) -> None:
-        """Read the orders in force and apply them (at start, before anything dials)."""
-        async with self._db.engine.connect() as conn:
-            stamp = await orders_db.stamp(conn)  # first: a change after it is seen next time
-            found = await orders_db.active(conn)
-        self._stamp = stamp
-        self._apply(found)
+    async def _read_stamp(self, conn: AsyncConnection) -> object:
+        return await orders_db.stamp(conn)
 
-    async def refresh(self) -> bool:
-        """Reload when an order was recorded or released anywhere; whether it changed."""
-        async with self._db.engine.connect() as conn:
-            stamp = await orders_db.stamp(conn)
-        if stamp == self._stamp:
-            return False
-        await self.load()
-        return True
-
-    async def watch(self) -> None:
-        """For the service's lifetime: pick up orders recorded by other processes."""
-        while True:
-            await asyncio.sleep(self._interval_s)
-            try:
-                await self.refresh()
-            except SQLAlchemyError as exc:  # the last orders stay applied meanwhile
-                if not self._failing:
-                    log.error("suspension orders not readable (%s); retrying", exc)
-                self._failing = True
-            else:
-                self._failing = False
+    async def _read(self, conn: AsyncConnection) -> list[Order]:
+        return await orders_db.active(conn)
 
     async def record(self, requests: Sequence[Request], actor: str,
                      known_debt_types: Iterable[str]) -> list[Order]:

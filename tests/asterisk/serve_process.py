@@ -12,9 +12,18 @@ import contextlib
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import aiohttp
+
+from dialer.adapters.db.engine import Database
+from dialer.adapters.db.migrate import upgrade_database
+from dialer.config import Settings
+from dialer.domain.login import LoginPolicy
+from dialer.services import accounts
+from dialer.services.intake import ImportRequest, import_file
+from tests.asterisk.kit import PERIOD
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALER = Path(sys.executable).with_name("dialer")  # the venv's console script
@@ -77,3 +86,36 @@ async def campaign(config_path: Path, *args: str, actor: str = "kanri") -> float
     out, _ = await process.communicate()
     assert process.returncode == 0, out.decode()
     return time.monotonic()
+
+
+PASSWORD = "operator-pass-1"  # every operator account these tests make
+
+
+def write_config(folder: Path, port: int, database_url: str | None = None,
+                 instance: str | None = None) -> Path:
+    """A service's TOML in ``folder``: its web port, its database (by default a SQLite file
+    there), its instance name if given, its data folder, and the test calling period."""
+    url = database_url or f"sqlite+aiosqlite:///{folder}/centre.sqlite3"
+    path = folder / "dialer.toml"
+    path.write_text(f'[web]\nport = {port}\n[database]\nurl = "{url}"\n'
+                    + (f'instance = "{instance}"\n' if instance else "")
+                    + f'[paths]\ndata_dir = "{folder}/var"\n' + PERIOD)
+    return path
+
+
+async def prepare_centre(settings: Settings, csv: Path, operators: Iterable[str]) -> int:
+    """The database a service will run on, migrated: the batch of ``csv`` (hoikuryo,
+    2027-01), the ``operators`` (password ``PASSWORD``) and the manager ``kanri``."""
+    database = Database(settings)
+    try:
+        await upgrade_database(database)
+        batch = (await import_file(database, settings,
+                                   ImportRequest(csv, "hoikuryo", "2027-01"))).batch
+        for login in operators:
+            await accounts.add_user(database, login, login, "operator", ["hoikuryo"],
+                                    settings.debt_types)
+            await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
+        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
+    finally:
+        await database.close()
+    return int(batch)

@@ -12,17 +12,13 @@ from pathlib import Path
 
 from dialer import config
 from dialer.adapters.db.engine import Database
-from dialer.adapters.db.migrate import upgrade_database
-from dialer.domain.login import LoginPolicy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts
-from dialer.services.intake import ImportRequest, import_file
 from tests.asterisk.centre import AT
 from tests.asterisk.fault_kit import attempt_rows, resident_rows
-from tests.asterisk.kit import PERIOD, install_test_messages
-from tests.asterisk.serve_process import ServeProcess, campaign
-from tests.asterisk.test_serve_kill import PASSWORD, console
+from tests.asterisk.kit import install_test_messages
+from tests.asterisk.serve_process import ServeProcess, campaign, prepare_centre, write_config
+from tests.asterisk.test_serve_kill import console
 from tests.component.intake.files import write_csv
 
 RING_TIMEOUT_S = 5  # every resident rings and never answers (last digit 2)
@@ -31,19 +27,8 @@ NUMBERS = [f"0901113{n:03d}2" for n in range(16)]
 
 async def prepare(config_path: Path, state: SandboxState, tmp_path: Path) -> int:
     settings = sandbox.service_settings(config.load(config_path), state)
-    database = Database(settings)
-    try:
-        await upgrade_database(database)
-        batch = (await import_file(database, settings, ImportRequest(
-            write_csv(tmp_path / "hoikuryo.csv", resident_rows(NUMBERS)), "hoikuryo",
-            "2027-01"))).batch
-        await accounts.add_user(database, "op1", "op1", "operator", ["hoikuryo"],
-                                settings.debt_types)
-        await accounts.set_password(database, "setup", "op1", PASSWORD, LoginPolicy())
-        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
-    finally:
-        await database.close()
-    return batch
+    return await prepare_centre(
+        settings, write_csv(tmp_path / "hoikuryo.csv", resident_rows(NUMBERS)), ["op1"])
 
 
 async def until_more(watcher: Database, batch: int, than: int, timeout_s: float) -> float | None:
@@ -61,10 +46,7 @@ async def test_open_close_and_restart_from_the_command_line(
     state = sandbox_state
     port = ports.free_tcp_port()
     url = f"http://127.0.0.1:{port}/"
-    config_path = tmp_path / "dialer.toml"
-    config_path.write_text(f'[web]\nport = {port}\n'
-                           f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/centre.sqlite3"\n'
-                           f'[paths]\ndata_dir = "{tmp_path}/var"\n' + PERIOD)
+    config_path = write_config(tmp_path, port)
     install_test_messages(state.host_inner / "sounds")
     batch = await prepare(config_path, state, tmp_path)
     watcher = Database(sandbox.service_settings(config.load(config_path), state))

@@ -21,23 +21,24 @@ from sqlalchemy import select
 from dialer import config
 from dialer.adapters.ami import AmiLink
 from dialer.adapters.db.engine import Database
-from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.db.models import CallNote
 from dialer.domain.attempt import Phase
-from dialer.domain.login import LoginPolicy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts
 from dialer.services.dial import hang_up
-from dialer.services.intake import ImportRequest, import_file
 from tests.asterisk.centre import AT
 from tests.asterisk.fault_kit import attempt_rows, calls_received, resident_rows
-from tests.asterisk.kit import PERIOD, install_test_messages
-from tests.asterisk.serve_process import ServeProcess, campaign
+from tests.asterisk.kit import install_test_messages
+from tests.asterisk.serve_process import (
+    PASSWORD,
+    ServeProcess,
+    campaign,
+    prepare_centre,
+    write_config,
+)
 from tests.component.intake.files import write_csv
 from tests.support.console_client import ConsoleUser, record_shown
 
-PASSWORD = "operator-pass-1"
 SHORT, TALKING, RINGING, LATER = ("09011120014", "09011120020", "09011120032", "09011120044")
 NUMBERS = [SHORT, TALKING, RINGING, LATER]  # dialled in this order (file order)
 RING_TIMEOUT_S = 12
@@ -46,20 +47,8 @@ RING_TIMEOUT_S = 12
 async def prepare(config_path: Path, state: SandboxState, tmp_path: Path) -> int:
     """The database the service will run on: the batch, two operators and a manager."""
     settings = sandbox.service_settings(config.load(config_path), state)
-    database = Database(settings)
-    try:
-        await upgrade_database(database)
-        batch = (await import_file(database, settings, ImportRequest(
-            write_csv(tmp_path / "hoikuryo.csv", resident_rows(NUMBERS)), "hoikuryo",
-            "2027-01"))).batch
-        for login in ("op1", "op2"):
-            await accounts.add_user(database, login, login, "operator", ["hoikuryo"],
-                                    settings.debt_types)
-            await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
-        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
-    finally:
-        await database.close()
-    return batch
+    return await prepare_centre(
+        settings, write_csv(tmp_path / "hoikuryo.csv", resident_rows(NUMBERS)), ["op1", "op2"])
 
 
 @contextlib.asynccontextmanager
@@ -88,10 +77,7 @@ async def test_kill_9_of_the_service_mid_call(
     state = sandbox_state
     port = ports.free_tcp_port()
     url = f"http://127.0.0.1:{port}/"
-    config_path = tmp_path / "dialer.toml"
-    config_path.write_text(f'[web]\nport = {port}\n'
-                           f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path}/centre.sqlite3"\n'
-                           f'[paths]\ndata_dir = "{tmp_path}/var"\n' + PERIOD)
+    config_path = write_config(tmp_path, port)
     install_test_messages(state.host_inner / "sounds")
     batch = await prepare(config_path, state, tmp_path)
     watcher = Database(sandbox.service_settings(config.load(config_path), state))

@@ -23,21 +23,23 @@ from dialer import config
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Target, TargetPhone
 from dialer.domain import phone
-from dialer.domain.login import LoginPolicy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts
-from dialer.services.intake import ImportRequest, import_file
 from tests.asterisk.kit import PERIOD, install_test_messages
-from tests.asterisk.serve_process import ServeProcess, campaign
+from tests.asterisk.serve_process import (
+    PASSWORD,
+    ServeProcess,
+    campaign,
+    prepare_centre,
+    write_config,
+)
 from tests.component.intake.files import write_csv
-from tests.support.console_client import ConsoleUser
+from tests.support.console_client import ConsoleUser, save_each_result
 from tests.support.postgres import Server
 
 DIALERS = ("d1", "d2")  # each its folder, its `[database] instance`, its sandbox
 OPERATORS = 8  # per dialer: every seat of its own sandbox
 AT = "2027-01-12 12:00"  # a Tuesday, inside the 11:30-13:30 window
-PASSWORD = "operator-pass-1"
 RING_TIMEOUT_S = 5  # the shortest `dialer campaign open` accepts
 DEADLINE_S = 60.0
 # The last digit picks what the simulated resident does (dialer/pbx/sipp/residents.xml):
@@ -70,31 +72,16 @@ async def prepared(url: str, tmp_path: Path) -> int:
     """The batch imported, each dialer's operators and the manager made, before either
     dialer starts."""
     (tmp_path / "setup.toml").write_text(f'[database]\nurl = "{url}"\n' + PERIOD)
-    settings = config.load(tmp_path / "setup.toml")
-    database = Database(settings)
-    try:
-        path = write_csv(tmp_path / "hoikuryo-2027-01.csv", rows())
-        batch = (await import_file(database, settings, ImportRequest(
-            path, "hoikuryo", "2027-01"))).batch
-        for login in itertools.chain(*(logins(d) for d in DIALERS)):
-            await accounts.add_user(database, login, login, "operator", ["hoikuryo"],
-                                    settings.debt_types)
-            await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
-        await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
-    finally:
-        await database.close()
-    return int(batch)
+    return await prepare_centre(config.load(tmp_path / "setup.toml"),
+                                write_csv(tmp_path / "hoikuryo-2027-01.csv", rows()),
+                                itertools.chain(*(logins(d) for d in DIALERS)))
 
 
 def dialer_config(url: str, folder: Path, port: int) -> Path:
     """A dialer's own configuration: the shared database, its instance name (the folder's),
     its web port and data folder."""
     folder.mkdir()
-    path = folder / "dialer.toml"
-    path.write_text(f'[web]\nport = {port}\n'
-                    f'[database]\nurl = "{url}"\ninstance = "{folder.name}"\n'
-                    f'[paths]\ndata_dir = "{folder}/var"\n' + PERIOD)
-    return path
+    return write_config(folder, port, url, instance=folder.name)
 
 
 class Dialer:
@@ -137,23 +124,11 @@ class Dialer:
             await user.connect()
             status, answer = await user.post("/api/console/ready", {"seat": seat})
             assert status == 200, answer
-        return [asyncio.create_task(operate(user)) for user in self.consoles]
+        return [asyncio.create_task(save_each_result(user, saved_ok)) for user in self.consoles]
 
 
-async def operate(user: ConsoleUser) -> None:
-    """An operator: each call's result saved once its wrap-up frame arrives."""
-    saved, after = "", 0
-    while True:
-        frame = await user.frame(lambda f: f.get("state") == "wrap_up", timeout_s=3600,
-                                 after=after)
-        after = user.matched + 1
-        call = (frame.get("call") or {}).get("id", "")
-        if call == saved:
-            continue
-        status, answer = await user.post("/api/console/result", {
-            "code": "101", "account_transfer": "recommended"})
-        assert status == 200, answer
-        saved = call
+def saved_ok(status: int, answer: object) -> None:
+    assert status == 200, answer
 
 
 def invites(sandbox_dir: Path) -> Counter[str]:

@@ -43,7 +43,7 @@ from tests.bench.results import ROOT
 from tests.bench.soak_figures import figures
 from tests.bench.soak_service import QUICK_HASHER, seat_names
 from tests.bench.soak_watch import CallWatch, Sample, last_state, rss_mb
-from tests.support.console_client import ConsoleUser
+from tests.support.console_client import ConsoleUser, save_each_result
 
 PASSWORD = "soak-password-1"
 LOGINS_AT_ONCE = 20  # argon2id: each verification holds 64 MiB
@@ -253,19 +253,11 @@ async def _keep_active(users: list[ConsoleUser]) -> None:
 
 
 async def _operate(user: ConsoleUser, errors: collections.Counter[str]) -> None:
-    """An operator: each call's result saved once its wrap-up frame arrives."""
-    saved, after = "", 0
-    while True:
-        frame = await user.frame(lambda f: f.get("state") == "wrap_up", timeout_s=3600,
-                                 after=after)
-        after = user.matched + 1
-        call = (frame.get("call") or {}).get("id", "")
-        if call == saved:
-            continue
-        status, _ = await user.post("/api/console/result", {
-            "code": "101", "account_transfer": "recommended"})
+    """An operator: each result saved at wrap-up; a refused save counted."""
+    def answered(status: int, _answer: object) -> None:
         errors["result"] += status != 200
-        saved = call
+
+    await save_each_result(user, answered)
 
 
 async def _sample(samples: list[Sample], plan: Plan, pid: int, asterisk: int, watch: CallWatch,
