@@ -8,7 +8,8 @@ BIN := $(VENV)/bin
 APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic postgresql
 STAMP := $(VENV)/.installed
 # The PostgreSQL the tests' database tier and the two-dialer test run on (tests/support/postgres.py
-# clones a database per test from a migrated template); a test-only role on loopback.
+# clones a database per test from a migrated template); a test-only role on loopback, allowed
+# to end the sessions on its scratch databases (pg_signal_backend: the server's autovacuum too).
 PG_ROLE := dialer
 PG_PASSWORD := dialer-test
 PG_DB := dialer_test
@@ -49,7 +50,8 @@ postgres: system
 	psql() { runuser -u postgres -- psql -qAtX -v ON_ERROR_STOP=1 "$$@"; }; \
 	psql -c "DO \$$\$$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '$(PG_ROLE)') \
 	  THEN CREATE ROLE $(PG_ROLE); END IF; END \$$\$$" \
-	  -c "ALTER ROLE $(PG_ROLE) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'"; \
+	  -c "ALTER ROLE $(PG_ROLE) LOGIN CREATEDB PASSWORD '$(PG_PASSWORD)'" \
+	  -c "GRANT pg_signal_backend TO $(PG_ROLE)"; \
 	if [ -z "$$(psql -c "SELECT 1 FROM pg_database WHERE datname = '$(PG_DB)'")" ]; then \
 	  psql -c "CREATE DATABASE $(PG_DB) OWNER $(PG_ROLE)"; fi; \
 	echo "== PostgreSQL $$version: database $(PG_DB) on port $$port"

@@ -13,6 +13,7 @@ import concurrent.futures
 import dataclasses
 import itertools
 import os
+import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -78,7 +79,17 @@ class Server:
         return name
 
     def drop(self, name: str) -> None:
-        self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        """Drop ``name``, ending its sessions. The server's own autovacuum worker, which this
+        role may not end, can hold the database for a moment: retried for up to 10 s."""
+        deadline = time.monotonic() + 10.0
+        while True:
+            try:
+                self.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                return
+            except (asyncpg.InsufficientPrivilegeError, asyncpg.ObjectInUseError):
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
 
     def drop_later(self, name: str) -> None:
         """Dropped by a worker thread while the next test runs (a drop waits ~0.3 s for the
