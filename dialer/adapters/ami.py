@@ -185,16 +185,20 @@ class AmiLink:
         if transport is not None:
             transport.abort()  # connection_lost -> panoramisk schedules its reconnect
 
-    async def live_channels(self, timeout_s: float = 10.0, key: str = "Uniqueid") -> set[str]:
-        """The Uniqueid (or ``key``: "Channel", the name) of every channel Asterisk carries now
-        (``CoreShowChannels``). Waits for the login first: ``FullyBooted`` is read just before
-        the login is complete."""
+    async def channels(self, timeout_s: float = 10.0) -> list[Raw]:
+        """Every channel Asterisk carries now (``CoreShowChannels``: Channel, Uniqueid,
+        BridgeId, Context…). Waits for the login first: ``FullyBooted`` is read just before the
+        login is complete."""
         await self.wait_connected(timeout_s)
         answer = await self.action({"Action": "CoreShowChannels"}, timeout_s=timeout_s)
-        messages = answer if isinstance(answer, list) else [answer]
-        if any(_plain(m).get("Response") == "Error" for m in messages):
+        messages = [_plain(m) for m in (answer if isinstance(answer, list) else [answer])]
+        if any(m.get("Response") == "Error" for m in messages):
             raise AmiError("CoreShowChannels refused")
-        return {value for m in messages if (value := _plain(m).get(key))}
+        return [m for m in messages if m.get("Event") == "CoreShowChannel"]
+
+    async def live_channels(self, timeout_s: float = 10.0, key: str = "Uniqueid") -> set[str]:
+        """The Uniqueid (or ``key``: "Channel", the name) of every channel Asterisk carries."""
+        return {value for m in await self.channels(timeout_s) if (value := m.get(key))}
 
     async def core_settings(self) -> Raw:
         return _plain(await self.action({"Action": "CoreSettings"}))

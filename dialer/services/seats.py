@@ -16,6 +16,7 @@ from dialer.adapters.ami import AmiError, AmiLink
 log = logging.getLogger(__name__)
 
 SESSION_CONTEXT = "operator-session"
+SESSION_PREFIX = "seat-"  # a session's Uniqueid: seat-<seat>-<random>
 
 
 class SeatError(Exception):
@@ -23,8 +24,13 @@ class SeatError(Exception):
 
 
 async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str:
-    """Call the seat's phone into its session; return the connected channel's name."""
-    channel_id = f"seat-{seat}-{uuid.uuid4().hex[:12]}"
+    """Call the seat's phone into its session; return the connected channel's name.
+
+    A session of this seat left idle in Asterisk (its service was killed and nobody owns it) is
+    hung up first: a one-line phone would be busy otherwise. A session in a bridge is a talk
+    still going on and is left alone."""
+    await _end_leftover_sessions(link, seat)
+    channel_id = f"{SESSION_PREFIX}{seat}-{uuid.uuid4().hex[:12]}"
     queue = link.subscribe()
     try:
         link.originate({"Channel": f"PJSIP/{seat}", "Context": SESSION_CONTEXT, "Exten": "s",
@@ -44,6 +50,19 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
     finally:
         link.unsubscribe(queue)
     raise SeatError(f"seat {seat}: no answer within {timeout_s} s")
+
+
+async def _end_leftover_sessions(link: AmiLink, seat: str) -> None:
+    try:
+        leftover = [c["Channel"] for c in await link.channels()
+                    if c.get("Uniqueid", "").startswith(f"{SESSION_PREFIX}{seat}-")
+                    and not c.get("BridgeId") and c.get("Channel")]
+    except AmiError as exc:  # going ready must not depend on this clean-up
+        log.warning("seat %s: leftover sessions not checked: %s", seat, exc)
+        return
+    for channel in leftover:
+        log.warning("seat %s: hanging up a session left by an earlier run (%s)", seat, channel)
+        await disconnect_seat(link, channel)
 
 
 async def disconnect_seat(link: AmiLink, channel: str) -> None:

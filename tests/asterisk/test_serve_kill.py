@@ -123,6 +123,11 @@ async def test_kill_9_of_the_service_mid_call(
 
             # Operators log in again: dialing goes on with the next resident only.
             async with console(url, "op1", state.seats[0]) as op1:
+                # The killed run's idle session on this seat was hung up as op1 went ready
+                # (a one-line phone would be busy otherwise): one session, the new one.
+                sessions = [c["Channel"] for c in await ami.channels()
+                            if c.get("Uniqueid", "").startswith(f"seat-{state.seats[0]}-")]
+                assert len(sessions) == 1, sessions
                 later = await op1.frame(record_shown, timeout_s=20)
                 await op1.frame(wrap_up, timeout_s=10, after=op1.matched)
                 status, _ = await op1.post("/api/console/result", {
@@ -135,7 +140,7 @@ async def test_kill_9_of_the_service_mid_call(
         finally:
             await child.stop()
             await watcher.close()
-            # The killed run's seat sessions are still up in Asterisk (nobody owns them now).
+            # op2 never came back: the killed run's session on its seat is still up.
             await end_seat_sessions(ami, state.seats[:2])
     calls = calls_received(residents)
     print("attempts:", [(r.number[-3:], r.phase, r.result_code) for r in rows])
