@@ -47,6 +47,7 @@ from dialer.services.recording_archive import RecordingArchive
 from dialer.services.seat_sync import SeatSync
 from dialer.services.sessions import OperatorSessions
 from dialer.services.suspensions import Suspensions
+from dialer.services.tasks import cancel_all
 
 log = logging.getLogger(__name__)
 
@@ -219,11 +220,7 @@ class Service:
         self._tasks.append(asyncio.create_task(guarded(), name=name))
 
     async def stop(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(self._tasks)
         self._tasks.clear()
         await self.sessions.leave_all()
         await self.agi.stop()

@@ -29,6 +29,7 @@ from dialer.pbx.sipp import SippRun, header
 from dialer.services.clock import Clock
 from dialer.services.demo import with_demo_period
 from dialer.services.intake import ImportRequest, import_file
+from dialer.services.tasks import cancel_all
 from tests.asterisk.centre import AT
 from tests.asterisk.kit import TOKYO, install_test_messages
 from tests.component.intake.files import write_csv
@@ -120,9 +121,7 @@ async def piloting(service: Service, code: str = "101") -> AsyncIterator[Pilot]:
     try:
         yield pilot
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await cancel_all([task])
 
 
 def calls_received(residents: SippRun) -> Counter[str]:

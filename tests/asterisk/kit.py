@@ -21,6 +21,7 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.services.autopilot import autopilot
 from dialer.services.campaign import CampaignRunner
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.tasks import cancel_all
 from tests.asterisk.memory_store import MemoryStore
 
 TOKYO = ZoneInfo("Asia/Tokyo")
@@ -61,11 +62,7 @@ async def running_runner(runner: CampaignRunner, pool: OperatorPool) -> AsyncIte
     try:
         yield
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
 
 
 async def until(predicate: Callable[[], bool], timeout_s: float) -> bool:

@@ -47,6 +47,7 @@ from dialer.pbx.ports import free_tcp_port
 from dialer.services.campaign import CampaignRunner, InFlight
 from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.operator_pool import OperatorPool
+from dialer.services.tasks import cancel_all
 from tests.bench import ami_stream, seed
 from tests.bench.results import merge, percentile
 
@@ -163,11 +164,7 @@ async def run_phase(path: Path, first: int, calls: int, per_s: float) -> tuple[T
         await asyncio.wait_for(runner.finished.wait(), 600)
         persisted = await _ended(database, first, calls)
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         await link.close()
         await database.close()
         await asyncio.to_thread(server.join, 10)

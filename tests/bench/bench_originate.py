@@ -47,6 +47,7 @@ from dialer.services.autopilot import autopilot
 from dialer.services.campaign import Campaign, CampaignRunner
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.seats import SESSION_CONTEXT
+from dialer.services.tasks import cancel_all
 from tests.asterisk.kit import PERIOD, until
 from tests.bench import seed
 from tests.bench.local_calls import local_fields
@@ -147,11 +148,7 @@ async def run_campaign(state: sandbox.SandboxState, db_path: Path, batch: int, s
         await until(lambda: not runner.in_flight and len(pool.ready()) == seats, 30)
         service, asterisk = cpu_s(os.getpid()) - service0, cpu_s(state.pid) - asterisk0
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all(tasks)
         with contextlib.suppress(Exception):
             await asyncio.gather(*(link.action({"Action": "Hangup", "Channel": c})
                                    for c in channels))

@@ -9,7 +9,6 @@ so the runner's whole path — translate, attempt machine, database — runs for
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -36,6 +35,7 @@ from dialer.services.inbound_tracker import InboundTracker
 from dialer.services.live import BOARD, LiveHub
 from dialer.services.operator_pool import OperatorPool
 from dialer.services.sessions import OperatorSessions
+from dialer.services.tasks import cancel_all
 from tests.asterisk.kit import PERIOD
 from tests.bench import seed
 
@@ -127,11 +127,7 @@ async def run_service(path: Path, batch: int, seconds: float) -> int:
         try:
             await asyncio.sleep(seconds)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+            await cancel_all(tasks)
             await site_runner.cleanup()
             await database.close()
     return link.placed
