@@ -19,8 +19,8 @@ from agent_ui.admin_common import actor, context, form_fields, int_param
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.adapters.db import audit, audit_query
-from dialer.services import audit_export
-from dialer.services.audit_export import ExportError
+from dialer.services.governance import audit_export
+from dialer.services.governance.audit_export import ExportError
 
 PER_PAGE = 50
 FILTERS = ("actor", "action", "object", "from", "to", "target", "batch", "user")

@@ -18,8 +18,9 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer import config
 from dialer.adapters.db import batches
-from dialer.services import accounts, campaigns
-from dialer.services.campaigns import CampaignError, Campaigns, Opening
+from dialer.services.calls import campaigns
+from dialer.services.calls.campaigns import CampaignError, Campaigns, Opening
+from dialer.services.governance import accounts
 
 CAMPAIGNS = web.AppKey("campaigns", Campaigns)
 EXPECTED = (CampaignError, accounts.NotAllowed)

@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from agent_ui import keys
-from agent_ui.requests import form_body
+from agent_ui.request_body import form_body
 from agent_ui.security import session_of
 
 FIELD_MAX = 2000

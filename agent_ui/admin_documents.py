@@ -18,8 +18,8 @@ from agent_ui.security import MANAGERS, OPERATOR, route
 from dialer.domain import documents as rules
 from dialer.domain.debt_types import UnknownDebtType
 from dialer.domain.documents import DocumentError, DocumentVersion
-from dialer.services import accounts, documents
-from dialer.services.documents import NoSuchDocument
+from dialer.services.governance import accounts, documents
+from dialer.services.governance.documents import NoSuchDocument
 
 MAX_DOCUMENT = 2 * 1024**2
 SUFFIXES = (".txt", ".md", ".csv")

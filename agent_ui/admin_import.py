@@ -19,8 +19,9 @@ from agent_ui.admin_uploads import Upload, UploadRefused, mib, receive
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.domain.debt_types import UnknownDebtType
-from dialer.services import batches, intake
-from dialer.services.intake import ImportRequest, IntakeError, IntakeRefused
+from dialer.services.intake import batches
+from dialer.services.intake import importer as intake
+from dialer.services.intake.importer import ImportRequest, IntakeError, IntakeRefused
 
 MAX_IMPORT = 50 * 1024**2
 SUFFIXES = (".csv", ".txt", ".tsv", ".xlsx", ".xlsm")

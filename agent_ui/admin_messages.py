@@ -18,8 +18,8 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.adapters.db import audit
 from dialer.config import Settings
-from dialer.services import messages
-from dialer.services.messages import MessageError
+from dialer.services.callbacks import messages
+from dialer.services.callbacks.messages import MessageError
 
 MAX_MESSAGE = 20 * 1024**2
 SUFFIXES = (".wav", ".mp3")

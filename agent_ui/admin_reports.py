@@ -20,8 +20,8 @@ from agent_ui.admin_common import actor, context, form_fields
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.adapters.db import audit
-from dialer.services import reports
-from dialer.services.reports import ReportError
+from dialer.services.reports import city_reports as reports
+from dialer.services.reports.city_reports import ReportError
 
 MAX_LISTED = 1000
 

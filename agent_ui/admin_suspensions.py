@@ -17,8 +17,8 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
 from dialer.domain import suspension
 from dialer.domain.suspension import OrderError, Request, Scope
-from dialer.services import suspensions
-from dialer.services.suspensions import Suspensions
+from dialer.services.governance import suspensions
+from dialer.services.governance.suspensions import Suspensions
 
 SUSPENSIONS = web.AppKey("suspensions", Suspensions)
 DEBT_PREFIX = "debt:"

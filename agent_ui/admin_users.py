@@ -13,8 +13,8 @@ from agent_ui.render import render
 from agent_ui.security import MANAGERS, SESSIONS, route, session_of
 from dialer.adapters.db.models import ROLES
 from dialer.adapters.db.users import Account
-from dialer.services import accounts
-from dialer.services.accounts import AccountError
+from dialer.services.governance import accounts
+from dialer.services.governance.accounts import AccountError
 
 
 async def users_page(request: web.Request, *, error: str = "", status: int = 200,

@@ -24,7 +24,7 @@ from agent_ui.keys import Backend
 from agent_ui.security import SessionStore
 from dialer.adapters.db import faults
 from dialer.domain import phone
-from dialer.services.suspensions import DataSuspended
+from dialer.services.governance.suspensions import DataSuspended
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from agent_ui import keys
 from agent_ui.render import render
-from agent_ui.requests import form_body
+from agent_ui.request_body import form_body
 from agent_ui.security import (
     ANYONE_LOGGED_IN,
     MANAGERS,
@@ -22,8 +22,8 @@ from agent_ui.security import (
     set_cookie,
 )
 from dialer.adapters.db import audit
-from dialer.services import accounts
-from dialer.services.accounts import AccountError, LoginRefused
+from dialer.services.governance import accounts
+from dialer.services.governance.accounts import AccountError, LoginRefused
 
 LOGIN_CSRF = "login_csrf"  # double-submit cookie: the login form has no session yet
 HOME = {OPERATOR: "/console", **{role: "/board" for role in MANAGERS}}

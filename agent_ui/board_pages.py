@@ -14,12 +14,12 @@ from aiohttp import web
 
 from agent_ui import keys, live_ws
 from agent_ui.render import render
-from agent_ui.requests import json_body, text
+from agent_ui.request_body import json_body, text
 from agent_ui.security import MANAGERS, route, session_of
 from dialer.domain.supervision import CONTACT_RATE_TARGET
-from dialer.services.board import board_message
-from dialer.services.listen_in import Listener, ListenRefused, ListenUnavailable
-from dialer.services.live import BOARD
+from dialer.services.runtime.live import BOARD
+from dialer.services.supervision.board import board_message
+from dialer.services.supervision.listen_in import Listener, ListenRefused, ListenUnavailable
 
 LISTENER = web.AppKey("listener", Listener)
 

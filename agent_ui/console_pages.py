@@ -9,11 +9,11 @@ from aiohttp import web
 
 from agent_ui import keys, live_ws
 from agent_ui.render import render
-from agent_ui.requests import bad_request, flag, integer, json_body, local_time, text
+from agent_ui.request_body import bad_request, flag, integer, json_body, local_time, text
 from agent_ui.security import OPERATOR, route, session_of
 from dialer.domain.result_form import TRANSFER_ANSWERS, FormError, ResultForm
-from dialer.services.console import Actor, ConsoleError, OperatorConsole
-from dialer.services.live import operator_topic
+from dialer.services.console.operator_console import Actor, ConsoleError, OperatorConsole
+from dialer.services.runtime.live import operator_topic
 from recordings_policy.emergency import CONSENTS, REASONS, FlagError
 
 OPERATORS = (OPERATOR,)

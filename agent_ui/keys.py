@@ -12,10 +12,10 @@ from aiohttp import web
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.login import AddressThrottle, LoginPolicy
-from dialer.services.board import Board
-from dialer.services.console import OperatorConsole
-from dialer.services.health import Health
-from dialer.services.live import LiveHub
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.runtime.live import LiveHub
+from dialer.services.supervision.board import Board
+from dialer.services.supervision.health import Health
 
 HealthSource = Callable[[], Awaitable[Health]]
 BoardSource = Callable[[], Awaitable[Board | None]]

@@ -22,12 +22,12 @@ from agent_ui.admin_common import FORM_TYPES, actor, context, form_fields, path_
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route, session_of
 from dialer.adapters.audio import EXPORT_FORMATS
-from dialer.services.recorder import Recorder
-from dialer.services.recording_archive import (
+from dialer.services.recordings.archive import (
     RecordingArchive,
     RecordingNotFound,
     RecordingRefused,
 )
+from dialer.services.recordings.recorder import Recorder
 from recordings_policy.emergency import CONSENTS, REASONS, may_manage
 from recordings_policy.lifecycle import ERASURE_REASONS
 from recordings_policy.report import STATE_LABELS

@@ -20,7 +20,7 @@ from enum import Enum
 
 from aiohttp import web
 
-from agent_ui.requests import form_body
+from agent_ui.request_body import form_body
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "sid"

@@ -25,29 +25,31 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
-from dialer.services import callback_gate, messages, reports
-from dialer.services.accounts import login_policy
-from dialer.services.board import BoardSource, publish_board
-from dialer.services.board_alerts import emergency_hook
-from dialer.services.calendar_publisher import CalendarPublisher
-from dialer.services.callback_gate import CallbackGate
-from dialer.services.callers import CallerLookup
-from dialer.services.campaign import CampaignRunner
-from dialer.services.campaigns import Campaigns
-from dialer.services.clock import Clock
-from dialer.services.config_watch import ConfigWatcher
-from dialer.services.console import OperatorConsole
-from dialer.services.health import HealthCheck
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.listen_in import Listener
-from dialer.services.live import LiveHub
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.recorder import Recorder, emergency_hooks
-from dialer.services.recording_archive import RecordingArchive
-from dialer.services.seat_sync import SeatSync
-from dialer.services.sessions import OperatorSessions
-from dialer.services.suspensions import Suspensions
-from dialer.services.tasks import cancel_all
+from dialer.services.callbacks import gate as callback_gate
+from dialer.services.callbacks import messages
+from dialer.services.callbacks.callers import CallerLookup
+from dialer.services.callbacks.gate import CallbackGate
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.calendar_publisher import CalendarPublisher
+from dialer.services.calls.campaigns import Campaigns
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seat_sync import SeatSync
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.governance.accounts import login_policy
+from dialer.services.governance.suspensions import Suspensions
+from dialer.services.recordings.archive import RecordingArchive
+from dialer.services.recordings.recorder import Recorder, emergency_hooks
+from dialer.services.reports import city_reports as reports
+from dialer.services.runtime.clock import Clock
+from dialer.services.runtime.config_watch import ConfigWatcher
+from dialer.services.runtime.live import LiveHub
+from dialer.services.runtime.tasks import cancel_all
+from dialer.services.supervision.board import BoardSource, publish_board
+from dialer.services.supervision.board_alerts import emergency_hook
+from dialer.services.supervision.health import HealthCheck
+from dialer.services.supervision.listen_in import Listener
 
 log = logging.getLogger(__name__)
 

@@ -40,7 +40,7 @@ from dialer.domain.debt_types import UnknownDebtType
 from dialer.pbx import rootfs
 from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
-from dialer.services.messages import MessageError
+from dialer.services.callbacks.messages import MessageError
 
 COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
                   documents, report,

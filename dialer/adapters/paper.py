@@ -33,7 +33,7 @@ TOKYO = ZoneInfo("Asia/Tokyo")
 class Sheet:
     centre: str
     batch: Any  # dialer.adapters.db.batches.BatchInfo
-    entries: Sequence[Any]  # dialer.services.calllist.Entry
+    entries: Sequence[Any]  # dialer.services.intake.calllist.Entry
     generated_at: datetime
     generated_by: str
     debt_type_name: str = ""

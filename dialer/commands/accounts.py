@@ -15,7 +15,7 @@ from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
 from dialer.domain import account_review
 from dialer.domain.account_review import LABELS, Finding
-from dialer.services.account_review import review
+from dialer.services.governance.account_review import review
 
 
 def register(commands: Commands) -> None:

@@ -19,7 +19,7 @@ from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
-from dialer.services import audit_export
+from dialer.services.governance import audit_export
 
 HEADER = audit_export.HEADER
 ENCODING = audit_export.ENCODING

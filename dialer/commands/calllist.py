@@ -14,8 +14,8 @@ from dialer.commands.intake import add_common, emit
 from dialer.config import Settings
 from dialer.domain import phone
 from dialer.domain.calllist import PhoneOrder, TargetOrder
-from dialer.services import calllist
-from dialer.services.intake import IntakeError
+from dialer.services.intake import calllist
+from dialer.services.intake.importer import IntakeError
 
 ORDERS = [o.value for o in TargetOrder]
 PHONE_ORDERS = [o.value for o in PhoneOrder]

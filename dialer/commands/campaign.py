@@ -27,12 +27,13 @@ from dialer.commands import Commands, UsageError, fraction
 from dialer.commands.intake import add_common, emit
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
+from dialer.demo.autopilot import autopilot
 from dialer.domain.pacing import Mode, Policy
 from dialer.pbx import ports, sandbox, sipp
-from dialer.services import campaigns, messages
-from dialer.services.autopilot import autopilot
-from dialer.services.campaign import PROGRESSIVE, Campaign
-from dialer.services.clock import Clock, parse_at
+from dialer.services.callbacks import messages
+from dialer.services.calls import campaigns
+from dialer.services.calls.runner import PROGRESSIVE, Campaign
+from dialer.services.runtime.clock import Clock, parse_at
 
 
 def register(commands: Commands) -> None:

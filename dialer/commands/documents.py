@@ -18,8 +18,8 @@ from dialer.commands.intake import Job, add_common, emit
 from dialer.config import Settings
 from dialer.domain import documents as rules
 from dialer.domain.documents import DocumentError, DocumentVersion
-from dialer.services import documents
-from dialer.services.clock import parse_at
+from dialer.services.governance import documents
+from dialer.services.runtime.clock import parse_at
 
 
 def register(commands: Commands) -> None:

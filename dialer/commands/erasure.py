@@ -20,8 +20,8 @@ from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import add_common, emit
 from dialer.config import Settings
-from dialer.services import accounts, erasure
-from dialer.services.erasure import ErasureError, Plan
+from dialer.services.governance import accounts, erasure
+from dialer.services.governance.erasure import ErasureError, Plan
 
 CONFIRM_WORD = "erase"
 

@@ -22,9 +22,11 @@ from dialer.commands import Commands
 from dialer.config import Settings
 from dialer.domain.calllist import AssignmentProblem
 from dialer.domain.intake.exclusions import LABELS, ExclusionReason
-from dialer.services import accounts, batches, exclusions, intake
-from dialer.services.intake import ImportRequest, IntakeError, IntakeRefused
-from dialer.services.suspensions import DataSuspended
+from dialer.services.governance import accounts
+from dialer.services.governance.suspensions import DataSuspended
+from dialer.services.intake import batches, exclusions
+from dialer.services.intake import importer as intake
+from dialer.services.intake.importer import ImportRequest, IntakeError, IntakeRefused
 
 EXPECTED = (IntakeError, accounts.NotAllowed, accounts.AccountError, AssignmentProblem,
             DataSuspended)

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dialer.commands import Commands
 from dialer.config import Settings
-from dialer.services import messages
-from dialer.services.messages import Installed, MessageStatus
+from dialer.services.callbacks import messages
+from dialer.services.callbacks.messages import Installed, MessageStatus
 
 
 def register(commands: Commands) -> None:

@@ -17,8 +17,9 @@ from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
-from dialer.services import accounts, reports
-from dialer.services.reports import Generated, ReportError
+from dialer.services.governance import accounts
+from dialer.services.reports import city_reports as reports
+from dialer.services.reports.city_reports import Generated, ReportError
 
 
 def register(commands: Commands) -> None:

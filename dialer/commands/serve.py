@@ -11,16 +11,16 @@ from dialer import app, config
 from dialer.commands import Commands, UsageError
 from dialer.commands.sandbox import sandbox_dir
 from dialer.config import Settings
-from dialer.pbx import sandbox, sipp
-from dialer.services import messages
-from dialer.services.clock import Clock, parse_at
-from dialer.services.demo import (
+from dialer.demo.centre import (
     DEMO_ACCOUNTS,
     demo_instant,
     run_demo_centre,
     simulated_callers,
     with_demo_period,
 )
+from dialer.pbx import sandbox, sipp
+from dialer.services.callbacks import messages
+from dialer.services.runtime.clock import Clock, parse_at
 
 
 def register(commands: Commands) -> None:

@@ -17,7 +17,7 @@ from dialer.commands.intake import add_common, emit
 from dialer.config import Settings
 from dialer.domain import debt_types, suspension
 from dialer.domain.suspension import Order, OrderError, Request, Scope
-from dialer.services import suspensions
+from dialer.services.governance import suspensions
 
 NAMED_SCOPES = {"outbound": Scope.OUTBOUND, "callbacks": Scope.CALLBACKS, "data": Scope.DATA}
 

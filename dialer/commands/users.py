@@ -15,8 +15,8 @@ from dialer.adapters.db.models import ROLES
 from dialer.commands import Commands
 from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
-from dialer.services import accounts
-from dialer.services.accounts import login_policy
+from dialer.services.governance import accounts
+from dialer.services.governance.accounts import login_policy
 
 
 def register(commands: Commands) -> None:

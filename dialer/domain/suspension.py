@@ -23,7 +23,7 @@ Pure: orders in, decisions out. Rules, decided here once:
   halts. Releasing one order never lifts another.
 * A released order is kept (who recorded it, when, the city's reference, who released it).
 * Calls already connected are not cut: a resident in conversation is not hung up on by a
-  machine; no *new* call starts (see ``dialer.services.campaign``: checked on every tick and
+  machine; no *new* call starts (see ``dialer.services.calls.runner``: checked on every tick and
   right before every Originate).
 """
 

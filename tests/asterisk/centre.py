@@ -15,13 +15,13 @@ import pytest
 from dialer import config
 from dialer.app import Service
 from dialer.config import Settings
+from dialer.demo.centre import with_demo_period
 from dialer.domain.login import LoginPolicy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts
-from dialer.services.clock import Clock
-from dialer.services.demo import with_demo_period
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.governance import accounts
+from dialer.services.intake.importer import ImportRequest, import_file
+from dialer.services.runtime.clock import Clock
 from tests.asterisk.kit import TOKYO, install_test_messages
 from tests.component.intake.files import write_csv
 from tests.support.console_client import ConsoleUser

@@ -22,14 +22,14 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, TargetPhone
 from dialer.app import Service
 from dialer.config import Settings
+from dialer.demo.centre import with_demo_period
 from dialer.domain.operators import SeatState
 from dialer.pbx import ports, sandbox
 from dialer.pbx.sandbox import SandboxState
 from dialer.pbx.sipp import SippRun, header
-from dialer.services.clock import Clock
-from dialer.services.demo import with_demo_period
-from dialer.services.intake import ImportRequest, import_file
-from dialer.services.tasks import cancel_all
+from dialer.services.intake.importer import ImportRequest, import_file
+from dialer.services.runtime.clock import Clock
+from dialer.services.runtime.tasks import cancel_all
 from tests.asterisk.centre import AT
 from tests.asterisk.kit import TOKYO, install_test_messages
 from tests.component.intake.files import write_csv

@@ -15,13 +15,13 @@ from zoneinfo import ZoneInfo
 
 from dialer.adapters.ami import AmiLink
 from dialer.config import Settings
+from dialer.demo.autopilot import autopilot
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.autopilot import autopilot
-from dialer.services.campaign import CampaignRunner
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.tasks import cancel_all
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.runtime.tasks import cancel_all
 from tests.asterisk.memory_store import MemoryStore
 
 TOKYO = ZoneInfo("Asia/Tokyo")

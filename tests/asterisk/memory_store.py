@@ -8,8 +8,8 @@ from datetime import datetime
 
 from dialer.domain import retry
 from dialer.domain.attempt import Phase
+from dialer.domain.attempt_store import AttemptRecord, Candidate
 from dialer.domain.outcomes import Classification
-from dialer.services.attempt_store import AttemptRecord, Candidate
 
 
 @dataclass

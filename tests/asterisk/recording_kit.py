@@ -18,10 +18,10 @@ from agent_ui.recordings_pages import RECORDER
 from agent_ui.security import ACCESS
 from dialer.adapters.ami import Raw
 from dialer.app import Service
-from dialer.services.board_alerts import emergency_hook
-from dialer.services.campaign import Campaign
-from dialer.services.recorder import Recorder, emergency_hooks
-from dialer.services.recording_archive import RecordingArchive
+from dialer.services.calls.runner import Campaign
+from dialer.services.recordings.archive import RecordingArchive
+from dialer.services.recordings.recorder import Recorder, emergency_hooks
+from dialer.services.supervision.board_alerts import emergency_hook
 from tests.asterisk.centre import Centre
 from tests.support.console_client import record_shown
 

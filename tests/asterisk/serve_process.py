@@ -21,8 +21,8 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.config import Settings
 from dialer.domain.login import LoginPolicy
-from dialer.services import accounts
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.governance import accounts
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.asterisk.kit import PERIOD
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -16,7 +16,7 @@ from dialer.domain.operators import SeatState
 from dialer.domain.supervision import CampaignState
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.campaign import Campaign
+from dialer.services.calls.runner import Campaign
 from tests.asterisk.fault_kit import (
     attempt_rows,
     calls_received,

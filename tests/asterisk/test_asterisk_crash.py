@@ -17,9 +17,9 @@ from dialer.domain.attempt import Phase
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.campaign import Campaign
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.seats import connect_seat
+from dialer.services.calls.runner import Campaign
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seats import connect_seat
 from tests.asterisk.kit import OPEN, Clock, make_runner, own_sandbox, running_runner, until
 from tests.asterisk.memory_store import MemoryStore, MemTarget
 

@@ -18,10 +18,10 @@ from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.inbound import InboundCall, InboundEnd
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.callback_gate import ROUTE, CallbackGate
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.seat_sync import SeatSync
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.callbacks.gate import ROUTE, CallbackGate
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.console.seat_sync import SeatSync
+from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import OPEN, TOKYO, Clock, install_test_messages, until
 
 CALLER = "09055550001"

@@ -17,10 +17,10 @@ from dialer.domain.operators import SeatState
 from dialer.domain.pacing import Mode, Policy
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.seat_sync import SeatSync
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seat_sync import SeatSync
+from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import (
     CLOSED,
     OPEN,

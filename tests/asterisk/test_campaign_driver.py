@@ -9,7 +9,7 @@ from dialer import config
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.commands.campaign import drive
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import write_csv
 
 SITE = """

@@ -15,7 +15,7 @@ from dialer.adapters.db.models import Attempt, CallNote, Emergency, InboundCallR
 from dialer.domain import phone
 from dialer.domain.attempt import Phase
 from dialer.pbx import sipp
-from dialer.services.campaign import Campaign
+from dialer.services.calls.runner import Campaign
 from tests.asterisk.centre import AT, CALLER, Centre
 from tests.asterisk.kit import until
 from tests.support.console_client import record_shown

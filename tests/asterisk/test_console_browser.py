@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import Browser, expect
 
-from dialer.services.campaign import Campaign
+from dialer.services.calls.runner import Campaign
 from tests.asterisk.centre import PASSWORD, Centre
 from tests.support.browser import log_in, new_page, screenshot
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, expect
 
+from dialer.demo.centre import DEMO_ACCOUNTS
 from dialer.pbx import ports
-from dialer.services.demo import DEMO_ACCOUNTS
 from tests.support.browser import log_in, new_page, screenshot
 
 pytestmark = pytest.mark.browser

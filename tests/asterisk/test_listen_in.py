@@ -24,10 +24,10 @@ from dialer.adapters.db.models import AuditEntry
 from dialer.config import Settings
 from dialer.pbx import sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.dial import hang_up, originate_fields
-from dialer.services.listen_in import Listener
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.calls.dial import hang_up, originate_fields
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seats import connect_seat, disconnect_seat
+from dialer.services.supervision.listen_in import Listener
 
 AUDIO = {".wav", ".wav49", ".gsm", ".raw", ".sln", ".sln16", ".ulaw", ".alaw", ".g722",
          ".g729", ".mp3", ".ogg", ".au"}

@@ -13,9 +13,9 @@ from dialer.config import Settings
 from dialer.domain.dial_outcome import DialOutcome
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.bridge_latency import answer_to_bridge_ms
-from dialer.services.dial import place_call
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.calls.dial import place_call
+from dialer.services.console.seats import connect_seat, disconnect_seat
+from tests.support.bridge_latency import answer_to_bridge_ms
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from dialer.config import Settings
 from dialer.domain.dial_outcome import DialOutcome
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.dial import place_call
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.calls.dial import place_call
+from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.asterisk.phones import header, sipp_uas
 
 RESIDENT = "090-1234-5678"

@@ -25,7 +25,7 @@ from dialer.adapters.db.models import CallNote
 from dialer.domain.attempt import Phase
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.dial import hang_up
+from dialer.services.calls.dial import hang_up
 from tests.asterisk.centre import AT
 from tests.asterisk.fault_kit import attempt_rows, calls_received, resident_rows
 from tests.asterisk.kit import install_test_messages

@@ -19,7 +19,7 @@ from dialer.config import Settings
 from dialer.domain.calendar import CallbackState
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.messages import MessagesMissing
+from dialer.services.callbacks.messages import MessagesMissing
 from tests.asterisk.kit import install_test_messages
 
 

@@ -16,9 +16,9 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.db.models import Attempt
 from dialer.domain.attempt import Phase
-from dialer.services.campaign import CampaignRunner
-from dialer.services.intake import ImportRequest, import_file
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import write_csv
 
 TZ = ZoneInfo("Asia/Tokyo")

@@ -23,16 +23,16 @@ from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.db.models import InboundCallRecord
 from dialer.app import Service
 from dialer.config import Settings
+from dialer.demo.centre import with_demo_period
 from dialer.domain.calendar import Suspension
 from dialer.domain.login import LoginPolicy
 from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts
-from dialer.services.campaign import Campaign
-from dialer.services.clock import Clock
-from dialer.services.demo import with_demo_period
-from dialer.services.intake import ImportRequest, import_file
-from dialer.services.suspensions import Suspensions
+from dialer.services.calls.runner import Campaign
+from dialer.services.governance import accounts
+from dialer.services.governance.suspensions import Suspensions
+from dialer.services.intake.importer import ImportRequest, import_file
+from dialer.services.runtime.clock import Clock
 from tests.asterisk.centre import AT, CALLER, PASSWORD, Centre
 from tests.asterisk.kit import TOKYO, install_test_messages, until
 from tests.component.governance.conftest import until as seconds_until

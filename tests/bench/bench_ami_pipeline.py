@@ -44,10 +44,10 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.domain.attempt import Attempt, Phase
 from dialer.pbx.ports import free_tcp_port
-from dialer.services.campaign import CampaignRunner, InFlight
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.tasks import cancel_all
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import CampaignRunner, InFlight
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.runtime.tasks import cancel_all
 from tests.bench import ami_stream, seed
 from tests.bench.results import merge, percentile
 

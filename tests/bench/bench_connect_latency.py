@@ -19,10 +19,10 @@ from pathlib import Path
 from dialer import config
 from dialer.adapters.ami import AmiLink, Raw
 from dialer.pbx import sandbox, sipp
-from dialer.services.bridge_latency import answer_to_bridge_ms
-from dialer.services.dial import place_call
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.calls.dial import place_call
+from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.bench.results import merge, percentile
+from tests.support.bridge_latency import answer_to_bridge_ms
 
 CALLS = 120
 SEATS = 6

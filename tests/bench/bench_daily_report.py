@@ -128,7 +128,7 @@ def build(workdir: Path, targets: int, attempts: int) -> dict[str, float]:
 
 def measure_report(workdir: Path) -> dict[str, float]:
     from dialer.adapters.db.engine import Database
-    from dialer.services import reports
+    from dialer.services.reports import city_reports as reports
 
     settings = settings_for(workdir)
 

@@ -65,7 +65,7 @@ def measure_import(path: Path, workdir: Path) -> dict[str, float]:
     from dialer import config
     from dialer.adapters.db import migrate
     from dialer.adapters.db.engine import Database
-    from dialer.services.intake import ImportRequest, import_file
+    from dialer.services.intake.importer import ImportRequest, import_file
 
     base = config.load(None)
     settings = dataclasses.replace(
@@ -101,7 +101,7 @@ def measure_reader(path: Path) -> dict[str, float]:
     """What the import's child process does (read, validate, pickle), for its peak RSS."""
     from dialer.domain.debt_types import DEFAULT_DEBT_TYPES
     from dialer.domain.intake.mapping import DEFAULT_MAPPING
-    from dialer.services.intake_reader import ReadSpec, _frame, _Reader
+    from dialer.services.intake.reader import ReadSpec, _frame, _Reader
 
     start = time.perf_counter()
     reader = _Reader(ReadSpec(path, None, DEFAULT_MAPPING, DEFAULT_DEBT_TYPES[0],

@@ -42,12 +42,12 @@ from dialer.adapters.ami import AmiLink
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt
+from dialer.demo.autopilot import autopilot
 from dialer.pbx import sandbox
-from dialer.services.autopilot import autopilot
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.seats import SESSION_CONTEXT
-from dialer.services.tasks import cancel_all
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seats import SESSION_CONTEXT
+from dialer.services.runtime.tasks import cancel_all
 from tests.asterisk.kit import PERIOD, until
 from tests.bench import seed
 from tests.bench.local_calls import local_fields

@@ -51,7 +51,7 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Exclusion, Target
 from dialer.domain.attempt import Phase
-from dialer.services.attempt_store import Candidate
+from dialer.domain.attempt_store import Candidate
 from tests.bench import seed
 from tests.bench.results import ROOT, merge, percentile
 

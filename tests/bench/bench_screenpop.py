@@ -33,17 +33,17 @@ from dialer.adapters.db import migrate, users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Target, TargetPhone, User
+from dialer.demo.seed import write_demo_file
 from dialer.domain.attempt import Attempt, Phase
+from dialer.domain.attempt_store import Candidate
 from dialer.pbx.ports import free_tcp_port
-from dialer.services.attempt_store import Candidate
-from dialer.services.campaign import CampaignRunner, InFlight
-from dialer.services.console import OperatorConsole
-from dialer.services.demo_seed import write_demo_file
-from dialer.services.health import Health
-from dialer.services.intake import ImportRequest, import_file
-from dialer.services.live import LiveHub, operator_topic
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.sessions import OperatorSessions
+from dialer.services.calls.runner import CampaignRunner, InFlight
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.intake.importer import ImportRequest, import_file
+from dialer.services.runtime.live import LiveHub, operator_topic
+from dialer.services.supervision.health import Health
 from tests.bench.results import merge, percentile
 from tests.support.attempts import placed
 from tests.support.console_client import ConsoleUser, record_shown

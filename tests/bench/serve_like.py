@@ -25,17 +25,17 @@ from dialer.adapters.ami import AmiLink
 from dialer.adapters.db import users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
+from dialer.demo.autopilot import autopilot
 from dialer.pbx.ports import free_tcp_port
-from dialer.services.autopilot import autopilot
-from dialer.services.board import BoardSource, publish_board
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.console import OperatorConsole
-from dialer.services.health import Health
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.live import BOARD, LiveHub
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.sessions import OperatorSessions
-from dialer.services.tasks import cancel_all
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.runtime.live import BOARD, LiveHub
+from dialer.services.runtime.tasks import cancel_all
+from dialer.services.supervision.board import BoardSource, publish_board
+from dialer.services.supervision.health import Health
 from tests.asterisk.kit import PERIOD
 from tests.bench import seed
 

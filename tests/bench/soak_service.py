@@ -24,8 +24,8 @@ from dialer.adapters import passwords
 from dialer.config import Settings
 from dialer.config_tables import Seat
 from dialer.pbx import sandbox
-from dialer.services.campaign import Campaign
-from dialer.services.clock import Clock
+from dialer.services.calls.runner import Campaign
+from dialer.services.runtime.clock import Clock
 from tests.asterisk.kit import OPEN, TOKYO
 from tests.bench.local_calls import route_to_local
 

@@ -18,8 +18,8 @@ from dialer import config
 from dialer.adapters.db import migrate, users
 from dialer.adapters.db.engine import Database
 from dialer.domain.login import LoginPolicy
-from dialer.services import accounts
-from dialer.services.health import Health
+from dialer.services.governance import accounts
+from dialer.services.supervision.health import Health
 from tests.support.browser import serve
 
 PASSWORD = "manager-pass-42"  # the test account's password

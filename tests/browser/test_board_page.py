@@ -26,15 +26,15 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Batch, Target
 from dialer.domain.login import LoginPolicy
-from dialer.services import accounts
-from dialer.services.board import BoardSource, publish_board
-from dialer.services.board_alerts import emergency_alert
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.health import Health
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.listen_in import Listener
-from dialer.services.live import LiveHub
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.governance import accounts
+from dialer.services.runtime.live import LiveHub
+from dialer.services.supervision.board import BoardSource, publish_board
+from dialer.services.supervision.board_alerts import emergency_alert
+from dialer.services.supervision.health import Health
+from dialer.services.supervision.listen_in import Listener
 from recordings_policy.emergency import EmergencyFlag
 from tests.support.browser import screenshot, serve
 

@@ -10,7 +10,7 @@ from playwright.async_api import Page
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer.config import Settings
-from dialer.services.health import Health
+from dialer.services.supervision.health import Health
 from tests.support.browser import screenshot, serve
 
 CENTRE = Settings().centre.name

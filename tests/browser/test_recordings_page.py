@@ -22,14 +22,14 @@ from dialer.adapters.db import migrate, users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.domain.login import LoginPolicy
-from dialer.services import accounts
-from dialer.services.board import BoardSource, publish_board
-from dialer.services.campaign import CampaignRunner
-from dialer.services.health import Health
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.live import LiveHub
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.recording_archive import RecordingArchive
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.governance import accounts
+from dialer.services.recordings.archive import RecordingArchive
+from dialer.services.runtime.live import LiveHub
+from dialer.services.supervision.board import BoardSource, publish_board
+from dialer.services.supervision.health import Health
 from recordings_policy.lifecycle import begin
 from tests.component.recordings.kit import flagged, tone, wav_header
 from tests.support.browser import screenshot, serve

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from dialer import config
 from dialer.adapters.ami import AmiLink
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
 from tests.asterisk.kit import OPEN, PERIOD, Clock
 from tests.asterisk.memory_store import MemoryStore, MemTarget
 

@@ -11,7 +11,7 @@ from sqlalchemy import insert, update
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Target
 from dialer.domain.attempt import Phase
-from dialer.services.attempt_store import Candidate
+from dialer.domain.attempt_store import Candidate
 
 
 async def placed(database: Database, attempt_id: str, candidate: Candidate,

@@ -41,12 +41,12 @@ from dialer.adapters.db.models import (
 from dialer.config import Settings
 from dialer.domain.login import LoginPolicy
 from dialer.domain.operators import SeatState
-from dialer.services import accounts
-from dialer.services.campaign import CampaignRunner
-from dialer.services.console import OperatorConsole
-from dialer.services.health import Health
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.sessions import OperatorSessions
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.governance import accounts
+from dialer.services.supervision.health import Health
 
 PASSWORD = "correct-horse-42"
 NOW = datetime(2027, 1, 12, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo, a Tuesday

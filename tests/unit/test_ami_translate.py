@@ -16,7 +16,7 @@ from dialer.domain.call_events import (
     OriginateFinished,
 )
 from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
-from dialer.services.dial import fold, originate_fields
+from dialer.services.calls.dial import fold, originate_fields
 
 
 @pytest.mark.parametrize(
@@ -104,7 +104,7 @@ def test_originate_presents_the_dedicated_number_and_normalises_the_callee() -> 
 
 
 def test_answer_to_bridge_latency_uses_asterisk_timestamps() -> None:
-    from dialer.services.bridge_latency import answer_to_bridge_ms
+    from tests.support.bridge_latency import answer_to_bridge_ms
 
     events = [
         {"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "5", "Timestamp": "100.000"},

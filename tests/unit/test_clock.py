@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from dialer.services.clock import Clock, parse_at
+from dialer.services.runtime.clock import Clock, parse_at
 
 TZ = ZoneInfo("Asia/Tokyo")
 

@@ -12,7 +12,7 @@ from dialer.domain.debt_types import DebtType
 from dialer.domain.login import AccountState, AddressThrottle, LoginPolicy
 from dialer.domain.outcomes import Classification
 from dialer.domain.result_form import FormError, ResultForm, validate
-from dialer.services.live import QUEUE_SIZE, LiveHub
+from dialer.services.runtime.live import QUEUE_SIZE, LiveHub
 from recordings_policy.emergency import FlagError, flag
 
 NOW = datetime(2027, 1, 12, 3, 0, tzinfo=UTC)

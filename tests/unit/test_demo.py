@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 from dialer import config
 from dialer.adapters.agi import AgiRequest
+from dialer.demo.centre import EveningCallers, demo_instant, with_demo_period
+from dialer.demo.seed import write_demo_file
 from dialer.domain.calendar import NO_SUSPENSION
-from dialer.services.callback_gate import CallbackGate
-from dialer.services.demo import EveningCallers, demo_instant, with_demo_period
-from dialer.services.demo_seed import write_demo_file
+from dialer.services.callbacks.gate import CallbackGate
 from tests.support.agi_channel import RecordingChannel
 
 TZ = ZoneInfo("Asia/Tokyo")

@@ -44,7 +44,7 @@ from dialer.domain.call_events import (
 from dialer.domain.dial_outcome import DialOutcome
 from dialer.domain.inbound import InboundCall, InboundEnd, observe
 from dialer.domain.operators import ALLOWED, Operator, OperatorMoveError, SeatState
-from dialer.services.inbound_tracker import InboundTracker
+from dialer.services.callbacks.tracker import InboundTracker
 from tests.unit.test_fuzz_ami import ODD_VALUES, event_names, raw_events
 
 ID = "att-1"

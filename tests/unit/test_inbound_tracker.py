@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dialer.services.inbound_tracker import KEEP_S, InboundTracker
+from dialer.services.callbacks.tracker import KEEP_S, InboundTracker
 
 DAY0 = 1_800_000_000.0
 

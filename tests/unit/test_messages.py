@@ -21,8 +21,8 @@ import pytest
 
 from dialer.adapters import audio
 from dialer.config import PathSettings, Settings
-from dialer.services import messages
-from dialer.services.messages import MessageError, MessagesMissing
+from dialer.services.callbacks import messages
+from dialer.services.callbacks.messages import MessageError, MessagesMissing
 
 
 def write_wav(path: Path, seconds: float, *, rate: int = 44100, channels: int = 2,

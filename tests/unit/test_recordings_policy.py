@@ -204,4 +204,4 @@ def test_only_the_recorder_ever_asks_asterisk_to_record() -> None:
         text = path.read_text(encoding="utf-8")
         if re.search(r"['\"](Mix)?Monitor['\"]|EXEC\s+(Mix)?Monitor", text):
             senders.add(path.relative_to(ROOT).as_posix())
-    assert senders == {"dialer/services/recorder.py"}
+    assert senders == {"dialer/services/recordings/recorder.py"}

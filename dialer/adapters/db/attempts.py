@@ -40,8 +40,8 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Exclusion, Target, TargetPhone
 from dialer.domain import retry
 from dialer.domain.attempt import Phase
+from dialer.domain.attempt_store import AttemptRecord, Candidate
 from dialer.domain.outcomes import Classification
-from dialer.services.attempt_store import AttemptRecord, Candidate
 
 DEFAULT_LIMITS = retry.Limits()
 # The writes a ``batched`` block of this task collects (None: write at once).

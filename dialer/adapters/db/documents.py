@@ -1,5 +1,6 @@
 """Talk-script and Q&A versions (``documents``, ``qa_entries``); the rules are in
-``dialer.domain.documents``, the checks and the audit log in ``dialer.services.documents``."""
+``dialer.domain.documents``, the checks and the audit log in
+``dialer.services.governance.documents``."""
 
 from __future__ import annotations
 

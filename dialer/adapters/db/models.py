@@ -341,7 +341,7 @@ CAMPAIGN_MODES = ("progressive", "predictive")
 
 
 class CampaignRow(Base):
-    """A batch's outbound campaign as a manager left it (``dialer.services.campaigns``): every
+    """A batch's outbound campaign as a manager left it (``dialer.services.calls.campaigns``): every
     running service dials the open ones. ``version`` grows with every open and close, so the
     services' poll sees a change without reading the rest. Erasing the batch deletes it."""
 

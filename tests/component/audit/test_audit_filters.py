@@ -15,8 +15,8 @@ from dialer.adapters.db import audit, audit_query, users
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Target
 from dialer.config import Settings
-from dialer.services import audit_export
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.governance import audit_export
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.conftest import Dialer
 from tests.component.intake.files import GOOD_ROWS, write_csv
 

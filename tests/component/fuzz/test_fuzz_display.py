@@ -30,13 +30,13 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Target, TargetPhone
 from dialer.config import Settings
 from dialer.domain.attempt import Attempt, Phase
-from dialer.services.attempt_store import Candidate
-from dialer.services.board import BoardSource
-from dialer.services.campaign import CampaignRunner, InFlight
-from dialer.services.console import OperatorConsole
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.sessions import OperatorSessions
+from dialer.domain.attempt_store import Candidate
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import CampaignRunner, InFlight
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.supervision.board import BoardSource
 from tests.component.fuzz.hostile import SCRIPT
 from tests.component.fuzz.web_kit import (
     HOSTILE_ROWS,

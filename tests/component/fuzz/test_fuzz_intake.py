@@ -26,7 +26,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from dialer.services.intake import ImportRequest, IntakeRefused, import_file
+from dialer.services.intake.importer import ImportRequest, IntakeRefused, import_file
 from tests.component.fuzz.hostile import (
     FORMULAS,
     INJECTIONS,

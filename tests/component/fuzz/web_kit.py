@@ -15,7 +15,7 @@ from agent_ui.security import COOKIE, SESSIONS
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import User
 from dialer.config import Settings
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.fuzz.hostile import INJECTIONS, SCRIPT, leaks, shows_a_number
 from tests.component.intake.files import HEADER, write_csv
 from tests.component.web.conftest import ACCOUNTS

@@ -17,9 +17,9 @@ from dialer.adapters.db import audit, batches
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.pacing import Mode, Policy
-from dialer.services import campaigns
-from dialer.services.campaign import Campaign
-from dialer.services.campaigns import CampaignError, Campaigns, Opening
+from dialer.services.calls import campaigns
+from dialer.services.calls.campaigns import CampaignError, Campaigns, Opening
+from dialer.services.calls.runner import Campaign
 from tests.component.conftest import Dialer, config_text
 from tests.component.governance.conftest import until
 

@@ -20,9 +20,9 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, CallNote, Emergency, InboundCallRecord, Target
 from dialer.config import Settings
 from dialer.domain import phone
-from dialer.services import calllist
-from dialer.services.intake import ImportRequest, import_file
-from dialer.services.recording_archive import RecordingArchive
+from dialer.services.intake import calllist
+from dialer.services.intake.importer import ImportRequest, import_file
+from dialer.services.recordings.archive import RecordingArchive
 from recordings_policy.lifecycle import Start
 from tests.component.conftest import Dialer
 from tests.component.intake.files import write_csv

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialer.adapters.db.engine import Database
-from dialer.services.stamped_view import StampedView
+from dialer.services.runtime.stamped_view import StampedView
 from tests.component.governance.conftest import until
 
 

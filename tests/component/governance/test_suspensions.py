@@ -17,10 +17,11 @@ from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.calendar import Suspension
 from dialer.domain.suspension import OrderError, Request, Scope
-from dialer.services import audit_export, calllist, suspensions
-from dialer.services.accounts import NotAllowed
-from dialer.services.intake import ImportRequest, IntakeError, IntakeRefused, import_file
-from dialer.services.suspensions import Suspensions
+from dialer.services.governance import audit_export, suspensions
+from dialer.services.governance.accounts import NotAllowed
+from dialer.services.governance.suspensions import Suspensions
+from dialer.services.intake import calllist
+from dialer.services.intake.importer import ImportRequest, IntakeError, IntakeRefused, import_file
 from tests.component.conftest import Dialer
 from tests.component.governance.conftest import until
 from tests.component.intake.conftest import snapshot

@@ -11,9 +11,9 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.attempt import Phase
-from dialer.services.attempt_store import Candidate
-from dialer.services.exclusions import exclude_target
-from dialer.services.intake import ImportRequest, import_file
+from dialer.domain.attempt_store import Candidate
+from dialer.services.intake.exclusions import exclude_target
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import write_csv
 
 TZ = ZoneInfo("Asia/Tokyo")

@@ -17,7 +17,7 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Batch, Target, TargetPhone
 from dialer.domain.attempt import Phase
-from dialer.services.attempt_store import Candidate
+from dialer.domain.attempt_store import Candidate
 
 TZ = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2027, 1, 12, 12, 0, tzinfo=TZ)

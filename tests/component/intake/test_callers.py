@@ -11,7 +11,7 @@ from dialer.adapters.db.callers import candidates
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.attempt import Phase
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import write_csv
 from tests.support.agi_channel import RecordingChannel
 
@@ -46,8 +46,8 @@ async def test_the_gate_counts_candidates_for_open_calls_only(
     from dialer import config
     from dialer.adapters.agi import AgiRequest
     from dialer.domain.calendar import Suspension
-    from dialer.services.callback_gate import CallbackGate
-    from dialer.services.callers import CallerLookup
+    from dialer.services.callbacks.callers import CallerLookup
+    from dialer.services.callbacks.gate import CallbackGate
 
     (tmp_path / "p.toml").write_text(
         '[[periods]]\ndebt_type = "hoikuryo"\nmonth = "2027-01"\n'

@@ -14,9 +14,9 @@ from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.calllist import AssignmentProblem, PhoneOrder, TargetOrder
-from dialer.services import batches, calllist, exclusions
-from dialer.services.accounts import NotAllowed
-from dialer.services.intake import ImportRequest, IntakeRefused, import_file
+from dialer.services.governance.accounts import NotAllowed
+from dialer.services.intake import batches, calllist, exclusions
+from dialer.services.intake.importer import ImportRequest, IntakeRefused, import_file
 from tests.component.intake.conftest import count, snapshot
 from tests.component.intake.files import GOOD_ROWS, write_csv
 

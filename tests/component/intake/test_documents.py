@@ -16,8 +16,8 @@ from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.debt_types import DebtType, UnknownDebtType
 from dialer.domain.documents import QA, SCRIPT, ApprovalRefused, QaEntry, QaFileError
-from dialer.services import documents
-from dialer.services.accounts import NotAllowed
+from dialer.services.governance import documents
+from dialer.services.governance.accounts import NotAllowed
 from tests.component.conftest import Dialer
 from tests.component.intake.conftest import count, snapshot
 

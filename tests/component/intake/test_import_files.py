@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from dialer.services.intake import ImportRequest, IntakeError, IntakeRefused, import_file
+from dialer.services.intake.importer import ImportRequest, IntakeError, IntakeRefused, import_file
 from tests.component.intake.conftest import count, snapshot
 from tests.component.intake.files import BAD_ROWS, GOOD_ROWS, write_csv, write_xlsx
 
@@ -219,7 +219,7 @@ async def test_a_mapping_override_and_a_signature_header(database: Database, set
 async def test_rows_of_one_target_across_chunks(database: Database, settings: Settings,
                                                 tmp_path: Path,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    from dialer.services import intake_reader
+    from dialer.services.intake import reader as intake_reader
 
     monkeypatch.setattr(intake_reader, "CHUNK_ROWS", 2)
     rows = [*GOOD_ROWS, ["A001", "札幌　太郎", "", "011-555-6666", "090-1234-5678", "R5", "第3期",

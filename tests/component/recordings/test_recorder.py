@@ -24,12 +24,12 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import RecordingErasure
 from dialer.adapters.recording_vault import Vault, VaultError
 from dialer.config import Settings
-from dialer.services.recorder import Recorder, emergency_hooks
-from dialer.services.recording_archive import (
+from dialer.services.recordings.archive import (
     RecordingArchive,
     RecordingNotFound,
     RecordingRefused,
 )
+from dialer.services.recordings.recorder import Recorder, emergency_hooks
 from recordings_policy.emergency import EmergencyFlag
 from recordings_policy.lifecycle import State
 from tests.component.recordings.kit import FakeAmi, flagged, tone, wav_header

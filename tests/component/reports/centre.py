@@ -26,7 +26,7 @@ from dialer.adapters.db.models import (
 )
 from dialer.config import Settings
 from dialer.domain.outcomes import Classification
-from dialer.services.intake import ImportRequest, import_file
+from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import write_csv
 
 TOKYO = ZoneInfo("Asia/Tokyo")

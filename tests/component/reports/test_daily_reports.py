@@ -15,7 +15,7 @@ from dialer import config
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, AuditEntry
 from dialer.config import Settings
-from dialer.services import reports
+from dialer.services.reports import city_reports as reports
 from tests.component.conftest import Dialer
 from tests.component.reports.centre import (
     CONTACT,

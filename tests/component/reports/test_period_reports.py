@@ -11,8 +11,8 @@ import pytest
 from openpyxl.chart import BarChart, LineChart
 
 from dialer.adapters.db.engine import Database
-from dialer.services import reports
-from dialer.services.reports import ReportError
+from dialer.services.reports import city_reports as reports
+from dialer.services.reports.city_reports import ReportError
 from tests.component.reports.centre import CONTACT, DAY, MARK, Centre, expected_summary
 from tests.component.reports.readback import csv_rows, records, sections, xlsx_rows
 

@@ -16,7 +16,7 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import AuditEntry
 from dialer.adapters.scheduler import Scheduler
 from dialer.domain.reports.schedule import next_run
-from dialer.services import reports
+from dialer.services.reports import city_reports as reports
 from tests.component.reports.centre import DAY, TOKYO, Centre
 
 

@@ -17,12 +17,12 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.login import LoginPolicy
-from dialer.services import accounts
-from dialer.services.campaign import CampaignRunner
-from dialer.services.console import OperatorConsole
-from dialer.services.health import Health
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.sessions import OperatorSessions
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.governance import accounts
+from dialer.services.supervision.health import Health
 from tests.component.web.kit import PASSWORD, Clock
 
 ACCOUNTS = {"op1": "operator", "op2": "operator", "kanri": "manager", "sysadm": "admin"}

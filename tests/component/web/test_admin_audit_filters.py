@@ -10,7 +10,7 @@ from aiohttp.test_utils import TestClient
 
 from dialer.adapters.db import audit, users
 from dialer.adapters.db.engine import Database
-from dialer.services import audit_export
+from dialer.services.governance import audit_export
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import login
 

@@ -18,9 +18,9 @@ from dialer import config
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from dialer.services.board import board_message
-from dialer.services.campaign import Campaign
-from dialer.services.campaigns import Campaigns
+from dialer.services.calls.campaigns import Campaigns
+from dialer.services.calls.runner import Campaign
+from dialer.services.supervision.board import board_message
 from tests.component.conftest import config_text
 from tests.component.governance.test_campaigns import PERIODS, add_batch
 from tests.component.web.admin_kit import post_form

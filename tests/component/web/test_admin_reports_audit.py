@@ -13,7 +13,7 @@ from aiohttp.test_utils import TestClient
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from dialer.services import audit_export
+from dialer.services.governance import audit_export
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import login
 

@@ -16,13 +16,13 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.calendar import Suspension
-from dialer.services import suspensions
-from dialer.services.board import board_message
-from dialer.services.campaign import Campaign
-from dialer.services.console import OperatorConsole
-from dialer.services.live import operator_topic
-from dialer.services.sessions import OperatorSessions
-from dialer.services.suspensions import Suspensions
+from dialer.services.calls.runner import Campaign
+from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.governance import suspensions
+from dialer.services.governance.suspensions import Suspensions
+from dialer.services.runtime.live import operator_topic
+from dialer.services.supervision.board import board_message
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import Clock, login
 from tests.component.web.test_board import config_file, make_parts

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 from agent_ui.security import SESSIONS
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
-from dialer.services import accounts
+from dialer.services.governance import accounts
 from tests.component.web.admin_kit import SECRET, post_form
 from tests.component.web.kit import PASSWORD, login, login_form_token
 

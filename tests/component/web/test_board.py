@@ -42,12 +42,12 @@ from dialer.config import Settings
 from dialer.domain.calendar import Suspension
 from dialer.domain.inbound import InboundCall
 from dialer.domain.outcomes import Classification
-from dialer.services.board import Board, BoardSource, publish_board
-from dialer.services.board_alerts import emergency_alert
-from dialer.services.campaign import Campaign, CampaignRunner
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.listen_in import CHANSPY_OPTIONS, FORBIDDEN_OPTIONS, Listener
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.supervision.board import Board, BoardSource, publish_board
+from dialer.services.supervision.board_alerts import emergency_alert
+from dialer.services.supervision.listen_in import CHANSPY_OPTIONS, FORBIDDEN_OPTIONS, Listener
 from recordings_policy.emergency import EmergencyFlag
 from tests.component.conftest import config_text
 from tests.component.web.kit import Clock, login

@@ -24,8 +24,8 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.domain import phone
 from dialer.domain.operators import SeatState
 from dialer.domain.result_form import ResultForm
-from dialer.services import result_record
-from dialer.services.result_record import SavedResult
+from dialer.services.console import result_record
+from dialer.services.console.result_record import SavedResult
 from tests.component.web.kit import login
 from tests.support.console_rig import (
     BUSY_TIMEOUT_MS,

@@ -93,7 +93,7 @@ async def test_idle_sessions_lock_until_the_password_is_entered_again(
 async def test_a_temporary_password_must_be_changed_first(client: TestClient,
                                                           database: Database) -> None:
     from dialer.domain.login import LoginPolicy
-    from dialer.services import accounts
+    from dialer.services.governance import accounts
 
     temporary = await accounts.set_password(database, "kanri", "op2", None, LoginPolicy())
     csrf = await login(client, "op2", temporary)

@@ -19,11 +19,11 @@ from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.recordings import RecordingRow
 from dialer.config import Settings
-from dialer.services.board import BoardSource, board_message
-from dialer.services.campaign import CampaignRunner
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.recording_archive import RecordingArchive
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.recordings.archive import RecordingArchive
+from dialer.services.supervision.board import BoardSource, board_message
 from recordings_policy.lifecycle import begin
 from tests.component.recordings.kit import flagged, tone, wav_header
 from tests.component.web.kit import login

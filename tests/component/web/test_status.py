@@ -11,8 +11,8 @@ from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer.domain.inbound import InboundSummary
 from dialer.domain.operators import Operator, SeatState
-from dialer.services.board import Board, ResultRow
-from dialer.services.health import Health
+from dialer.services.supervision.board import Board, ResultRow
+from dialer.services.supervision.health import Health
 from tests.component.web.kit import login
 
 

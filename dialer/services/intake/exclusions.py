@@ -26,9 +26,9 @@ from dialer.domain.intake import exclusions, values
 from dialer.domain.intake.exclusions import Exclusion, ExclusionReason
 from dialer.domain.intake.mapping import HeaderProblem
 from dialer.domain.intake.rows import RowError
-from dialer.services import accounts
-from dialer.services.intake import IntakeError, IntakeRefused, errors_path
-from dialer.services.intake_reader import data_rows, header_of
+from dialer.services.governance import accounts
+from dialer.services.intake.importer import IntakeError, IntakeRefused, errors_path
+from dialer.services.intake.reader import data_rows, header_of
 
 log = logging.getLogger(__name__)
 

@@ -42,8 +42,8 @@ from dialer.adapters.db.models import utcnow
 from dialer.config import Settings
 from dialer.domain import erasure
 from dialer.domain.erasure import BatchLine, Certificate, DebtTypeCounts, ScanReport, Values
-from dialer.services import accounts
-from dialer.services.recording_archive import RecordingArchive, RecordingRefused
+from dialer.services.governance import accounts
+from dialer.services.recordings.archive import RecordingArchive, RecordingRefused
 from recordings_policy.lifecycle import State
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ class RecordingFiles:
 
 
 class ArchiveRecordings:
-    """The encrypted recording store (``dialer.services.recording_archive``): every recording of
+    """The encrypted recording store (``dialer.services.recordings.archive``): every recording of
     the scope's calls is erased through the archive (its sealed file destroyed; the recording's
     row, its erasure record and the erasure report stay, as for any erasure the city orders).
     A full erasure then destroys the key file as well — no copy of a sealed file, wherever it

@@ -54,11 +54,11 @@ from dialer.domain.supervision import (
     rate,
 )
 from dialer.domain.suspension import Order
-from dialer.services.board_alerts import alert_message, recording_message
-from dialer.services.campaign import CampaignRunner
-from dialer.services.inbound_tracker import InboundTracker
-from dialer.services.live import BOARD, LiveHub
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.runtime.live import BOARD, LiveHub
+from dialer.services.supervision.board_alerts import alert_message, recording_message
 
 log = logging.getLogger(__name__)
 

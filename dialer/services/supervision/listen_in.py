@@ -38,7 +38,7 @@ from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.operators import Operator, SeatState
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.console.operator_pool import OperatorPool
 
 log = logging.getLogger(__name__)
 

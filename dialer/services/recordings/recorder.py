@@ -33,7 +33,7 @@ from pathlib import Path
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.adapters.recording_vault import shred, wav_closed
 from dialer.config import Settings
-from dialer.services.recording_archive import RecordingArchive, RecordingRefused
+from dialer.services.recordings.archive import RecordingArchive, RecordingRefused
 from recordings_policy import lifecycle
 from recordings_policy.emergency import EmergencyFlag
 from recordings_policy.lifecycle import State

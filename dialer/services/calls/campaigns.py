@@ -26,9 +26,9 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import utcnow
 from dialer.domain.calendar import Calendar
 from dialer.domain.pacing import Mode, Policy
-from dialer.services import accounts
-from dialer.services.campaign import Campaign
-from dialer.services.stamped_view import StampedView
+from dialer.services.calls.runner import Campaign
+from dialer.services.governance import accounts
+from dialer.services.runtime.stamped_view import StampedView
 
 log = logging.getLogger(__name__)
 

@@ -26,15 +26,16 @@ from dialer.adapters.db import batches, users
 from dialer.adapters.db.callers import called_numbers
 from dialer.app import Service
 from dialer.config import Settings
+from dialer.demo.autopilot import autopilot
+from dialer.demo.seed import write_demo_file
 from dialer.domain import debt_types
 from dialer.domain.calendar import Calendar, DateRange, Period
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services import accounts, campaigns, documents
-from dialer.services.autopilot import autopilot
-from dialer.services.campaigns import Opening
-from dialer.services.demo_seed import write_demo_file
-from dialer.services.intake import ImportRequest, IntakeRefused, import_file
+from dialer.services.calls import campaigns
+from dialer.services.calls.campaigns import Opening
+from dialer.services.governance import accounts, documents
+from dialer.services.intake.importer import ImportRequest, IntakeRefused, import_file
 
 log = logging.getLogger(__name__)
 

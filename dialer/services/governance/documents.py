@@ -25,7 +25,7 @@ from dialer.domain import debt_types, phone
 from dialer.domain import documents as rules
 from dialer.domain.debt_types import DebtType
 from dialer.domain.documents import DocumentError, DocumentVersion, QaEntry
-from dialer.services import accounts
+from dialer.services.governance import accounts
 
 log = logging.getLogger(__name__)
 
@@ -179,7 +179,7 @@ class _DemoTexts:
 
 
 def _demo_texts() -> _DemoTexts:
-    source = resources.files("dialer.services") / "demo_documents" / "demo.toml"
+    source = resources.files("dialer.demo") / "documents.toml"
     loaded = tomllib.loads(source.read_text(encoding="utf-8"))
     script, qa = loaded["script"], loaded["qa"]
     return _DemoTexts(str(script["title"]), str(script["body"]),

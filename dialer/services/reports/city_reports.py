@@ -46,7 +46,7 @@ from dialer.domain.reports.period import PeriodFacts, PeriodReport, period_repor
 from dialer.domain.reports.schedule import report_day
 from dialer.domain.reports.targets import DayResult, ListedTarget, is_escalation, target_row
 from dialer.domain.supervision import day_bounds
-from dialer.services import suspensions
+from dialer.services.governance import suspensions
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system"

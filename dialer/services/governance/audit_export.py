@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from dialer.adapters import report_files
 from dialer.adapters.db import audit, audit_query
 from dialer.adapters.db.engine import Database
-from dialer.services import accounts, suspensions
+from dialer.services.governance import accounts, suspensions
 
 HEADER = ("番号/id", "日時/at", "実行者/actor", "操作/action", "対象/object", "詳細/detail",
           "前ハッシュ/prev_hash", "ハッシュ/hash")

@@ -2,7 +2,7 @@
 
 Validation and the database writes are both Python work, and Python threads share one core
 (the GIL). So a file larger than ``PROCESS_THRESHOLD`` bytes is read and validated in a child
-process (``python -m dialer.services.intake_reader``, one per import, fed the request on stdin,
+process (``python -m dialer.services.intake.reader``, one per import, fed the request on stdin,
 answering length-prefixed pickled frames on stdout): the two halves then run on two cores, which
 is what keeps a 100,000-row import above 50,000 rows/s. A smaller file is read in a worker thread
 (no start-up cost). Either way the event loop stays free and memory stays flat: the pipe holds at

@@ -8,8 +8,8 @@ import logging
 import random
 
 from dialer.domain.operators import SeatState
-from dialer.services.campaign import CampaignRunner
-from dialer.services.operator_pool import OperatorPool
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.operator_pool import OperatorPool
 
 log = logging.getLogger(__name__)
 

@@ -22,6 +22,7 @@ from dialer.adapters.ami_translate import translate
 from dialer.domain import attempt as attempts
 from dialer.domain import phone
 from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, RecordOutcome
+from dialer.domain.attempt_store import AttemptStore, Candidate
 from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.call_events import (
     AsteriskBooted,
@@ -35,10 +36,9 @@ from dialer.domain.operators import Operator, SeatState
 from dialer.domain.outcomes import Classification
 from dialer.domain.pacing import Decision, Mode, Policy
 from dialer.domain.rate_limit import TokenBucket
-from dialer.services.attempt_store import AttemptStore, Candidate
-from dialer.services.dial import hang_up, originate_fields
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.pacer import Pacer, Ringing
+from dialer.services.calls.dial import hang_up, originate_fields
+from dialer.services.calls.pacer import Pacer, Ringing
+from dialer.services.console.operator_pool import OperatorPool
 
 log = logging.getLogger(__name__)
 

@@ -29,12 +29,12 @@ from dialer.config import Settings
 from dialer.domain import debt_types, result_form, suspension
 from dialer.domain.operators import Operator, SeatState
 from dialer.domain.result_form import ResultForm
-from dialer.services import result_record
-from dialer.services.campaign import CampaignRunner
-from dialer.services.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.result_record import SavedResult
-from dialer.services.sessions import OperatorSessions
+from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console import result_record
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.result_record import SavedResult
+from dialer.services.console.sessions import OperatorSessions
+from dialer.services.runtime.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
 from recordings_policy import emergency
 from recordings_policy.emergency import EmergencyFlag
 

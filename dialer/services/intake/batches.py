@@ -10,8 +10,8 @@ from dialer.adapters.db.batches import BatchInfo
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.exclusions import ExclusionInfo
 from dialer.config import Settings
-from dialer.services import accounts
-from dialer.services.calllist import load_batch
+from dialer.services.governance import accounts
+from dialer.services.intake.calllist import load_batch
 
 log = logging.getLogger(__name__)
 

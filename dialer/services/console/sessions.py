@@ -15,8 +15,8 @@ from datetime import datetime
 
 from dialer.adapters.ami import AmiError, AmiLink, Raw
 from dialer.domain.operators import Operator, SeatState
-from dialer.services.operator_pool import OperatorPool
-from dialer.services.seats import connect_seat, disconnect_seat
+from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.console.seats import connect_seat, disconnect_seat
 
 log = logging.getLogger(__name__)
 

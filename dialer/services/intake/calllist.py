@@ -23,8 +23,8 @@ from dialer.adapters.db.models import utcnow
 from dialer.config import Settings
 from dialer.domain import calllist
 from dialer.domain.calllist import PhoneOrder, TargetFacts, TargetOrder
-from dialer.services import accounts, suspensions
-from dialer.services.intake import IntakeError
+from dialer.services.governance import accounts, suspensions
+from dialer.services.intake.importer import IntakeError
 
 log = logging.getLogger(__name__)
 STRATEGIES = ("round_robin", "skill")

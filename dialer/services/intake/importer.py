@@ -34,8 +34,8 @@ from dialer.domain.intake import debt_check, mapping
 from dialer.domain.intake.debt_check import WrongDebtType
 from dialer.domain.intake.mapping import ColumnMapping, HeaderProblem, MappingError
 from dialer.domain.intake.rows import RowError
-from dialer.services import suspensions
-from dialer.services.intake_reader import ChunkReader, ReaderFailed, ReadSpec
+from dialer.services.governance import suspensions
+from dialer.services.intake.reader import ChunkReader, ReaderFailed, ReadSpec
 
 log = logging.getLogger(__name__)
 Progress = Callable[[float], None]

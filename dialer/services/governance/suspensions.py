@@ -29,8 +29,8 @@ from dialer.adapters.db.models import utcnow
 from dialer.domain import suspension
 from dialer.domain.calendar import Suspension
 from dialer.domain.suspension import Order, OrderError, Request
-from dialer.services import accounts
-from dialer.services.stamped_view import StampedView
+from dialer.services.governance import accounts
+from dialer.services.runtime.stamped_view import StampedView
 
 log = logging.getLogger(__name__)
 

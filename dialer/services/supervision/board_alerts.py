@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from dialer.adapters.db.recordings import RecordingRow
-from dialer.services.live import BOARD, LiveHub
+from dialer.services.runtime.live import BOARD, LiveHub
 from recordings_policy.emergency import CONSENTS, REASONS, EmergencyFlag
 from recordings_policy.report import STATE_LABELS
 
