@@ -19,12 +19,12 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.adapters.db import audit, records
+from dialer.adapters.db import audit, screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.callers import CallerCandidate
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Emergency
-from dialer.adapters.db.records import TargetRecord
+from dialer.adapters.db.screen_pop import TargetRecord
 from dialer.config import Settings
 from dialer.domain import debt_types, result_form, suspension
 from dialer.domain.operators import Operator, SeatState
@@ -118,12 +118,12 @@ class OperatorConsole:
     async def _view_call(self, login: str, call_id: str) -> TargetRecord | None:
         """The record of the target this call is for (one transaction: find, load, log)."""
         async with self._db.engine.begin() as conn:
-            where = await records.call_target(conn, call_id)
+            where = await screen_pop.call_target(conn, call_id)
             return await _shown(conn, login, *where, via="screenpop") if where else None
 
     async def _call_target(self, call_id: str) -> tuple[int, int] | None:
         async with self._db.engine.connect() as conn:
-            return await records.call_target(conn, call_id)
+            return await screen_pop.call_target(conn, call_id)
 
     async def _view(self, login: str, batch_id: int, target_id: int, via: str
                     ) -> TargetRecord | None:
@@ -357,7 +357,7 @@ class OperatorConsole:
 async def _shown(conn: AsyncConnection, login: str, batch_id: int, target_id: int, via: str
                  ) -> TargetRecord | None:
     """Load a record for display; the view is in the access log before it is shown."""
-    found = await records.record(conn, batch_id, target_id)
+    found = await screen_pop.record(conn, batch_id, target_id)
     if found is not None:
         await audit.record(conn, login, "record.view", f"target:{target_id}", batch=batch_id,
                            via=via)

@@ -16,10 +16,10 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.adapters.db import audit, inbound, records
+from dialer.adapters.db import audit, inbound, screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.models import Attempt, InboundCallRecord
-from dialer.adapters.db.records import NoteEntry
+from dialer.adapters.db.screen_pop import NoteEntry
 from dialer.domain.attempt import Phase
 from dialer.domain.result_form import ResultForm
 
@@ -47,7 +47,7 @@ async def write(conn: AsyncConnection, store: DbAttemptStore, saved: SavedResult
         await store.finish_in(conn, saved.call_id, Phase.WRAP_UP, form.code, saved.at,
                               form.appointment)
         batch_id, target_id = saved.target
-        await records.add_note(conn, NoteEntry(
+        await screen_pop.add_note(conn, NoteEntry(
             saved.call_id, batch_id, target_id, saved.author_id, saved.at, form.code,
             form.note, form.escalation, form.complaint, form.residents_voice,
             form.account_transfer))

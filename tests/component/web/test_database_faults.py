@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from dialer.adapters.db import records
+from dialer.adapters.db import screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.domain import phone
 from dialer.domain.operators import SeatState
@@ -182,7 +182,7 @@ async def test_a_result_already_in_the_database_is_not_written_again(rig: Rig) -
     the save is done, not written twice."""
     store = DbAttemptStore(rig.database, rig.settings.classification, rig.settings.tz)
     async with rig.database.engine.begin() as conn:
-        where = await records.call_target(conn, CALL_ID)
+        where = await screen_pop.call_target(conn, CALL_ID)
         form = ResultForm(RESULT["code"], RESULT["note"], account_transfer="recommended")
         assert await result_record.write(conn, store, SavedResult(
             CALL_ID, where, False, rig.user_id, "op1", NOW, form))
