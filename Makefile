@@ -16,7 +16,7 @@ PG_DB := dialer_test
 PG_PORT = $(shell pg_lsclusters -h 2>/dev/null | awk '$$2 == "main" {print $$3; exit}')
 export DIALER_TEST_PG_URL ?= postgresql+asyncpg://$(PG_ROLE):$(PG_PASSWORD)@127.0.0.1:$(PG_PORT)/$(PG_DB)
 
-.PHONY: setup system venv sandbox-image postgres lint test test-fast demo clean bench
+.PHONY: lock setup system venv sandbox-image postgres lint test test-fast demo clean bench
 
 setup: system venv sandbox-image
 
@@ -30,11 +30,20 @@ system:
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml
+# Exactly the tested versions, checked against their hashes (requirements-dev.txt: the runtime
+# lock requirements.txt plus the test and lint tools); the project itself without dependencies.
+$(STAMP): pyproject.toml requirements.txt requirements-dev.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v "^WARNING: Location" || true
-	$(PY) -c "import dialer, panoramisk, aiohttp" && touch $(STAMP)
+	$(PY) -m pip install -q --require-hashes -r requirements-dev.txt 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -m pip install -q --no-deps -e . 2>&1 | grep -v "^WARNING: Location" || true
+	$(PY) -c "import dialer, panoramisk, aiohttp, pytest" && touch $(STAMP)
+
+# Regenerate both locks after a change of pyproject.toml's dependencies (uv resolves, with the
+# hashes of every published file of each pinned version).
+lock: venv
+	$(PY) -m pip install -q uv 2>&1 | grep -v "^WARNING: Location" || true
+	$(BIN)/uv pip compile -q pyproject.toml --python-version 3.11 --generate-hashes -o requirements.txt
+	$(BIN)/uv pip compile -q pyproject.toml --extra dev --python-version 3.11 --generate-hashes -o requirements-dev.txt
 
 sandbox-image: venv
 	$(BIN)/dialer sandbox build
