@@ -7,12 +7,12 @@ first error, so a clean import leaves no file.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from dialer.adapters.report_files import csv_writer
 from dialer.domain.intake.rows import RowError
 
 HEADER = ("row", "column", "value_masked", "reason")
@@ -43,5 +43,5 @@ class ErrorReport:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         self._file = open(fd, "w", encoding="utf-8-sig", newline="")
-        self._writer = csv.writer(self._file)
+        self._writer = csv_writer(self._file)
         self._writer.writerow(HEADER)

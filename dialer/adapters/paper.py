@@ -7,7 +7,6 @@ result code and notes, one page group per operator. Excluded targets are not on 
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
@@ -21,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
+from dialer.adapters.report_files import csv_writer
 from dialer.domain import phone
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -76,7 +76,7 @@ def _private(path: Path, encoding: str) -> Iterator[IO[str]]:
 
 
 def _write_csv(sheet: Sheet, out: IO[str]) -> None:
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(CSV_HEADER)
     for e in sheet.entries:
         numbers = [phone.display(n) for n in e.phones[:3]]

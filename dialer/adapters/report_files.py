@@ -1,5 +1,7 @@
 """Writing report files for the city: .xlsx (openpyxl, native Excel charts) and CSV (CP932,
-CRLF). The one implementation of the city's CSV shape (the access-log export uses it too).
+CRLF). The one implementation of the city's CSV shape: every CSV the service writes (reports,
+the access-log export, the paper list, the recording report, the import's error report) goes
+through ``csv_writer``, so no cell can reach a spreadsheet as a formula.
 
 * CSV: CP932 (a character it lacks becomes a backslash escape, as in JSON), CRLF line ends;
   dates ``YYYY/MM/DD``, times ``YYYY/MM/DD HH:MM``, rates ``72.5%``; a text starting with
@@ -17,7 +19,7 @@ import contextlib
 import csv
 import os
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -42,10 +44,21 @@ BOLD = Font(bold=True)
 
 # --- CSV ---------------------------------------------------------------------------------------
 
-def csv_writer(stream: IO[str]) -> Any:
-    """A CSV writer with the city's line ends, over a text stream opened with ``CSV_ENCODING``,
-    ``errors=CSV_ERRORS`` and ``newline=""``."""
-    return csv.writer(stream, lineterminator=CRLF)
+class CsvWriter:
+    """``csv.writer`` that takes typed cells and writes each through ``csv_text``: the city's
+    dates, times and rates, and text that would start a formula made inert."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self._writer = csv.writer(stream, lineterminator=CRLF)
+
+    def writerow(self, cells: Iterable[Cell]) -> None:
+        self._writer.writerow([csv_text(cell) for cell in cells])
+
+
+def csv_writer(stream: IO[str]) -> CsvWriter:
+    """The one CSV writer, with the city's line ends, over a text stream opened with
+    ``newline=""`` (and, for the city's files, ``CSV_ENCODING`` with ``errors=CSV_ERRORS``)."""
+    return CsvWriter(stream)
 
 
 def csv_text(value: Cell) -> str:
@@ -169,12 +182,12 @@ def write_book(staged: Staged, stem: Path, title: str, blocks: Sequence[Block],
         writer = csv_writer(f)
         writer.writerow([title])
         for header, value in cover:
-            writer.writerow([header, csv_text(value)])
+            writer.writerow([header, value])
         for block in blocks:
             writer.writerow([])
             writer.writerow([f"【{block.title}】"])
             for line in _lines(block):
-                writer.writerow([csv_text(c) for c in line])
+                writer.writerow(line)
 
 
 def _lines(block: Block) -> list[Sequence[Cell]]:

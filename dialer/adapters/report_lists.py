@@ -24,7 +24,6 @@ from dialer.adapters.report_files import (
     RATE_FORMAT,
     TIME_FORMAT,
     Staged,
-    csv_text,
     csv_writer,
     put,
     sheet_title,
@@ -103,7 +102,7 @@ class ListFile:
         self._csv_file = staged.path(stem.with_name(stem.name + ".csv")).open(
             "w", encoding=CSV_ENCODING, errors=CSV_ERRORS, newline="")
         self._csv = csv_writer(self._csv_file)
-        self._csv.writerow([csv_text(h) for h in headers])
+        self._csv.writerow(headers)
 
     def _book(self) -> Any:
         book = Workbook()
@@ -136,7 +135,7 @@ class ListFile:
 
     def add(self, cells: Sequence[Cell]) -> None:
         self._pending.append(self._sheet.row(cells))
-        self._csv.writerow([csv_text(c) for c in cells])
+        self._csv.writerow(cells)
         self.rows += 1
         if len(self._pending) >= 500:
             self._flush()

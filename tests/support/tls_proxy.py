@@ -113,15 +113,7 @@ class Proxy:
 @contextlib.asynccontextmanager
 async def running(directory: Path, upstream_port: int) -> AsyncIterator[Proxy]:
     """Debian's nginx in the foreground on a free loopback port, proxying to the console."""
-    if not NGINX.exists():
-        raise AssertionError("nginx is not installed (make setup installs Debian's nginx)")
-    directory.mkdir(parents=True, exist_ok=True)
-    certs = make_certificates(directory)
-    port = free_tcp_port()
-    site = directory / "site.conf"
-    site.write_text(site_config(port, upstream_port, certs), encoding="utf-8")
-    conf = directory / "nginx.conf"
-    conf.write_text(main_config(directory, site), encoding="utf-8")
+    conf, port, certs = _prepare(directory, upstream_port)
     process = await asyncio.create_subprocess_exec(
         str(NGINX), "-c", str(conf), "-p", str(directory), "-g", "daemon off;",
         stderr=asyncio.subprocess.PIPE)
@@ -136,6 +128,19 @@ async def running(directory: Path, upstream_port: int) -> AsyncIterator[Proxy]:
             except TimeoutError:
                 process.kill()
                 await process.wait()
+
+
+def _prepare(directory: Path, upstream_port: int) -> tuple[Path, int, Certificates]:
+    if not NGINX.exists():
+        raise AssertionError("nginx is not installed (make setup installs Debian's nginx)")
+    directory.mkdir(parents=True, exist_ok=True)
+    certs = make_certificates(directory)
+    port = free_tcp_port()
+    site = directory / "site.conf"
+    site.write_text(site_config(port, upstream_port, certs), encoding="utf-8")
+    conf = directory / "nginx.conf"
+    conf.write_text(main_config(directory, site), encoding="utf-8")
+    return conf, port, certs
 
 
 async def _until_listening(port: int, process: asyncio.subprocess.Process) -> None:

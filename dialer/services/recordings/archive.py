@@ -10,7 +10,6 @@ and in memory while a manager plays or exports it.
 from __future__ import annotations
 
 import asyncio
-import csv
 import io
 import json
 import logging
@@ -20,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from dialer.adapters import audio
+from dialer.adapters import audio, report_files
 from dialer.adapters.db import audit
 from dialer.adapters.db import recordings as db
 from dialer.adapters.db.engine import Database
@@ -277,7 +276,7 @@ def write_report(outbox: Path, item: report.ReportFacts, tz: ZoneInfo) -> list[P
     stem = outbox / report.file_stem(item, tz)
     stem.parent.mkdir(parents=True, exist_ok=True)
     text = io.StringIO(newline="")
-    writer = csv.writer(text, lineterminator="\r\n")
+    writer = report_files.csv_writer(text)
     writer.writerow([header for _key, header in report.FIELDS])
     writer.writerow([values[key] for key, _header in report.FIELDS])
     csv_path = stem.with_name(stem.name + ".csv")
