@@ -1,5 +1,9 @@
 """The `dialer` command: parses, loads the configuration once, and hands over to a sub-command.
 
+Everything the command and the service write is private to their user: the umask is 0077 while
+a command runs (files 0600, folders 0700) — the database, reports, recordings, keys and rendered
+configuration hold personal data or secrets.
+
 Expected failures (bad configuration, a missing prerequisite, an unreachable Asterisk…) print one
 clear line and exit 2; they never show a traceback.
 """
@@ -8,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,7 +57,18 @@ EXPECTED_ERRORS = (
 )
 
 
+PRIVATE_UMASK = 0o077
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    previous = os.umask(PRIVATE_UMASK)
+    try:
+        return _run(argv)
+    finally:
+        os.umask(previous)  # for a caller in the same process (the tests)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     args = parser().parse_args(argv)
     _logging(args.verbose)
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -32,7 +33,12 @@ def init_config(args: argparse.Namespace, _settings: Settings | None) -> int:
     if path.exists() and not args.force:
         print(f"dialer: {path} exists; use --force to overwrite", file=sys.stderr)
         return 2
-    path.write_text(SAMPLE_CONFIG.read_text(encoding="utf-8"), encoding="utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # The file will hold the AMI and trunk secrets: 0600 even when it existed before (--force).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with open(fd, "w", encoding="utf-8") as out:
+        out.write(SAMPLE_CONFIG.read_text(encoding="utf-8"))
     print(f"wrote {path}; check it with: dialer --config {path} config show")
     return 0
 
