@@ -23,6 +23,7 @@ from dialer.commands import (
     accounts,
     asterisk,
     audit,
+    backup,
     calendar,
     calllist,
     campaign,
@@ -50,7 +51,7 @@ from dialer.services.callbacks.messages import MessageError
 COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
                   documents, report,
                   asterisk, sandbox, serve, messages, simulate, lines,
-                  suspensions, erasure, accounts)
+                  suspensions, erasure, accounts, backup)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from dialer.adapters import key_files
 from recordings_policy import sealing
 from recordings_policy.lifecycle import STORE_SUFFIX, store_name
 
@@ -42,28 +43,14 @@ class Sealed:
 
 
 def _read_key(path: Path) -> bytes:
-    mode = path.stat().st_mode
-    if mode & 0o077:
-        raise VaultError(f"{path} is readable by others: chmod 600 it")
     try:
-        key = bytes.fromhex(path.read_text(encoding="ascii").strip())
-    except (ValueError, UnicodeDecodeError):
-        raise VaultError(f"{path} does not hold a recordings key") from None
-    if len(key) != sealing.KEY_BYTES:
-        raise VaultError(f"{path} does not hold a {sealing.KEY_BYTES}-byte key")
-    return key
+        return key_files.read_key(path, "recordings key")
+    except key_files.KeyFileError as exc:
+        raise VaultError(str(exc)) from None
 
 
 def _create_key(path: Path) -> bytes:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = secrets.token_bytes(sealing.KEY_BYTES)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as f:
-        f.write(key.hex() + "\n")
-        f.flush()
-        os.fsync(f.fileno())
-    log.warning("created the recordings key %s: keep a copy apart from the store", path)
-    return key
+    return key_files.create_key(path, "recordings key")
 
 
 class Vault:
