@@ -1,4 +1,5 @@
-"""The only place the service's parts are built, started and stopped (`dialer serve`)."""
+"""The only place the service's parts are built, started and stopped (`dialer serve`, `dialer
+campaign run` and the demo all run this one `Service`)."""
 
 from __future__ import annotations
 

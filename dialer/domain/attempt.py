@@ -30,7 +30,7 @@ from dialer.domain.call_events import (
     OriginateFinished,
     QueueConnected,
 )
-from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
+from dialer.domain.dial_outcome import DialFacts, classify
 
 
 class Phase(StrEnum):
@@ -182,10 +182,3 @@ def facts_after(facts: DialFacts, event: CallEvent) -> DialFacts:
         case OriginateFinished(success=success, reason=reason, channel_created=created):
             return facts.with_originate(success, reason, created)
     return facts
-
-
-def system_outcome(attempt: Attempt) -> DialOutcome | None:
-    """The DialOutcome of a finished unanswered attempt (None when answered or unfinished)."""
-    if attempt.phase is not Phase.DONE or attempt.facts.answered:
-        return None
-    return classify(attempt.facts)

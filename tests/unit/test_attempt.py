@@ -18,7 +18,6 @@ from dialer.domain.attempt import (
     facts_after,
     originate_sent,
     step,
-    system_outcome,
 )
 from dialer.domain.call_events import (
     AsteriskBooted,
@@ -57,7 +56,7 @@ TALK = [ChannelAnswered(ID), OriginateFinished(ID, True, 4, True), DialEnded(ID,
 def test_busy_ends_done_in_any_order_and_frees_the_operator_once(events: list[CallEvent]) -> None:
     attempt, commands = run(events)
     assert attempt.phase is Phase.DONE
-    assert system_outcome(attempt) is DialOutcome.BUSY
+    assert classify(attempt.facts) is DialOutcome.BUSY and not attempt.facts.answered
     assert commands == [OperatorFree(), RecordOutcome("BUSY")]
 
 
