@@ -25,7 +25,8 @@ from pathlib import Path
 
 from dialer import config
 from dialer.adapters.ami import wait_fully_booted
-from dialer.config import AmiSettings, Settings
+from dialer.config import Settings
+from dialer.config_sections import AmiSettings
 from dialer.config_tables import Seat
 from dialer.pbx import ports, render, rootfs
 from dialer.pbx.prerequisites import require_command, require_root
