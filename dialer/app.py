@@ -1,4 +1,5 @@
-"""The only place the service's parts are built, started and stopped (`dialer serve`)."""
+"""The only place the service's parts are built, started and stopped (`dialer serve`, `dialer
+campaign run` and the demo all run this one `Service`)."""
 
 from __future__ import annotations
 
@@ -45,6 +46,7 @@ from dialer.services.reports import city_reports as reports
 from dialer.services.runtime.clock import Clock
 from dialer.services.runtime.config_watch import ConfigWatcher
 from dialer.services.runtime.live import LiveHub
+from dialer.services.runtime.live_settings import Adjust, LiveSettings, as_is
 from dialer.services.runtime.tasks import cancel_all
 from dialer.services.supervision.board import BoardSource, publish_board
 from dialer.services.supervision.board_alerts import emergency_hook
@@ -53,8 +55,6 @@ from dialer.services.supervision.listen_in import Listener
 
 log = logging.getLogger(__name__)
 
-Adjust = Callable[[Settings], Settings]
-
 RESTART_DELAY_S = 1.0
 
 
@@ -62,61 +62,98 @@ class Service:
     """AMI link, database, scheduler, background loops and web console; one start, one stop.
 
     ``adjust`` is applied to the settings at start and on every reload (the demo uses it to
-    point the service at its sandbox).
+    point the service at its sandbox). Every part reads the settings in force through
+    ``self.live`` (``live.current``, ``live.calendar``), so a reloaded file reaches them all.
     """
 
     def __init__(self, settings: Settings, config_path: Path | None = None,
-                 adjust: Adjust = lambda s: s, watch_interval_s: float = 5.0,
+                 adjust: Adjust = as_is, watch_interval_s: float = 5.0,
                  clock: Clock | None = None) -> None:
-        self._adjust = adjust
-        self.settings = adjust(settings)
+        self.live = LiveSettings(settings, adjust)
         self.now = clock or Clock(self.settings.tz)
+        self._build_links()
+        self._build_config_watch(config_path, watch_interval_s)
+        self._build_seats()
+        self._build_callbacks()
+        self._build_calls()
+        self._build_supervision()
+        self._build_web()
+        self._runner: web.AppRunner | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._later: list[tuple[str, Callable[[], Awaitable[None]]]] = []
+
+    @property
+    def settings(self) -> Settings:
+        """The settings in force now (a reloaded file replaces them)."""
+        return self.live.current()
+
+    def _build_links(self) -> None:
+        """Asterisk, the database, their health check and the scheduler."""
         self.ami = AmiLink(self.settings.ami)
         self.database = Database(self.settings)
         self.health = HealthCheck(self.settings, self.ami, self.database)
         self.scheduler = Scheduler(self.settings.tz)
+
+    def _build_config_watch(self, config_path: Path | None, watch_interval_s: float) -> None:
+        """The configuration file watched; a reload republishes the calendar's dialplan and
+        reschedules the daily reports."""
         self.calendar = CalendarPublisher(self.ami, config.today)
-        self.watcher = ConfigWatcher(config_path, self._config_changed,
+        self.watcher = ConfigWatcher(config_path, self.live.replace,
                                      self.calendar.retry_reload, watch_interval_s)
+        self.live.on_change(self._config_changed)
+
+    def _build_seats(self) -> None:
+        """The operators' seats: who is logged in, their phones kept in step with Asterisk."""
         self.pool = OperatorPool()
         self.seat_sync = SeatSync(self.ami)
         self.ami.on_booted(self.seat_sync.resync)
         self.pool.on_change(self.seat_sync.changed)
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
+
+    def _build_callbacks(self) -> None:
+        """The callback line: calls coming in, the gate's FastAGI answer, who may be calling."""
         self.inbound = InboundTracker(self.ami.live_channels)
         self._inbound_events = self.ami.subscribe()
-        self.callers = CallerLookup(self.database, lambda: config.calendar(self.settings),
-                                    self.now)
-        self.gate = CallbackGate(lambda: config.calendar(self.settings),
+        self.callers = CallerLookup(self.database, self.live.calendar, self.now)
+        self.gate = CallbackGate(self.live.calendar,
                                  lambda: self.runner.suspension, self.now,
                                  self.inbound.gate_decided, self.callers)
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
                              {callback_gate.ROUTE: self.gate})
+
+    def _build_calls(self) -> None:
+        """The outbound campaign: the attempts' store and the runner that dials them."""
         self.store = DbAttemptStore(self.database, self.settings.classification,
                                     self.settings.tz, instance=self.settings.database.instance)
         self.runner = CampaignRunner(
-            self.ami, self.store, self.pool, lambda: config.calendar(self.settings),
+            self.ami, self.store, self.pool, self.live.calendar,
             self.settings.classification, self.settings.centre.dedicated_number, self.now,
             inbound_waiting=self.inbound.waiting,
             callback_result=lambda call, code: inbound_db.set_result(self.database, call, code),
             max_calls_per_s=self.settings.trunk.max_calls_per_s)
+
+    def _build_supervision(self) -> None:
+        """The board, the live hub, recording, the operator console and listening in."""
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now,
-                                 settings=lambda: self.settings,
+                                 settings=self.live.current,
                                  ami_connected=lambda: self.ami.connected)
         self.hub = LiveHub()
         self.recorder = Recorder(
-            self.ami, RecordingArchive(self.database, lambda: self.settings, self.now),
-            lambda: self.settings, self.now)
+            self.ami, RecordingArchive(self.database, self.live.current, self.now),
+            self.live.current, self.now)
         self.console = OperatorConsole(
             self.database, self.pool, self.sessions, self.runner, self.store,
             lambda call_id: cast(Sequence[CallerCandidate], self.gate.candidates.get(call_id, ())),
-            lambda: self.settings, self.now, self.hub,
+            self.live.current, self.now, self.hub,
             on_emergency=emergency_hooks(self.recorder.started,
                                          emergency_hook(self.hub, self.now)))
-        self.listen_in = Listener(self.ami, lambda: self.settings, self.database, self.pool)
+        self.listen_in = Listener(self.ami, self.live.current, self.database, self.pool)
+
+    def _build_web(self) -> None:
+        """The web console, and the services its pages use (suspensions, campaigns)."""
         self.web = create_app(Backend(
-            self.health, self.board, self.database, lambda: self.settings, self.now,
+            self.health, self.board, self.database, self.live.current, self.now,
             self.console, self.hub, login_policy(self.settings)))
         self.web[board_pages.LISTENER] = self.listen_in
         self.web[recordings_pages.RECORDER] = self.recorder
@@ -124,14 +161,10 @@ class Service:
                                        listeners=(self.board.changed.set,
                                                   self.console.suspension_changed))
         self.web[admin_suspensions.SUSPENSIONS] = self.suspensions
-        self.campaigns = Campaigns(self.database, self.runner,
-                                   lambda: config.calendar(self.settings),
+        self.campaigns = Campaigns(self.database, self.runner, self.live.calendar,
                                    lambda: self.now().date(),
                                    listeners=(self.board.changed.set,))
         self.web[admin_campaigns.CAMPAIGNS] = self.campaigns
-        self._runner: web.AppRunner | None = None
-        self._tasks: list[asyncio.Task[None]] = []
-        self._later: list[tuple[str, Callable[[], Awaitable[None]]]] = []
 
     @property
     def url(self) -> str:
@@ -191,13 +224,13 @@ class Service:
         await self.calendar.publish(self.settings)
 
     async def _config_changed(self, settings: Settings) -> None:
-        self.settings = self._adjust(settings)
-        await self.calendar.publish(self.settings)
+        """A reloaded configuration (already in force): the parts that act on a change."""
+        await self.calendar.publish(settings)
         self._schedule_reports()  # a changed [reports] daily_at applies at once
 
     def _schedule_reports(self) -> None:
         """The city's daily reports for yesterday, at [reports] daily_at (before 09:30)."""
-        reports.schedule_daily(self.scheduler, self.database, lambda: self.settings, self.now)
+        reports.schedule_daily(self.scheduler, self.database, self.live.current, self.now)
 
     def supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Run ``loop`` alongside the service until it stops (restarted if it crashes); a loop

@@ -17,7 +17,7 @@ from typing import Any
 from panoramisk import Manager
 from panoramisk.message import Message
 
-from dialer.config import AmiSettings
+from dialer.config_sections import AmiSettings
 
 log = logging.getLogger(__name__)
 

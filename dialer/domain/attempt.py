@@ -1,4 +1,5 @@
-"""One call attempt's life, as a transition table: ``step(attempt, event) -> (attempt, commands)``.
+"""One call attempt's life, as a transition table (``TRANSITIONS``): ``step(attempt, event) ->
+(attempt, commands)``.
 
     PLANNED --originate sent--> DIALING --resident answers--> ANSWERED --bridged--> CONNECTED
        DIALING  --ends unanswered-->                       DONE   (busy, no answer, …)
@@ -27,8 +28,9 @@ from dialer.domain.call_events import (
     ChannelHungUp,
     DialEnded,
     OriginateFinished,
+    QueueConnected,
 )
-from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
+from dialer.domain.dial_outcome import DialFacts, classify
 
 
 class Phase(StrEnum):
@@ -85,23 +87,87 @@ def originate_sent(attempt: Attempt) -> Attempt:
     return replace(attempt, phase=Phase.DIALING)
 
 
+class When(StrEnum):
+    """The condition on the facts (the event's included) under which a move is made."""
+
+    ALWAYS = "always"
+    SETTLED = "settled"  # the Originate has answered and the channel's end is known
+    HUNG_UP = "hung up"  # the channel's hangup has been seen (now or earlier)
+
+
+@dataclass(frozen=True)
+class Move:
+    """Go to ``to`` when ``when`` holds; ``abandoned``: the resident had answered, so an end
+    before the talk is recorded as ABANDONED whatever the facts say."""
+
+    to: Phase
+    when: When = When.ALWAYS
+    abandoned: bool = False
+
+
+# Every rule of the machine: (phase, event kind) -> the move. A pair not listed (and a final
+# phase, and an event without a channel) leaves the phase as it is; the facts still take the event.
+TRANSITIONS: dict[tuple[Phase, type[CallEvent]], Move] = {
+    (Phase.PLANNED, ChannelGone): Move(Phase.DONE),
+    (Phase.PLANNED, BridgeFailed): Move(Phase.DONE),
+
+    (Phase.DIALING, ChannelAnswered): Move(Phase.ANSWERED),
+    (Phase.DIALING, ChannelBridged): Move(Phase.CONNECTED),
+    (Phase.DIALING, ChannelGone): Move(Phase.DONE),
+    (Phase.DIALING, BridgeFailed): Move(Phase.DONE),
+    (Phase.DIALING, DialEnded): Move(Phase.DONE, When.SETTLED),
+    (Phase.DIALING, ChannelHungUp): Move(Phase.DONE, When.SETTLED),
+    (Phase.DIALING, OriginateFinished): Move(Phase.DONE, When.SETTLED),
+    (Phase.DIALING, QueueConnected): Move(Phase.DONE, When.SETTLED),
+
+    (Phase.ANSWERED, ChannelBridged): Move(Phase.CONNECTED),
+    (Phase.ANSWERED, ChannelGone): Move(Phase.DONE, abandoned=True),
+    (Phase.ANSWERED, BridgeFailed): Move(Phase.DONE, abandoned=True),
+    (Phase.ANSWERED, ChannelAnswered): Move(Phase.DONE, When.HUNG_UP, abandoned=True),
+    (Phase.ANSWERED, DialEnded): Move(Phase.DONE, When.HUNG_UP, abandoned=True),
+    (Phase.ANSWERED, ChannelHungUp): Move(Phase.DONE, When.HUNG_UP, abandoned=True),
+    (Phase.ANSWERED, OriginateFinished): Move(Phase.DONE, When.HUNG_UP, abandoned=True),
+    (Phase.ANSWERED, QueueConnected): Move(Phase.DONE, When.HUNG_UP, abandoned=True),
+
+    # Talking: only the resident's side ending moves it (a late bridge failure changes nothing).
+    (Phase.CONNECTED, ChannelGone): Move(Phase.WRAP_UP),
+    (Phase.CONNECTED, BridgeFailed): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, ChannelAnswered): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, ChannelBridged): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, DialEnded): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, ChannelHungUp): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, OriginateFinished): Move(Phase.WRAP_UP, When.HUNG_UP),
+    (Phase.CONNECTED, QueueConnected): Move(Phase.WRAP_UP, When.HUNG_UP),
+}
+
+
 def step(attempt: Attempt, event: CallEvent) -> tuple[Attempt, tuple[Command, ...]]:
-    """Apply one Asterisk event to one attempt."""
+    """Apply one Asterisk event to one attempt: look up its move in ``TRANSITIONS``."""
     if getattr(event, "channel_id", None) != attempt.id or attempt.phase in FINAL_PHASES:
         return attempt, ()
-    facts = facts_after(attempt.facts, event)
-    moved = replace(attempt, facts=facts)
-    if isinstance(event, ChannelAnswered) and attempt.phase is Phase.DIALING:
-        return replace(moved, phase=Phase.ANSWERED), ()
-    if isinstance(event, ChannelBridged) and attempt.phase in (Phase.DIALING, Phase.ANSWERED):
-        return replace(moved, phase=Phase.CONNECTED), ()
-    if attempt.phase is Phase.CONNECTED:  # only the resident's side ending moves it now
-        if isinstance(event, ChannelGone) or facts.hangup_cause is not None:
-            return replace(moved, phase=Phase.WRAP_UP), (OperatorWrapUp(),)
+    moved = replace(attempt, facts=facts_after(attempt.facts, event))
+    move = TRANSITIONS.get((attempt.phase, type(event)))
+    if move is None or not _holds(move.when, moved.facts):
         return moved, ()
-    if _ended_before_talk(attempt.phase, event, facts):
-        return _done(moved, attempt.phase is Phase.ANSWERED or facts.answered)
-    return moved, ()
+    return replace(moved, phase=move.to), _commands(move, moved.facts)
+
+
+def _holds(when: When, facts: DialFacts) -> bool:
+    if when is When.SETTLED:
+        return facts.settled
+    if when is When.HUNG_UP:
+        return facts.hangup_cause is not None
+    return True
+
+
+def _commands(move: Move, facts: DialFacts) -> tuple[Command, ...]:
+    """What the runner does on arriving in ``move.to``."""
+    if move.to is Phase.WRAP_UP:
+        return (OperatorWrapUp(),)
+    if move.to is Phase.DONE:
+        abandoned = move.abandoned or facts.answered
+        return OperatorFree(), RecordOutcome(ABANDONED if abandoned else str(classify(facts)))
+    return ()
 
 
 def facts_after(facts: DialFacts, event: CallEvent) -> DialFacts:
@@ -116,23 +182,3 @@ def facts_after(facts: DialFacts, event: CallEvent) -> DialFacts:
         case OriginateFinished(success=success, reason=reason, channel_created=created):
             return facts.with_originate(success, reason, created)
     return facts
-
-
-def _ended_before_talk(phase: Phase, event: CallEvent, facts: DialFacts) -> bool:
-    if isinstance(event, ChannelGone | BridgeFailed):
-        return True
-    if phase is Phase.ANSWERED:  # this event is the hangup, or came after it
-        return facts.hangup_cause is not None
-    return phase is Phase.DIALING and facts.settled
-
-
-def _done(attempt: Attempt, answered: bool) -> tuple[Attempt, tuple[Command, ...]]:
-    outcome = ABANDONED if answered else str(classify(attempt.facts))
-    return replace(attempt, phase=Phase.DONE), (OperatorFree(), RecordOutcome(outcome))
-
-
-def system_outcome(attempt: Attempt) -> DialOutcome | None:
-    """The DialOutcome of a finished unanswered attempt (None when answered or unfinished)."""
-    if attempt.phase is not Phase.DONE or attempt.facts.answered:
-        return None
-    return classify(attempt.facts)

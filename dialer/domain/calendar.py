@@ -20,6 +20,9 @@ Rules, decided here once:
   and end later, §11(3)イ): a resident called on the first calling day may call back that day.
 * Windows of one day kind may neither overlap nor touch (touching ones should be one window), so
   ``window_end`` is the real end of calling.
+
+One module on purpose (about 370 lines): the rules above, the types they speak of, their
+validation (run by ``Calendar`` itself) and the answers are read together.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Each sandbox has a folder of ours (``--dir``) holding ``sandbox.json`` (ports, c
 and its own Asterisk tree inside the shared, cached root filesystem (config, run, spool, log),
 so two sandboxes run side by side. Asterisk runs chrooted in the foreground of its own session;
 `up` returns once it reports FullyBooted, `down` stops it with ``core stop now``.
+One module (a little over 300 lines): the sandbox's whole life, up, status and down.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pathlib import Path
 
 from dialer import config
 from dialer.adapters.ami import wait_fully_booted
-from dialer.config import AmiSettings, Settings
+from dialer.config import Settings
+from dialer.config_sections import AmiSettings
 from dialer.config_tables import Seat
 from dialer.pbx import ports, render, rootfs
 from dialer.pbx.prerequisites import require_command, require_root

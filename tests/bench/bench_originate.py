@@ -42,6 +42,7 @@ from dialer.adapters.ami import AmiLink
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt
+from dialer.config_sections import AmiSettings
 from dialer.demo.autopilot import autopilot
 from dialer.pbx import sandbox
 from dialer.services.calls.runner import Campaign, CampaignRunner
@@ -63,7 +64,7 @@ TICKS = os.sysconf("SC_CLK_TCK")
 class LocalCallees(AmiLink):
     """The AMI link, with the runner's Originates sent to a Local-channel resident."""
 
-    def __init__(self, settings: config.AmiSettings) -> None:
+    def __init__(self, settings: AmiSettings) -> None:
         super().__init__(settings)
         self.sent: list[float] = []
         self.ids: list[str] = []

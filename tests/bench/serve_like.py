@@ -25,6 +25,7 @@ from dialer.adapters.ami import AmiLink
 from dialer.adapters.db import users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
+from dialer.config_sections import AmiSettings
 from dialer.demo.autopilot import autopilot
 from dialer.pbx.ports import free_tcp_port
 from dialer.services.callbacks.tracker import InboundTracker
@@ -45,7 +46,7 @@ OPERATORS = 20
 class AnsweringLink(AmiLink):
     """Connected; every Originate is answered with the events Asterisk would send."""
 
-    def __init__(self, settings: config.AmiSettings) -> None:
+    def __init__(self, settings: AmiSettings) -> None:
         super().__init__(settings)
         self.placed = 0
         self._rng = random.Random(11)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dialer.adapters.ami import AmiLink, Raw
-from dialer.config import AmiSettings
+from dialer.config_sections import AmiSettings
 from tests.bench.results import percentile
 from tests.support.console_client import ConsoleUser
 

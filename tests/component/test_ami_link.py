@@ -9,7 +9,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from dialer.adapters.ami import AmiLink
-from dialer.config import AmiSettings
+from dialer.config_sections import AmiSettings
 
 
 class ScriptedAsterisk:

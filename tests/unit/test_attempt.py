@@ -7,17 +7,21 @@ from hypothesis import strategies as st
 
 from dialer.domain.attempt import (
     ABANDONED,
+    FINAL_PHASES,
+    TRANSITIONS,
     Attempt,
     IllegalMove,
     OperatorFree,
     OperatorWrapUp,
     Phase,
     RecordOutcome,
+    facts_after,
     originate_sent,
     step,
-    system_outcome,
 )
 from dialer.domain.call_events import (
+    AsteriskBooted,
+    AsteriskShutdown,
     BridgeFailed,
     CallEvent,
     ChannelAnswered,
@@ -26,8 +30,9 @@ from dialer.domain.call_events import (
     ChannelHungUp,
     DialEnded,
     OriginateFinished,
+    QueueConnected,
 )
-from dialer.domain.dial_outcome import DialOutcome
+from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
 
 ID = "att-1"
 
@@ -51,7 +56,7 @@ TALK = [ChannelAnswered(ID), OriginateFinished(ID, True, 4, True), DialEnded(ID,
 def test_busy_ends_done_in_any_order_and_frees_the_operator_once(events: list[CallEvent]) -> None:
     attempt, commands = run(events)
     assert attempt.phase is Phase.DONE
-    assert system_outcome(attempt) is DialOutcome.BUSY
+    assert classify(attempt.facts) is DialOutcome.BUSY and not attempt.facts.answered
     assert commands == [OperatorFree(), RecordOutcome("BUSY")]
 
 
@@ -109,3 +114,85 @@ def test_the_operator_is_released_exactly_once_whatever_happens(events: list[Cal
     assert len(releases) == (1 if attempt.phase in (Phase.DONE, Phase.WRAP_UP) else 0)
     assert len([c for c in commands if isinstance(c, RecordOutcome)]) == (
         1 if attempt.phase is Phase.DONE else 0)
+
+
+# The whole machine, written out a second time by hand: where each event kind leads from each
+# phase. "-" stays; "done?settled" moves only once the dial is settled; "?hung-up" only once the
+# channel's hangup is known (this event or an earlier one). Final phases never move.
+MATRIX = """
+                   planned  dialing       answered      connected
+DialEnded          -        done?settled  done?hung-up  wrap_up?hung-up
+ChannelHungUp      -        done?settled  done?hung-up  wrap_up?hung-up
+ChannelAnswered    -        answered      done?hung-up  wrap_up?hung-up
+OriginateFinished  -        done?settled  done?hung-up  wrap_up?hung-up
+ChannelBridged     -        connected     connected     wrap_up?hung-up
+BridgeFailed       done     done          done          wrap_up?hung-up
+ChannelGone        done     done          done          wrap_up
+QueueConnected     -        done?settled  done?hung-up  wrap_up?hung-up
+"""
+KINDS: dict[str, type[CallEvent]] = {k.__name__: k for k in (
+    DialEnded, ChannelHungUp, ChannelAnswered, OriginateFinished, ChannelBridged, BridgeFailed,
+    ChannelGone, QueueConnected)}
+SAMPLES: list[CallEvent] = [
+    DialEnded(ID, "BUSY"), DialEnded(ID, "ANSWER"), ChannelHungUp(ID, 17), ChannelHungUp(ID, 19),
+    ChannelAnswered(ID), OriginateFinished(ID, False, 0, True),
+    OriginateFinished(ID, True, 4, True), OriginateFinished(ID, False, 0, False),
+    ChannelBridged(ID), BridgeFailed(ID, "NONEXISTENT"),
+    ChannelGone(ID), QueueConnected(ID, "201", "q"), AsteriskBooted(), AsteriskShutdown(),
+    ChannelGone("other"), ChannelHungUp("other", 16)]
+FACTS = [DialFacts(answered=a, dial_status=d, hangup_cause=h, originate_success=s,
+                   channel_created=c)
+         for a in (False, True) for d in (None, "BUSY") for h in (None, 16, 17)
+         for s in (None, False, True) for c in (False, True)]
+
+
+def expected_moves() -> dict[tuple[Phase, type[CallEvent]], str]:
+    header, *rows = MATRIX.strip().splitlines()
+    phases = [Phase(name) for name in header.split()]
+    return {(phase, KINDS[cells[0]]): cell for cells in (row.split() for row in rows)
+            for phase, cell in zip(phases, cells[1:], strict=True)}
+
+
+def test_the_table_is_the_matrix() -> None:
+    """Every pair the table lists is in the matrix with the same move, and vice versa."""
+    listed = {(phase, kind): move.to.value + ("" if move.when == "always" else f"?{move.when}")
+              for (phase, kind), move in TRANSITIONS.items()}
+    assert {k: v.replace(" ", "-") for k, v in listed.items()} == {
+        k: v for k, v in expected_moves().items() if v != "-"}
+    every_kind = set(CallEvent.__args__)  # type: ignore[attr-defined]
+    assert every_kind == {*KINDS.values(), AsteriskBooted, AsteriskShutdown}
+
+
+def expected_step(attempt: Attempt, event: CallEvent) -> tuple[Phase, tuple[object, ...]]:
+    """The matrix applied by hand: the phase reached and the commands it must give."""
+    if getattr(event, "channel_id", None) != ID or attempt.phase in FINAL_PHASES:
+        return attempt.phase, ()
+    cell = expected_moves().get((attempt.phase, type(event)), "-")
+    to, _, guard = cell.partition("?")
+    facts = facts_after(attempt.facts, event)
+    if to == "-" or (guard == "settled" and not facts.settled) or (
+            guard == "hung-up" and facts.hangup_cause is None):
+        return attempt.phase, ()
+    if to == "wrap_up":
+        return Phase.WRAP_UP, (OperatorWrapUp(),)
+    if to == "done":
+        abandoned = attempt.phase is Phase.ANSWERED or facts.answered
+        return Phase.DONE, (OperatorFree(), RecordOutcome(
+            ABANDONED if abandoned else str(classify(facts))))
+    return Phase(to), ()
+
+
+def test_every_phase_event_kind_and_facts_moves_as_the_matrix_says() -> None:
+    """Exhaustive: every phase x every event kind (this and another channel's) x a grid of
+    facts; the facts always take the event unless the phase is final or the channel another."""
+    assert {type(e) for e in SAMPLES} == set(CallEvent.__args__)  # type: ignore[attr-defined]
+    for phase in Phase:
+        for known in FACTS:
+            for event in SAMPLES:
+                attempt = Attempt(ID, phase, known)
+                after, commands = step(attempt, event)
+                assert (after.phase, commands) == expected_step(attempt, event), (
+                    phase, known, event)
+                ignored = getattr(event, "channel_id", None) != ID or phase in FINAL_PHASES
+                assert after.facts == (known if ignored else facts_after(known, event))
+                assert after.id == ID

@@ -20,7 +20,8 @@ from pathlib import Path
 import pytest
 
 from dialer.adapters import audio
-from dialer.config import PathSettings, Settings
+from dialer.config import Settings
+from dialer.config_sections import PathSettings
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.messages import MessageError, MessagesMissing
 

@@ -151,12 +151,6 @@ class Definitions:
                        columns=self.escalations.columns or self.target_results.columns)
 
 
-class DefinitionError(ValueError):
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
 # --- parsing ---------------------------------------------------------------------------------
 
 LIST_REPORTS = {"daily_summary": DAILY_FIELDS, "target_results": TARGET_FIELDS,

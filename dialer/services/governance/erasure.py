@@ -19,6 +19,7 @@ In this order, manager only:
 
 Kept, and said so in the certificate: accounts (staff, not residents), the access log (ids,
 counts and hashes, no names or numbers), scripts and Q&A, the configuration and messages.
+One module (a little over 300 lines): the five steps, read in the order they run.
 """
 
 from __future__ import annotations

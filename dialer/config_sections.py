@@ -1,0 +1,119 @@
+"""The configuration's plain sections: `[centre]`, `[database]`, `[paths]`, `[ami]`, `[agi]`,
+`[web]`, `[trunk]`, `[asterisk]` and `[recordings]` — keys with a default, read as they are typed.
+
+``dialer.config`` reads them (and checks the values); import them from there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class CentreSettings:
+    name: str = "札幌市電話納付案内センター"
+    # The dedicated number (専用番号): presented on every outbound call, and the number residents
+    # call back on. Any common shape; held in canonical national form after loading.
+    dedicated_number: str = "0112110000"
+    timezone: str = "Asia/Tokyo"
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    # SQLite via aiosqlite by default; postgresql+asyncpg://... when one machine is not enough.
+    url: str = "sqlite+aiosqlite:///var/dialer.sqlite3"
+    # SQLite: how long a write waits for another writer's lock before it fails ("database is
+    # locked"; the console answers 503 and the operator's page sends the result again).
+    busy_timeout_ms: int = 5000
+    # This process's name among the `dialer serve` processes sharing one database (PostgreSQL):
+    # after a restart each takes back only the calls it placed itself. Unique per process and
+    # kept across restarts.
+    instance: str = "main"
+
+
+@dataclass(frozen=True)
+class PathSettings:
+    data_dir: Path = Path("var")
+    recordings_dir: Path = Path("var/recordings")
+    outbox_dir: Path = Path("var/outbox")
+    sounds_dir: Path = Path("var/sounds")
+    # Where MixMonitor writes an emergency recording while it runs, as the service sees it (the
+    # same folder as [asterisk] recordings_spool); the service encrypts each file into
+    # recordings_dir when the recording ends and destroys the plain one.
+    recordings_spool: Path = Path("var/recordings-spool")
+
+
+@dataclass(frozen=True)
+class AmiSettings:
+    host: str = "127.0.0.1"
+    port: int = 5038
+    username: str = "dialer"
+    secret: str = "change-me-dialer-ami"  # noqa: S105 - a placeholder the sample tells you to change
+    connect_timeout_s: float = 5.0
+
+
+@dataclass(frozen=True)
+class AgiSettings:
+    host: str = "127.0.0.1"
+    port: int = 4573
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The console locks (content hidden, password asked again) after this long without input.
+    idle_lock_s: int = 300
+    session_max_h: float = 12.0  # a login lasts at most one working day
+    # "auto": Secure cookies unless the console listens on loopback only (the demo); behind a
+    # TLS proxy in production, "always".
+    secure_cookies: str = "auto"
+    login_max_failures: int = 5  # then the account is locked for lockout_min minutes
+    lockout_min: int = 15
+
+
+@dataclass(frozen=True)
+class AsteriskSettings:
+    """The Asterisk host as the service sees it."""
+
+    # Where the service writes the files it generates (the calendar include) before it asks
+    # Asterisk to reload its dialplan. The service's user needs write access to this one file.
+    conf_dir: Path = Path("/etc/asterisk")
+    # Where Asterisk finds the three callback messages and the hold audio, as Asterisk sees it:
+    # the same folder as [paths] sounds_dir when Asterisk runs on this host.
+    sounds_dir: Path = Path("/var/lib/dialer/sounds")
+    # How often a waiting caller hears the congestion message (seconds), hold audio between.
+    congestion_every_s: int = 30
+    # Where MixMonitor writes an emergency recording while it runs, as Asterisk sees it (the
+    # same folder as [paths] recordings_spool when Asterisk runs on this host).
+    recordings_spool: Path = Path("/var/spool/dialer/recordings")
+
+
+@dataclass(frozen=True)
+class RecordingsSettings:
+    """Emergency recordings (recordings_policy): the key and how long they are kept."""
+
+    # The AES-256 key the recordings are encrypted with: kept outside the database and the
+    # recordings store (created, mode 0600, when first needed and no recording exists yet).
+    key_file: Path = Path("var/keys/recordings.key")
+    retention_days: int = 90  # erased automatically this long after they end
+
+
+@dataclass(frozen=True)
+class TrunkSettings:
+    """The carrier (PSTN) trunk every outbound call leaves through."""
+
+    host: str = "127.0.0.1"
+    port: int = 5060
+    transport: str = "udp"
+    username: str = ""
+    password: str = ""
+    # Where the carrier's calls come from (pjsip identify "match"); empty: the trunk host.
+    match: str = ""
+    sip_bind_host: str = "0.0.0.0"  # noqa: S104 - Asterisk's own SIP listener, an admin setting
+    sip_bind_port: int = 5060
+    max_lines: int = 30
+    # Originates per second the carrier accepts (a token bucket spaces the calls; see
+    # dialer.domain.rate_limit).
+    max_calls_per_s: float = 5.0
