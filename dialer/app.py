@@ -38,6 +38,7 @@ from dialer.services.console.operator_console import OperatorConsole
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seat_sync import SeatSync
 from dialer.services.console.sessions import OperatorSessions
+from dialer.services.governance import backups
 from dialer.services.governance.accounts import login_policy
 from dialer.services.governance.suspensions import Suspensions
 from dialer.services.recordings.archive import RecordingArchive
@@ -199,6 +200,7 @@ class Service:
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.every("campaign-windows", 30, self._check_windows)
         self._schedule_reports()
+        self._schedule_backup()
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)
         self._supervise("ami-liveness", self.ami.liveness_loop)
@@ -227,10 +229,15 @@ class Service:
         """A reloaded configuration (already in force): the parts that act on a change."""
         await self.calendar.publish(settings)
         self._schedule_reports()  # a changed [reports] daily_at applies at once
+        self._schedule_backup()  # and a changed [backup] at
 
     def _schedule_reports(self) -> None:
         """The city's daily reports for yesterday, at [reports] daily_at (before 09:30)."""
         reports.schedule_daily(self.scheduler, self.database, self.live.current, self.now)
+
+    def _schedule_backup(self) -> None:
+        """The nightly backup at [backup] at (none when it is empty)."""
+        backups.schedule_nightly(self.scheduler, self.database, self.live.current)
 
     def supervise(self, name: str, loop: Callable[[], Awaitable[None]]) -> None:
         """Run ``loop`` alongside the service until it stops (restarted if it crashes); a loop

@@ -24,6 +24,7 @@ from dialer.config_sections import (
     AgiSettings,
     AmiSettings,
     AsteriskSettings,
+    BackupSettings,
     CentreSettings,
     DatabaseSettings,
     PathSettings,
@@ -62,6 +63,7 @@ class Settings:
     trunk: TrunkSettings = field(default_factory=TrunkSettings)
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = config_calendar.DEFAULT_HORIZON_DAYS
@@ -80,7 +82,7 @@ _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk",
-                 "recordings")
+                 "recordings", "backup")
 }
 TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports")
 
@@ -218,6 +220,7 @@ def _cross_checks(s: Settings) -> list[str]:
     if s.web.login_max_failures < 1 or s.web.lockout_min < 1:
         problems.append("web.login_max_failures and web.lockout_min: at least 1")
     problems.extend(_recordings_problems(s))
+    problems.extend(_backup_problems(s))
     return problems
 
 
@@ -232,6 +235,20 @@ def _recordings_problems(s: Settings) -> list[str]:
             problems.append(f"recordings.key_file: keep the key outside {where}")
     if s.paths.recordings_spool.resolve() == s.paths.recordings_dir.resolve():
         problems.append("paths.recordings_spool: a folder of its own, not recordings_dir")
+    return problems
+
+
+def _backup_problems(s: Settings) -> list[str]:
+    problems = []
+    if not 1 <= s.backup.keep <= 3650:
+        problems.append("backup.keep: between 1 and 3650 backups")
+    if s.backup.at and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", s.backup.at):
+        problems.append("backup.at: HH:MM (24 h), or \"\" for no nightly backup")
+    key = s.backup.key_file.resolve()
+    for where, folder in (("paths.data_dir", s.paths.data_dir), ("backup.dir", s.backup.dir)):
+        if key.is_relative_to(folder.resolve()):
+            problems.append(f"backup.key_file: keep the key outside {where} (a copy of the data "
+                            "must not carry its own key)")
     return problems
 
 

@@ -1,5 +1,6 @@
 """The configuration's plain sections: `[centre]`, `[database]`, `[paths]`, `[ami]`, `[agi]`,
-`[web]`, `[trunk]`, `[asterisk]` and `[recordings]` — keys with a default, read as they are typed.
+`[web]`, `[trunk]`, `[asterisk]`, `[recordings]` and `[backup]` — keys with a default, read as
+they are typed.
 
 ``dialer.config`` reads them (and checks the values); import them from there.
 """
@@ -98,6 +99,21 @@ class RecordingsSettings:
     # recordings store (created, mode 0600, when first needed and no recording exists yet).
     key_file: Path = Path("var/keys/recordings.key")
     retention_days: int = 90  # erased automatically this long after they end
+
+
+@dataclass(frozen=True)
+class BackupSettings:
+    """Backups of the database and the sealed recordings (``dialer backup``; nightly by the
+    service), sealed with AES-256-GCM."""
+
+    # Another disk, or a mount of the city's backup server, in production: a backup on the data's
+    # own disk dies with it.
+    dir: Path = Path("backups")
+    # The key the backups are sealed with: outside the data folder and the backups (mode 0600;
+    # created with the first backup). Keep a copy apart from both.
+    key_file: Path = Path("keys/backup.key")
+    keep: int = 14  # the newest backups kept; older ones are destroyed
+    at: str = "02:30"  # taken every night at this time (centre time) by the service; "" = never
 
 
 @dataclass(frozen=True)

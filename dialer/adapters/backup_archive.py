@@ -115,17 +115,20 @@ def read(path: Path, key: bytes, into: Path) -> dict[str, Any]:
     producer = _Producer(produce, write_fd)
     producer.start()
     manifest: dict[str, Any] | None = None
+    failure: Exception | None = None
     try:
-        with os.fdopen(read_fd, "rb") as source:
-            try:
-                manifest = _extract(source, into)
-            except (tarfile.TarError, EOFError, OSError, ValueError) as exc:
-                if producer.error is None:
-                    raise ArchiveError(f"{path.name} is not a readable backup: {exc}") from None
+        with os.fdopen(read_fd, "rb") as source:  # closed first: a blocked producer ends
+            manifest = _extract(source, into)
+    except (tarfile.TarError, EOFError, OSError, ValueError, ArchiveError) as exc:
+        failure = exc
     finally:
         producer.join()
-    if producer.error is not None:
-        raise ArchiveError(f"{path.name} cannot be opened: {producer.error}") from None
+    if producer.error is not None and not isinstance(producer.error, BrokenPipeError):
+        raise ArchiveError(f"{path.name} cannot be opened: {producer.error}")
+    if isinstance(failure, ArchiveError):
+        raise failure
+    if failure is not None:
+        raise ArchiveError(f"{path.name} is not a readable backup: {failure}")
     if manifest is None:
         raise ArchiveError(f"{path.name} holds no manifest")
     return manifest

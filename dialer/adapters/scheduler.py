@@ -34,6 +34,11 @@ class Scheduler:
             coalesce=True, max_instances=1, replace_existing=True,
         )
 
+    def cancel(self, name: str) -> None:
+        """Remove the job ``name`` if it is scheduled."""
+        if self._scheduler.get_job(name) is not None:
+            self._scheduler.remove_job(name)
+
     def start(self) -> None:
         self._scheduler.start()
 

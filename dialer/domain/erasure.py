@@ -131,6 +131,9 @@ class Certificate:
     kept: tuple[str, ...]
     scan: ScanReport
     notes: tuple[str, ...] = field(default=())
+    # Places that may still hold the erased data and that this erasure could not check (the
+    # PostgreSQL server's files and WAL, backups it did not destroy): said plainly, never PASSED.
+    unverified: tuple[str, ...] = field(default=())
 
     @property
     def ok(self) -> bool:
@@ -162,9 +165,7 @@ def render(cert: Certificate, tz: ZoneInfo, debt_names: Mapping[str, str]) -> st
         f"実施日時 / erased at:       {at}",
         f"実施者 / erased by:         {cert.issued_by_name} ({cert.issued_by})",
         f"範囲 / scope:               {cert.scope}",
-        "確認結果 / verification:    "
-        + ("合格 — 抹消した値は検出されませんでした / PASSED: none of the erased values found"
-           if cert.ok else "不合格 — 下記の場所で検出 / FAILED: found at the places below"),
+        "確認結果 / verification:    " + _verdict(cert),
         "",
         "1. 抹消した個人情報（債権別件数） / personal data erased, per debt type",
     ]
@@ -181,12 +182,24 @@ def render(cert: Certificate, tz: ZoneInfo, debt_names: Mapping[str, str]) -> st
     lines += [f"   - {k}" for k in cert.kept]
     lines += ["", "4. 確認 / verification (byte scan after erasure)"]
     lines += _scan_lines(cert.scan)
+    if cert.unverified:
+        lines += ["", "5. 未確認の場所 / NOT verified (may still hold the erased data)"]
+        lines += [f"   - {u}" for u in cert.unverified]
     if cert.notes:
-        lines += ["", "5. 備考 / notes"] + [f"   - {n}" for n in cert.notes]
+        lines += ["", "6. 備考 / notes"] + [f"   - {n}" for n in cert.notes]
     lines += ["", "本証明書には個人情報（氏名・電話番号等）を含みません。",
               "This certificate holds no personal data (counts, ids and hashes only).",
               "", "署名 / signature: ______________________   日付 / date: ____________", ""]
     return "\n".join(lines)
+
+
+def _verdict(cert: Certificate) -> str:
+    if not cert.ok:
+        return "不合格 — 下記の場所で検出 / FAILED: found at the places below"
+    if cert.unverified:
+        return ("走査範囲では検出なし・一部未確認（5.参照） / none found where scanned; "
+                "NOT VERIFIED everywhere (see 5)")
+    return "合格 — 抹消した値は検出されませんでした / PASSED: none of the erased values found"
 
 
 def _count_table(rows: Sequence[DebtTypeCounts], names: Mapping[str, str]) -> list[str]:

@@ -28,6 +28,8 @@ def _relative(settings: config.Settings) -> dict[str, dict[str, object]]:
                      for k, v in data["paths"].items()}
     data["recordings"]["key_file"] = str(Path(data["recordings"]["key_file"])
                                          .relative_to(settings.base_dir))
+    data["backup"] |= {k: str(Path(data["backup"][k]).relative_to(settings.base_dir))
+                       for k in ("dir", "key_file")}
     return data
 
 

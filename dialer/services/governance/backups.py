@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ from dialer.adapters import backup_archive, key_files, shred
 from dialer.adapters.db import audit
 from dialer.adapters.db import snapshot as db_snapshot
 from dialer.adapters.db.engine import Database
+from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,8 @@ log = logging.getLogger(__name__)
 SUFFIX = ".backup"
 PREFIX = "dialer-backup-"
 KEY_NAME = "backup key"
+JOB_NAME = "nightly-backup"
+NIGHTLY_ACTOR = "system:nightly-backup"
 FORMAT = 1
 
 
@@ -158,6 +162,7 @@ def restore(backup_file: Path, key_file: Path, into: Path,
         key = key_files.read_key(key_file, KEY_NAME)
         manifest = backup_archive.read(backup_file, key, into)
     except (OSError, key_files.KeyFileError, backup_archive.ArchiveError) as exc:
+        shred.shred_all(shred.files_in(into))  # a part of a refused backup is not kept
         raise BackupError(f"restore failed: {exc}") from exc
     kind = str(manifest.get("database"))
     database_file = into / "database.sqlite3" if kind == "sqlite" else None
@@ -174,3 +179,27 @@ def restore(backup_file: Path, key_file: Path, into: Path,
     recordings = len(list((into / "recordings").glob("*.rec"))) \
         if (into / "recordings").is_dir() else 0
     return Restored(into, kind, database_file, recordings, str(manifest.get("taken_at")))
+
+
+def nightly_job(database: Database, settings: Callable[[], Settings]
+                ) -> Callable[[], Awaitable[None]]:
+    """The scheduler's job: a backup with the settings in force; a failure is logged (an
+    error: the admin's monitoring picks it up) and tried again the next night."""
+    async def job() -> None:
+        current = settings()
+        try:
+            await take(current, database, plan_for(current), NIGHTLY_ACTOR)
+        except BackupError as exc:
+            log.error("nightly backup failed: %s", exc)
+    return job
+
+
+def schedule_nightly(scheduler: Scheduler, database: Database,
+                     settings: Callable[[], Settings]) -> None:
+    """The nightly backup at ``[backup] at`` (centre time), or none when it is empty."""
+    at = settings().backup.at
+    if not at:
+        scheduler.cancel(JOB_NAME)
+        return
+    hour, minute = (int(part) for part in at.split(":"))
+    scheduler.daily(JOB_NAME, hour, minute, nightly_job(database, settings))

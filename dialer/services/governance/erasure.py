@@ -43,7 +43,7 @@ from dialer.adapters.db.models import utcnow
 from dialer.config import Settings
 from dialer.domain import erasure
 from dialer.domain.erasure import BatchLine, Certificate, DebtTypeCounts, ScanReport, Values
-from dialer.services.governance import accounts
+from dialer.services.governance import accounts, backups
 from dialer.services.recordings.archive import RecordingArchive, RecordingRefused
 from recordings_policy.lifecycle import State
 
@@ -56,9 +56,10 @@ KEPT = (
     "トークスクリプト・Q&A、設定、応答メッセージ / scripts and Q&A, configuration, messages",
 )
 NOT_COVERED = (
-    "このサーバの外にある複製（市から受領した元ファイルの保管先、バックアップ、Asterisk ホスト）は"
-    "対象外です / copies outside this server (where the city's files were received, backups, "
-    "the Asterisk host) are not covered by this certificate",
+    "このサーバの外にある複製（市から受領した元ファイルの保管先、手で他所へ写したバックアップ、"
+    "Asterisk ホスト）は"
+    "対象外です / copies outside this server (where the city's files were received, backups copied "
+    "elsewhere by hand, the Asterisk host) are not covered by this certificate",
 )
 
 
@@ -173,6 +174,7 @@ class _Work:
     other_rows: dict[str, int] = field(default_factory=dict)
     methods: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    unverified: list[str] = field(default_factory=list)
 
 
 async def erase(database: Database, settings: Settings, batch: int | None, actor: str | None,
@@ -191,6 +193,7 @@ async def erase(database: Database, settings: Settings, batch: int | None, actor
     work.files["recordings"] = await store.erase(None if scope.everything else work.call_ids)
     work.methods.append(store.method)
     await _erase_files(settings, work)
+    await asyncio.to_thread(_erase_backups, settings, work)
     await _erase_rows(database, work, manager.login)
     work.methods += [f"database: {m}" for m in await erasure_db.compact(database.engine)]
     await database.engine.dispose()  # closes the connections: SQLite folds and removes its WAL
@@ -227,6 +230,22 @@ async def _erase_files(settings: Settings, work: _Work) -> None:
     for kind, files in chosen.items():
         work.files[kind] = await asyncio.to_thread(shred.shred_all, files)
     work.methods.append(f"{', '.join(folders)}: {shred.METHOD}")
+
+
+def _erase_backups(settings: Settings, work: _Work) -> None:
+    """A full erasure destroys every backup and the backup key; one batch cannot be cut out of
+    a sealed backup, so the backups that hold it are named as not verified."""
+    found = backups.backups_in(settings.backup.dir)
+    if work.plan.everything:
+        work.files["backups"] = shred.shred_all(found)
+        key = shred.shred_all([settings.backup.key_file])
+        work.methods.append(f"backups: every backup file {shred.METHOD}; the backup key file "
+                            f"destroyed ({key} file)")
+    elif found:
+        work.unverified.append(
+            f"backups: {len(found)} sealed backup file(s) in {settings.backup.dir} taken before "
+            f"this erasure still hold the batch (AES-256-GCM, backup key); they are destroyed as "
+            f"they age out ([backup] keep = {settings.backup.keep}) or by a full erasure")
 
 
 def _of_batch(candidates: dict[str, list[Path]], work: _Work) -> dict[str, list[Path]]:
@@ -278,8 +297,9 @@ async def _scan(database: Database, settings: Settings, store: RecordingEraser,
         places += [db_file, *(db_file.with_name(db_file.name + s)
                               for s in ("-wal", "-shm", "-journal"))]
     else:
-        work.notes.append("PostgreSQL: the database's files are not on this machine's scan; "
-                          "the erased rows were checked gone by query")
+        work.unverified.append(
+            "PostgreSQL: the server's data files, its WAL, WAL archives and replicas are not on "
+            "this machine's scan (the erased rows were checked gone by query; VACUUM FULL ran)")
     places += [*store.locations(), settings.paths.outbox_dir, settings.paths.data_dir]
     skip = [settings.paths.data_dir / "sandbox"]  # the Asterisk sandbox: not the data server
     needles = erasure.needles(work.values)
@@ -301,4 +321,4 @@ def _certificate(settings: Settings, login: str, name: str, at: datetime, work: 
         issued_by_name=name, scope=scope, batches=tuple(work.plan.batches),
         by_debt_type=work.plan.counts, other_rows=dict(work.other_rows),
         files=dict(work.files), methods=tuple(work.methods), kept=KEPT, scan=report,
-        notes=(*work.notes, *NOT_COVERED))
+        notes=(*work.notes, *NOT_COVERED), unverified=tuple(work.unverified))

@@ -21,8 +21,10 @@ from dialer import cli, config
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt
+from dialer.adapters.scheduler import Scheduler
+from dialer.adapters.shred import files_in as shred_files
 from dialer.config import Settings
-from dialer.services.governance import backups
+from dialer.services.governance import backups, erasure
 from dialer.services.intake.importer import ImportRequest, import_file
 from tests.component.intake.files import GOOD_ROWS, write_csv
 
@@ -156,7 +158,7 @@ async def test_a_wrong_key_or_a_changed_byte_is_refused_and_nothing_is_left(
     with pytest.raises(backups.BackupError):
         backups.restore(cut, settings.backup.key_file, tmp_path / "c")
     for folder in ("a", "b", "c"):
-        assert not (tmp_path / folder / "database.sqlite3").exists() or folder != "a"
+        assert shred_files(tmp_path / folder) == []
 
 
 async def test_a_lost_key_is_never_replaced_while_backups_exist(
@@ -187,3 +189,47 @@ def pg_fresh_url(db_backend: str, request: pytest.FixtureRequest) -> str | None:
     request.addfinalizer(lambda: server.drop_later(name))
     return str(server.database_url(name))
 
+
+
+async def test_the_service_takes_one_every_night_at_the_configured_time(
+    settings: Settings, database: Database, tmp_path: Path,
+) -> None:
+    await _centre(settings, database, tmp_path)
+    scheduler = Scheduler(settings.tz)
+    backups.schedule_nightly(scheduler, database, lambda: settings)
+    night = datetime(2027, 1, 12, 3, 0, tzinfo=settings.tz)
+    assert scheduler.next_run(backups.JOB_NAME, night) == night.replace(day=13, hour=2,
+                                                                        minute=30)
+    await backups.nightly_job(database, lambda: settings)()
+    [taken] = backups.backups_in(settings.backup.dir)
+    async with database.engine.connect() as conn:
+        [row] = [r for r in await audit.entries(conn, 20) if r.action == "backup.take"]
+    assert row.actor == backups.NIGHTLY_ACTOR and taken.name in row.obj
+    never = dataclasses.replace(settings, backup=dataclasses.replace(settings.backup, at=""))
+    backups.schedule_nightly(scheduler, database, lambda: never)
+    assert scheduler.next_run(backups.JOB_NAME, night) is None
+
+
+async def test_a_full_erasure_destroys_the_backups_and_their_key(
+    settings: Settings, database: Database, tmp_path: Path, manager: str,
+) -> None:
+    await _centre(settings, database, tmp_path)
+    await backups.take(settings, database, backups.plan_for(settings), manager)
+    cert, text = await erasure.erase(database, settings, None, manager)
+    assert backups.backups_in(settings.backup.dir) == []
+    assert not settings.backup.key_file.exists()
+    assert cert.files["backups"] == 1 and "backup key file destroyed" in text
+    assert not any("backups:" in u for u in cert.unverified)
+
+
+async def test_one_batch_erased_names_the_backups_that_still_hold_it(
+    settings: Settings, database: Database, tmp_path: Path, manager: str, db_backend: str,
+) -> None:
+    batch, _ = await _centre(settings, database, tmp_path)
+    done = await backups.take(settings, database, backups.plan_for(settings), manager)
+    cert, text = await erasure.erase(database, settings, batch, manager)
+    assert backups.backups_in(settings.backup.dir) == [done.path]  # sealed: cannot be cut
+    assert any(u.startswith("backups: 1 sealed backup") for u in cert.unverified)
+    assert "NOT VERIFIED everywhere" in text and "PASSED" not in text
+    assert any(u.startswith("PostgreSQL") for u in cert.unverified) == (
+        db_backend == "postgresql")
