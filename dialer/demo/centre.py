@@ -27,6 +27,7 @@ from dialer.adapters.db.callers import called_numbers
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.demo.autopilot import autopilot
+from dialer.demo.documents import seed_demo_documents
 from dialer.demo.seed import write_demo_file
 from dialer.domain import debt_types
 from dialer.domain.calendar import Calendar, DateRange, Period
@@ -34,7 +35,7 @@ from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.calls import campaigns
 from dialer.services.calls.campaigns import Opening
-from dialer.services.governance import accounts, documents
+from dialer.services.governance import accounts
 from dialer.services.intake.importer import ImportRequest, IntakeRefused, import_file
 
 log = logging.getLogger(__name__)
@@ -123,7 +124,7 @@ async def _seed_console(service: Service) -> None:
             await accounts.add_user(service.database, login, name, role, skills,
                                     settings.debt_types)
         await accounts.set_password(service.database, "demo", login, password, policy)
-    await documents.seed_demo_documents(
+    await seed_demo_documents(
         service.database, debt_types.resolve(DEMO_DEBT_TYPE, settings.debt_types),
         settings.centre.name, settings.centre.dedicated_number)
 
