@@ -77,7 +77,7 @@ async def run_demo_centre(service: Service, seats: tuple[str, ...],
     batch_id = await _seed(service)
     await _seed_console(service)
     pilots = []
-    async with service.database.engine.begin() as conn:
+    async with service.database.transaction() as conn:
         for n in range(1, AUTOPILOTS + 1):
             login = f"autopilot{n:02d}"
             found = await users.by_login(conn, login)
@@ -109,7 +109,7 @@ async def _seed(service: Service) -> int:
                                    ImportRequest(path, DEMO_DEBT_TYPE, month, actor="demo"))
         return result.batch
     except IntakeRefused:  # imported by an earlier demo run: reuse that batch
-        async with service.database.engine.connect() as conn:
+        async with service.database.connect() as conn:
             known = [b for b in await batches.list_all(conn) if b.debt_type == DEMO_DEBT_TYPE]
         return known[-1].id
 
