@@ -72,7 +72,7 @@ def _positive(text: str) -> int:
 
 
 async def verify(args: argparse.Namespace, _s: Settings, database: Database) -> int:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         result = await audit.verify(conn)
     head = f"; head: row {result.last_id} {result.last_hash}" if result.last_id else ""
     text = (f"{result.checked} rows checked: OK{head}" if result.ok else
@@ -100,7 +100,7 @@ async def export(args: argparse.Namespace, settings: Settings, database: Databas
 
 async def show_entries(args: argparse.Namespace, settings: Settings, database: Database) -> int:
     about = _about(args)
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         if about is None:
             rows = await audit.recent(conn, args.limit)
         else:

@@ -17,11 +17,9 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer import config
 from dialer.adapters.db import attempts, batches, users
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.app import Service
 from dialer.commands import Commands, UsageError, fraction
 from dialer.commands.intake import add_common, emit
@@ -170,7 +168,7 @@ async def _with_service(settings: Settings, state: sandbox.SandboxState, campaig
 async def _dial(service: Service, state: sandbox.SandboxState, campaign: Campaign,
                 operators: int, minutes: float) -> None:
     batch_id = campaign.batch_id
-    async with service.database.engine.begin() as conn:
+    async with service.database.transaction() as conn:
         batch = await batches.get(conn, batch_id)
         if batch is None:
             raise UsageError(f"no batch {batch_id}")
@@ -186,7 +184,7 @@ async def _dial(service: Service, state: sandbox.SandboxState, campaign: Campaig
         await asyncio.gather(pilot, return_exceptions=True)
 
 
-async def _autopilot_user(conn: AsyncConnection, n: int) -> tuple[int, str]:
+async def _autopilot_user(conn: Connection, n: int) -> tuple[int, str]:
     login = f"autopilot{n:02d}"
     found = await users.by_login(conn, login)
     if found is not None:

@@ -71,7 +71,7 @@ def _write(out: Path, text: str) -> None:
 
 async def erase(args: argparse.Namespace, settings: Settings, database: Database) -> int:
     batch = None if args.all else args.batch
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         await accounts.require(conn, args.actor)  # before the question, not after it
     try:
         plan = await erasure.plan(database, batch)

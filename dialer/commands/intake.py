@@ -100,7 +100,7 @@ def emit(args: argparse.Namespace, data: Any, text: str) -> None:
 
 async def import_file(args: argparse.Namespace, settings: Settings, database: Database) -> int:
     if args.actor:
-        async with database.engine.connect() as conn:
+        async with database.connect() as conn:
             await accounts.require(conn, args.actor)
     request = ImportRequest(args.file, args.debt_type, args.month, args.mapping, args.strict,
                             args.force, args.encoding, actor(args))

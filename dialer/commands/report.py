@@ -50,7 +50,7 @@ def _out(parser: argparse.ArgumentParser) -> None:
 
 async def _who(args: argparse.Namespace, database: Database) -> str:
     if args.actor:
-        async with database.engine.connect() as conn:
+        async with database.connect() as conn:
             await accounts.require(conn, args.actor)
     return actor(args)
 

@@ -27,6 +27,7 @@ from dialer.adapters.db.callers import called_numbers
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.demo.autopilot import autopilot
+from dialer.demo.documents import seed_demo_documents
 from dialer.demo.seed import write_demo_file
 from dialer.domain import debt_types
 from dialer.domain.calendar import Calendar, DateRange, Period
@@ -34,7 +35,7 @@ from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.calls import campaigns
 from dialer.services.calls.campaigns import Opening
-from dialer.services.governance import accounts, documents
+from dialer.services.governance import accounts
 from dialer.services.intake.importer import ImportRequest, IntakeRefused, import_file
 
 log = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ async def run_demo_centre(service: Service, seats: tuple[str, ...],
     batch_id = await _seed(service)
     await _seed_console(service)
     pilots = []
-    async with service.database.engine.begin() as conn:
+    async with service.database.transaction() as conn:
         for n in range(1, AUTOPILOTS + 1):
             login = f"autopilot{n:02d}"
             found = await users.by_login(conn, login)
@@ -108,7 +109,7 @@ async def _seed(service: Service) -> int:
                                    ImportRequest(path, DEMO_DEBT_TYPE, month, actor="demo"))
         return result.batch
     except IntakeRefused:  # imported by an earlier demo run: reuse that batch
-        async with service.database.engine.connect() as conn:
+        async with service.database.connect() as conn:
             known = [b for b in await batches.list_all(conn) if b.debt_type == DEMO_DEBT_TYPE]
         return known[-1].id
 
@@ -123,7 +124,7 @@ async def _seed_console(service: Service) -> None:
             await accounts.add_user(service.database, login, name, role, skills,
                                     settings.debt_types)
         await accounts.set_password(service.database, "demo", login, password, policy)
-    await documents.seed_demo_documents(
+    await seed_demo_documents(
         service.database, debt_types.resolve(DEMO_DEBT_TYPE, settings.debt_types),
         settings.centre.name, settings.centre.dedicated_number)
 

@@ -300,12 +300,6 @@ async def outcome_counts(database: Database, batch_id: int) -> dict[str, int]:
         return {code or "": int(n) for code, n in rows}
 
 
-async def results_since(database: Database, since: datetime) -> dict[str, int]:
-    """Results recorded since ``since`` (all batches): {result code: count}."""
-    async with database.engine.connect() as conn:
-        rows = await conn.execute(select(Attempt.result_code, func.count())
-                                  .where(Attempt.result_at >= since,
-                                         Attempt.result_code.is_not(None),
-                                         Attempt.direction == "out")
-                                  .group_by(Attempt.result_code))
-        return {code: int(n) for code, n in rows}
+async def result_code(conn: AsyncConnection, attempt_id: str) -> str | None:
+    """The attempt's recorded result, read in ``conn`` (None: none yet, or no attempt)."""
+    return await conn.scalar(select(Attempt.result_code).where(Attempt.id == attempt_id))

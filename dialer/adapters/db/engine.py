@@ -1,19 +1,31 @@
-"""The async engine: a SQLite file under var/ by default (WAL, foreign keys), or PostgreSQL."""
+"""The async engine: a SQLite file under var/ by default (WAL, foreign keys), or PostgreSQL.
+
+Services open a unit of work here — ``Database.transaction()`` (committed whole, or rolled back
+whole when its block raises) or ``Database.connect()`` (reads) — and hand the ``Connection`` it
+yields to the repository functions of this package; they never build a query themselves.
+``DatabaseError`` is any error the database raised, ``Conflict`` a constraint it refused (a
+unique key taken at the same moment).
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from dialer import config
 from dialer.config import Settings
 
 log = logging.getLogger(__name__)
+
+Connection = AsyncConnection  # one unit of work, passed to the repository functions
+DatabaseError = SQLAlchemyError
+Conflict = IntegrityError
 
 
 class Database:
@@ -21,6 +33,18 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.engine: AsyncEngine = _create_engine(settings)
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """One transaction: committed when the block ends, rolled back whole if it raises."""
+        async with self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[Connection]:
+        """A connection for reads; nothing done in it is committed."""
+        async with self.engine.connect() as conn:
+            yield conn
 
     async def ping(self) -> bool:
         try:

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import (
     Attempt,
     Batch,
@@ -150,8 +151,15 @@ async def remaining(conn: AsyncConnection, batch_ids: Sequence[int]) -> int:
     return int(targets or 0) + int(rows or 0)
 
 
-async def compact(engine: AsyncEngine) -> list[str]:
-    """Make the deleted rows unrecoverable from the database's own files; what was done."""
+async def compact(database: Database) -> list[str]:
+    """Make the deleted rows unrecoverable from the database's own files, then close the
+    pool's connections (SQLite folds and removes its WAL); what was done."""
+    done = await _compact(database.engine)
+    await database.engine.dispose()  # the next use opens new connections
+    return done
+
+
+async def _compact(engine: AsyncEngine) -> list[str]:
     async with engine.connect() as conn:
         auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
         if conn.dialect.name == "sqlite":

@@ -44,6 +44,12 @@ async def set_result_in(conn: AsyncConnection, call_id: str, code: str) -> None:
                                                        set_={"result_code": code}))
 
 
+async def result_code(conn: AsyncConnection, call_id: str) -> str | None:
+    """The inbound call's recorded result, read in ``conn`` (None: none yet, or no row)."""
+    return await conn.scalar(select(InboundCallRecord.result_code)
+                             .where(InboundCallRecord.id == call_id))
+
+
 async def _upsert(database: Database, call_id: str, values: dict[str, object]) -> None:
     for _ in range(2):  # a concurrent first insert of the same call: update it instead
         try:

@@ -11,11 +11,9 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from dialer.adapters.db import batches
 from dialer.adapters.db.callers import CallerCandidate, candidates
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Database, DatabaseError
 from dialer.domain import phone
 from dialer.domain.calendar import Calendar
 
@@ -34,12 +32,12 @@ class CallerLookup:
             return []  # withheld or foreign: nobody to match
         try:
             return await candidates(self._db, number, await self._open_batches())
-        except SQLAlchemyError as exc:
+        except DatabaseError as exc:
             log.error("caller lookup failed: %s", exc)
             return []
 
     async def _open_batches(self) -> list[int]:
         today, cal = self._clock().date(), self._calendar()
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             known = await batches.list_all(conn)
         return [b.id for b in known if cal.in_callback_period(today, b.debt_type)]

@@ -16,13 +16,10 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Protocol
 
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters.db import audit, batches
 from dialer.adapters.db import campaigns as campaigns_db
 from dialer.adapters.db.campaigns import CampaignInfo, Opening
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Conflict, Connection, Database
 from dialer.adapters.db.models import utcnow
 from dialer.domain.calendar import Calendar
 from dialer.domain.pacing import Mode, Policy
@@ -65,7 +62,7 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
     does not exist (or was erased), one already open, or when its debt type has no calling
     period left."""
     check_opening(opening)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         batch = await batches.get(conn, batch_id)
         if batch is None:
@@ -75,7 +72,7 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
                                 f"has ended (or none is configured); see `dialer calendar`")
         try:
             opened = await campaigns_db.open_(conn, batch_id, opening, manager.login, utcnow())
-        except IntegrityError:  # opened by someone else at the same moment
+        except Conflict:  # opened by someone else at the same moment
             opened = False
         if not opened:
             raise CampaignError(f"the campaign for batch {batch_id} is open already")
@@ -92,7 +89,7 @@ async def close_campaign(database: Database, batch_id: int, actor: str | None
                          ) -> CampaignInfo:
     """Close the batch's campaign (manager only, in the access log): no new call is placed;
     calls already on the line run to their end."""
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         if not await campaigns_db.close(conn, batch_id, manager.login, utcnow()):
             raise CampaignError(f"the campaign for batch {batch_id} is not open")
@@ -104,7 +101,7 @@ async def close_campaign(database: Database, batch_id: int, actor: str | None
 
 
 async def listing(database: Database, only_open: bool = False) -> list[CampaignInfo]:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await campaigns_db.listing(conn, only_open)
 
 
@@ -141,10 +138,10 @@ class Campaigns(StampedView[Campaign]):
         self._listeners = list(listeners)
         self.managed: set[int] = set()  # the batches whose campaign this part opened
 
-    async def _read_stamp(self, conn: AsyncConnection) -> object:
+    async def _read_stamp(self, conn: Connection) -> object:
         return await campaigns_db.stamp(conn)
 
-    async def _read(self, conn: AsyncConnection) -> list[Campaign]:
+    async def _read(self, conn: Connection) -> list[Campaign]:
         return [as_campaign(info) for info in await campaigns_db.listing(conn, only_open=True)]
 
     async def open(self, batch_id: int, actor: str,

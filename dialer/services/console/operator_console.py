@@ -16,14 +16,10 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from dialer.adapters.db import audit, screen_pop
+from dialer.adapters.db import audit, emergencies, screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.callers import CallerCandidate
-from dialer.adapters.db.engine import Database
-from dialer.adapters.db.models import Emergency
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.screen_pop import TargetRecord
 from dialer.config import Settings
 from dialer.domain import debt_types, result_form, suspension
@@ -117,21 +113,21 @@ class OperatorConsole:
 
     async def _view_call(self, login: str, call_id: str) -> TargetRecord | None:
         """The record of the target this call is for (one transaction: find, load, log)."""
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             where = await screen_pop.call_target(conn, call_id)
             return await _shown(conn, login, *where, via="screenpop") if where else None
 
     async def _call_target(self, call_id: str) -> tuple[int, int] | None:
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             return await screen_pop.call_target(conn, call_id)
 
     async def _view(self, login: str, batch_id: int, target_id: int, via: str
                     ) -> TargetRecord | None:
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             return await _shown(conn, login, batch_id, target_id, via)
 
     async def _log(self, actor: str, action: str, obj: str, **detail: object) -> None:
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await audit.record(conn, actor, action, obj, **detail)
 
     def state_message(self, op: Operator | None, call: CallView | None) -> Message:
@@ -316,7 +312,7 @@ class OperatorConsole:
             await self._wait_wrap_up(actor.user_id)
         saved = SavedResult(call_id, target, call_id in self._runner.callbacks, actor.user_id,
                             actor.login, now, form)
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             written = await result_record.write(conn, self._store, saved)
         if not written:
             log.warning("call %s: its result was already recorded; not written again", call_id)
@@ -341,10 +337,8 @@ class OperatorConsole:
         if op is None or op.state is not SeatState.ON_CALL or not op.attempt_id:
             raise ConsoleError("an emergency can only be flagged during a call")
         flag = emergency.flag(op.attempt_id, reason, consent, reason_text)
-        async with self._db.engine.begin() as conn:
-            await conn.execute(insert(Emergency).values(
-                call_id=flag.call_id, flagged_by=actor.login, at=self._clock(),
-                reason=flag.reason, reason_text=flag.reason_text, consent=flag.consent))
+        async with self._db.transaction() as conn:
+            await emergencies.add(conn, flag, actor.login, self._clock())
             await audit.record(conn, actor.login, "emergency.flag", f"call:{flag.call_id}",
                                reason=flag.reason, consent=flag.consent)
         log.warning("emergency flagged on call %s by %s (%s)", flag.call_id, actor.login,
@@ -354,7 +348,7 @@ class OperatorConsole:
         return flag
 
 
-async def _shown(conn: AsyncConnection, login: str, batch_id: int, target_id: int, via: str
+async def _shown(conn: Connection, login: str, batch_id: int, target_id: int, via: str
                  ) -> TargetRecord | None:
     """Load a record for display; the view is in the access log before it is shown."""
     found = await screen_pop.record(conn, batch_id, target_id)

@@ -13,12 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from dialer.adapters.db import audit, inbound, screen_pop
+from dialer.adapters.db import attempts, audit, inbound, screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
-from dialer.adapters.db.models import Attempt, InboundCallRecord
+from dialer.adapters.db.engine import Connection
 from dialer.adapters.db.screen_pop import NoteEntry
 from dialer.domain.attempt import Phase
 from dialer.domain.result_form import ResultForm
@@ -35,7 +32,7 @@ class SavedResult:
     form: ResultForm  # validated
 
 
-async def write(conn: AsyncConnection, store: DbAttemptStore, saved: SavedResult) -> bool:
+async def write(conn: Connection, store: DbAttemptStore, saved: SavedResult) -> bool:
     """Write ``saved`` in ``conn``'s transaction; False when this call already has its result
     (nothing is written then)."""
     if await _already_recorded(conn, saved):
@@ -56,13 +53,11 @@ async def write(conn: AsyncConnection, store: DbAttemptStore, saved: SavedResult
     return True
 
 
-async def _already_recorded(conn: AsyncConnection, saved: SavedResult) -> bool:
+async def _already_recorded(conn: Connection, saved: SavedResult) -> bool:
     if saved.target is not None:  # the attempt has no result until the operator's is written
-        found = await conn.scalar(select(Attempt.result_code)
-                                  .where(Attempt.id == saved.call_id))
+        found = await attempts.result_code(conn, saved.call_id)
     elif saved.callback:
-        found = await conn.scalar(select(InboundCallRecord.result_code)
-                                  .where(InboundCallRecord.id == saved.call_id))
+        found = await inbound.result_code(conn, saved.call_id)
     else:
         return False
     return found is not None

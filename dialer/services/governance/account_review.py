@@ -17,7 +17,7 @@ from dialer.domain.account_review import Finding, Summary
 async def review(database: Database, now: datetime, actor: str,
                  idle_days: int = account_review.IDLE_DAYS,
                  grace_days: int = account_review.GRACE_DAYS) -> tuple[list[Finding], Summary]:
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         facts = await account_facts.all_accounts(conn)
         findings = account_review.review(facts, now, idle_days, grace_days)
         summary = account_review.summarize(findings)

@@ -15,11 +15,9 @@ import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters import passwords
 from dialer.adapters.db import audit, users
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.models import ROLES
 from dialer.adapters.db.users import UserInfo
 from dialer.config import Settings
@@ -57,7 +55,7 @@ async def add_user(database: Database, login: str, display_name: str, role: str,
         codes = sorted({debt_types.resolve(s, known).code for s in skills})
     except debt_types.UnknownDebtType as exc:
         raise AccountError(f"skill: {exc}") from None
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         if await users.by_login(conn, login) is not None:
             raise AccountError(f"login {login!r} exists already")
         user_id = await users.add(conn, login, display_name.strip() or login, role, codes)
@@ -76,22 +74,22 @@ def may_manage(actor_role: str, account_role: str) -> bool:
 
 
 async def find(database: Database, login: str) -> UserInfo | None:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await users.by_login(conn, login)
 
 
 async def list_users(database: Database) -> list[UserInfo]:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await users.list_users(conn)
 
 
 async def list_accounts(database: Database) -> list[users.Account]:
     """Every account with its login state (last login, temporary password, lockout)."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await users.accounts(conn)
 
 
-async def require(conn: AsyncConnection, login: str | None,
+async def require(conn: Connection, login: str | None,
                   roles: tuple[str, ...] = MANAGERS) -> UserInfo:
     """The active account ``login`` with one of ``roles``, or ``NotAllowed``."""
     if not login:
@@ -126,14 +124,14 @@ async def authenticate(database: Database, login: str, password: str, now: datet
     (the failure is in the access log either way). The hash check runs off the event loop
     (argon2 takes tens of milliseconds)."""
     refused: str | None = None
-    async with database.engine.connect() as conn:  # no write lock held while hashing
+    async with database.connect() as conn:  # no write lock held while hashing
         found = await users.credentials(conn, login)
     ok = await asyncio.to_thread(passwords.verify, found.password_hash if found else None,
                                  password)
     rehashed = None
     if ok and found and found.password_hash and passwords.needs_rehash(found.password_hash):
         rehashed = await asyncio.to_thread(passwords.hash_password, password)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         if found is None:
             await audit.record(conn, "-", "login.failed", "user:?", address=address,
                                reason="unknown login")
@@ -171,13 +169,13 @@ async def change_password(database: Database, login: str, current: str, new: str
         raise AccountError(f"new password: {problem}")
     if current == new:
         raise AccountError("new password: must differ from the current one")
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         found = await users.credentials(conn, login)
     if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
                                                     current):
         raise AccountError("the current password is wrong")
     hashed = await asyncio.to_thread(passwords.hash_password, new)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         await users.set_password(conn, found.user.id, hashed, False)
         await audit.record(conn, login, "password.change", f"user:{found.user.id}")
 
@@ -193,7 +191,7 @@ async def set_password(database: Database, actor: str, login: str, password: str
         if problem:
             raise AccountError(f"password: {problem}")
     hashed = await asyncio.to_thread(passwords.hash_password, chosen)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         user = await users.by_login(conn, login)
         if user is None:
             raise AccountError(f"no account {login!r}")
@@ -207,7 +205,7 @@ async def set_active(database: Database, actor: str, login: str, active: bool) -
     """Enable or disable an account (nobody disables their own)."""
     if not active and actor == login:
         raise AccountError("you cannot disable your own account")
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         user = await users.by_login(conn, login)
         if user is None:
             raise AccountError(f"no account {login!r}")

@@ -69,7 +69,7 @@ async def export(database: Database, first: date, last: date, tz: ZoneInfo, acto
     a target, batch or account (``audit_query.Filter``; its dates are replaced by these). A
     suspension order on data halts the export (``DataSuspended`` becomes ``ExportError``)."""
     start, end = bounds(first, last, tz)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         if require:
             await accounts.require(conn, require)
         try:

@@ -156,7 +156,7 @@ class Plan:
 
 async def plan(database: Database, batch: int | None) -> Plan:
     everything = batch is None
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         found = await erasure_db.batches(conn, None if everything else [batch or 0])
         counts = await erasure_db.counts(conn, [b.id for b in found])
     if not everything and not found:
@@ -181,11 +181,11 @@ async def erase(database: Database, settings: Settings, batch: int | None, actor
                 recordings: RecordingEraser | None = None,
                 clock: Callable[[], datetime] = utcnow) -> tuple[Certificate, str]:
     """Erase the batch (every batch when None); the certificate and its text."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         manager = await accounts.require(conn, actor)
     scope = await plan(database, batch)
     ids = [b.id for b in scope.batches]
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         searched, shared = await erasure_db.values(conn, ids, scope.everything)
         work = _Work(scope, searched, shared,
                      await erasure_db.call_ids(conn, ids, scope.everything))
@@ -195,12 +195,11 @@ async def erase(database: Database, settings: Settings, batch: int | None, actor
     await _erase_files(settings, work)
     await asyncio.to_thread(_erase_backups, settings, work)
     await _erase_rows(database, work, manager.login)
-    work.methods += [f"database: {m}" for m in await erasure_db.compact(database.engine)]
-    await database.engine.dispose()  # closes the connections: SQLite folds and removes its WAL
+    work.methods += [f"database: {m}" for m in await erasure_db.compact(database)]
     report = await _scan(database, settings, store, work)
     cert = _certificate(settings, manager.login, manager.display_name, clock(), work, report)
     text = erasure.render(cert, settings.tz, {d.code: d.name for d in settings.debt_types})
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         await audit.record(conn, manager.login, "erasure.certificate", _object(scope),
                            number=cert.number, ok=cert.ok, findings=len(report.findings),
                            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
@@ -278,7 +277,7 @@ async def _erase_rows(database: Database, work: _Work, login: str) -> None:
     ids = [b.id for b in work.plan.batches]
     totals = {name: sum(getattr(c, name) for c in work.plan.counts)
               for name in ("batches", "targets", "phones", "debts", "calls", "notes")}
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         work.other_rows.update(await erasure_db.delete_scope(conn, ids, work.plan.everything))
         await audit.record(conn, login, "erasure.execute", _object(work.plan),
                            batch_ids=ids, **totals, **work.other_rows, files=work.files)

@@ -20,11 +20,9 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters.db import audit
 from dialer.adapters.db import suspensions as orders_db
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.models import utcnow
 from dialer.domain import suspension
 from dialer.domain.calendar import Suspension
@@ -57,7 +55,7 @@ async def record(database: Database, requests: Sequence[Request], actor: str | N
     if not checked:
         raise OrderError("name at least one scope")
     at = now or utcnow()
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         ids = []
         for request in checked:
@@ -76,7 +74,7 @@ async def release(database: Database, order_id: int, actor: str | None,
                   ref: str | None = None, now: datetime | None = None) -> Order:
     """Record the release of an order in force (manager only, in the access log)."""
     ref = " ".join((ref or "").split())[:suspension.MAX_REF] or None
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         order = await orders_db.get(conn, order_id)
         if order is None:
@@ -93,16 +91,16 @@ async def release(database: Database, order_id: int, actor: str | None,
 
 
 async def active(database: Database) -> list[Order]:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await orders_db.active(conn)
 
 
 async def history(database: Database, limit: int = 100) -> list[Order]:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await orders_db.history(conn, limit)
 
 
-async def check_data(conn: AsyncConnection) -> None:
+async def check_data(conn: Connection) -> None:
     """DataSuspended while an order halts imports and exports (within ``conn``)."""
     halting = [o for o in await orders_db.active(conn) if suspension.data_halted([o])]
     if halting:
@@ -112,7 +110,7 @@ async def check_data(conn: AsyncConnection) -> None:
 async def ensure_data_allowed(database: Database) -> None:
     """Call before any import or export of data (CLI or console): DataSuspended while the
     city's order halts them."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         await check_data(conn)
 
 
@@ -143,10 +141,10 @@ class Suspensions(StampedView[Order]):
     def data_halted(self) -> bool:
         return suspension.data_halted(self.orders)
 
-    async def _read_stamp(self, conn: AsyncConnection) -> object:
+    async def _read_stamp(self, conn: Connection) -> object:
         return await orders_db.stamp(conn)
 
-    async def _read(self, conn: AsyncConnection) -> list[Order]:
+    async def _read(self, conn: Connection) -> list[Order]:
         return await orders_db.active(conn)
 
     async def record(self, requests: Sequence[Request], actor: str,

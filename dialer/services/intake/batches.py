@@ -17,13 +17,13 @@ log = logging.getLogger(__name__)
 
 
 async def list_batches(database: Database) -> list[BatchInfo]:
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await batches.list_all(conn)
 
 
 async def exclusions_of(database: Database, batch_id: int) -> list[ExclusionInfo]:
     """The batch's exclusions and their reasons (for the reports)."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         await load_batch(conn, batch_id)
         return await exclusions.of_batch(conn, batch_id)
 
@@ -32,7 +32,7 @@ async def delete_batch(database: Database, settings: Settings, batch_id: int,
                        actor: str | None) -> int:
     """Delete the batch; its targets, numbers, debts and exclusions go with it (cascade), and
     so do the paper lists exported from it. Error reports hold no personal data and stay."""
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         batch = await load_batch(conn, batch_id)
         deleted = await batches.delete_batch(conn, batch_id)

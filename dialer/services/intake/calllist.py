@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters import paper
 from dialer.adapters.db import audit, batches, targets, users
 from dialer.adapters.db.batches import BatchInfo
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.models import utcnow
 from dialer.config import Settings
 from dialer.domain import calllist
@@ -45,7 +43,7 @@ class Entry:
     operator: str | None
 
 
-async def load_batch(conn: AsyncConnection, batch_id: int) -> BatchInfo:
+async def load_batch(conn: Connection, batch_id: int) -> BatchInfo:
     batch = await batches.get(conn, batch_id)
     if batch is None:
         raise IntakeError(f"no batch {batch_id}")
@@ -55,12 +53,12 @@ async def load_batch(conn: AsyncConnection, batch_id: int) -> BatchInfo:
 async def call_list(database: Database, batch_id: int, *, order: TargetOrder | None = None,
                     phone_order: PhoneOrder | None = None) -> tuple[BatchInfo, list[Entry]]:
     """The dialable targets of the batch in calling order (excluded ones left out)."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         batch = await load_batch(conn, batch_id)
         return batch, await _entries(conn, batch, order, phone_order)
 
 
-async def _entries(conn: AsyncConnection, batch: BatchInfo, order: TargetOrder | None,
+async def _entries(conn: Connection, batch: BatchInfo, order: TargetOrder | None,
                    phone_order: PhoneOrder | None) -> list[Entry]:
     by = order or TargetOrder(batch.target_order)
     phones_by = phone_order or PhoneOrder(batch.phone_order)
@@ -78,7 +76,7 @@ async def _entries(conn: AsyncConnection, batch: BatchInfo, order: TargetOrder |
 
 async def set_order(database: Database, batch_id: int, order: TargetOrder,
                     phone_order: PhoneOrder, actor: str | None) -> None:
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         await load_batch(conn, batch_id)
         await batches.set_order(conn, batch_id, order.value, phone_order.value)
@@ -95,7 +93,7 @@ async def assign(database: Database, batch_id: int, actor: str | None, *,
     ``strategy`` round_robin / skill over ``operators`` (default: every active operator), the
     unassigned dialable targets only unless ``reassign``; or ``refs`` to ``operator`` explicitly.
     """
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         batch = await load_batch(conn, batch_id)
         pool = await _pool(conn, batch_id, operators)
@@ -113,7 +111,7 @@ async def assign(database: Database, batch_id: int, actor: str | None, *,
     return counts
 
 
-async def _pool(conn: AsyncConnection, batch_id: int,
+async def _pool(conn: Connection, batch_id: int,
                 logins: list[str] | None) -> list[calllist.Operator]:
     every = await users.operators(conn, batch_id)
     if not logins:
@@ -126,7 +124,7 @@ async def _pool(conn: AsyncConnection, batch_id: int,
     return [o for o in every if o.id in wanted]
 
 
-async def _pairs(conn: AsyncConnection, batch: BatchInfo, facts: list[TargetFacts],
+async def _pairs(conn: Connection, batch: BatchInfo, facts: list[TargetFacts],
                  pool: list[calllist.Operator], strategy: str | None, refs: list[str] | None,
                  operator: str | None, reassign: bool) -> list[tuple[int, int]]:
     if refs:
@@ -141,7 +139,7 @@ async def _pairs(conn: AsyncConnection, batch: BatchInfo, facts: list[TargetFact
     raise IntakeError(f"strategy must be one of {', '.join(STRATEGIES)} (or give --ref)")
 
 
-async def _explicit(conn: AsyncConnection, batch_id: int, refs: list[str], operator: str | None,
+async def _explicit(conn: Connection, batch_id: int, refs: list[str], operator: str | None,
                     pool: list[calllist.Operator]) -> list[tuple[int, int]]:
     user = await users.by_login(conn, operator or "")
     chosen = next((o for o in pool if user is not None and o.id == user.id), None)
@@ -155,7 +153,7 @@ async def _explicit(conn: AsyncConnection, batch_id: int, refs: list[str], opera
 
 
 async def unassign(database: Database, batch_id: int, actor: str | None) -> int:
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         await load_batch(conn, batch_id)
         assigned = [f.id for f in await targets.facts(conn, batch_id) if f.operator_id]
@@ -169,7 +167,7 @@ async def export_paper(database: Database, settings: Settings, batch_id: int,
                        actor: str | None, formats: tuple[str, ...] = ("html", "csv")
                        ) -> list[Path]:
     """The print-ready fallback list (SPEC §9(6)): manager only, logged with the files' hashes."""
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         try:
             await suspensions.check_data(conn)

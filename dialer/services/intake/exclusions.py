@@ -13,12 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters import tabular
 from dialer.adapters.db import audit, batches, targets
 from dialer.adapters.db import exclusions as repo
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.error_report import ErrorReport
 from dialer.adapters.tabular import TableError
 from dialer.config import Settings
@@ -55,7 +53,7 @@ async def exclude_file(database: Database, settings: Settings, batch_id: int, pa
     try:
         rows, bad = await asyncio.to_thread(_read, path, encoding)
         report.add(e for errors in bad for e in errors)
-        async with database.engine.begin() as conn:
+        async with database.transaction() as conn:
             entries, unknown = await _match(conn, batch_id, rows)
             report.add(unknown)
             rejected = len(bad) + len(unknown)
@@ -73,7 +71,7 @@ async def exclude_file(database: Database, settings: Settings, batch_id: int, pa
     return ExcludeResult(batch_id, new, len(entries) - new, rejected, report.close())
 
 
-async def _match(conn: AsyncConnection, batch_id: int, rows: list[Exclusion]
+async def _match(conn: Connection, batch_id: int, rows: list[Exclusion]
                  ) -> tuple[list[tuple[int, str, str | None]], list[RowError]]:
     """(target id, reason, note) of each row whose 管理番号 is in the batch; errors for others."""
     if await batches.get(conn, batch_id) is None:
@@ -107,7 +105,7 @@ async def exclude_target(database: Database, batch_id: int, ref: str, reason: st
     problem = exclusions.check(parsed, note)
     if problem:
         raise IntakeError(problem)
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         ids = await targets.ids_by_ref(conn, batch_id, {ref.strip()})
         if not ids:
@@ -122,7 +120,7 @@ async def exclude_target(database: Database, batch_id: int, ref: str, reason: st
 
 async def is_dialable(database: Database, target_id: int) -> bool:
     """Call this right before every originate (see the module docstring)."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         return await repo.is_dialable(conn, target_id)
 
 

@@ -19,11 +19,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer.adapters import tabular
 from dialer.adapters.db import audit, batches
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.targets import TargetWriter
 from dialer.adapters.error_report import ErrorReport
 from dialer.adapters.tabular import TableError
@@ -107,7 +105,7 @@ async def import_file(database: Database, settings: Settings, request: ImportReq
     report = ErrorReport(errors_path(settings, f"{debt_type.code}-{month}", sha256))
     loader = _Loader(settings, request, debt_type, month, sha256, report)
     try:
-        async with database.engine.begin() as conn:
+        async with database.transaction() as conn:
             await refuse_duplicate(conn, sha256, request.force)
             result = await loader.load(conn, columns_mapping, progress)
     except (TableError, HeaderProblem, WrongDebtType, ReaderFailed) as exc:
@@ -128,7 +126,7 @@ class _Loader:
         self.month, self.sha256, self.report = month, sha256, report
         self.counts = _Counts()
 
-    async def load(self, conn: AsyncConnection, columns_mapping: ColumnMapping,
+    async def load(self, conn: Connection, columns_mapping: ColumnMapping,
                    progress: Progress | None) -> ImportResult:
         spec = ReadSpec(self.request.path, self.request.encoding, columns_mapping,
                         self.debt_type, self.settings.debt_types)
@@ -205,7 +203,7 @@ def load_mapping(path: Path | None, debt_type: DebtType,
         raise IntakeError(f"{path}: {exc}") from None
 
 
-async def refuse_duplicate(conn: AsyncConnection, sha256: str, force: bool) -> None:
+async def refuse_duplicate(conn: Connection, sha256: str, force: bool) -> None:
     earlier = await batches.with_hash(conn, sha256)
     if earlier and not force:
         raise IntakeRefused(f"this content (sha256 {sha256[:12]}…) was already imported as "

@@ -78,7 +78,7 @@ class RecordingArchive:
     # --- the recorder's side -----------------------------------------------------------------
     async def open(self, start: Start, flagged_by: str) -> int:
         """The row of a recording about to start (written before MixMonitor runs)."""
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             emergency_id = await db.latest_emergency(conn, start.call_id)
             if emergency_id is None:
                 raise RecordingRefused("the call was not flagged as an emergency")
@@ -93,7 +93,7 @@ class RecordingArchive:
         """MixMonitor could not record: the row says why; reported like any recording."""
         row = await self.get(recording_id)
         state = lifecycle.step(row.state, Event.FAILED)
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await db.set_state(conn, recording_id, state, failure=why[:200],
                                ended_at=self._clock(), duration_s=0.0)
             await audit.record(conn, SYSTEM, "recording.failed", f"recording:{recording_id}",
@@ -118,7 +118,7 @@ class RecordingArchive:
             log.error("recording %s: not stored (%s)", recording_id, exc)
             await self.failed(recording_id, f"not stored: {exc}")
             return await self.get(recording_id)
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await db.set_state(conn, recording_id, state, ended_at=self._clock(),
                                duration_s=duration, size=sealed.size, key_id=sealed.key_id,
                                stopped_by=stopped_by)
@@ -148,7 +148,7 @@ class RecordingArchive:
         settings = self._settings()
         written = await asyncio.to_thread(write_report, settings.paths.outbox_dir,
                                           facts(row), settings.tz)
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             if row.reported_at is None:
                 await db.set_values(conn, recording_id, reported_at=self._clock())
             await audit.record(conn, SYSTEM, "recording.report", f"recording:{recording_id}",
@@ -157,22 +157,22 @@ class RecordingArchive:
 
     # --- managers -----------------------------------------------------------------------------
     async def get(self, recording_id: int) -> RecordingRow:
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             row = await db.get(conn, recording_id)
         if row is None:
             raise RecordingNotFound(f"no recording {recording_id}")
         return row
 
     async def listing(self, limit: int = 500) -> list[RecordingRow]:
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             return await db.listing(conn, limit)
 
     async def unacknowledged(self) -> list[RecordingRow]:
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             return await db.unacknowledged(conn)
 
     async def in_state(self, state: State) -> list[RecordingRow]:
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             return await db.in_state(conn, state)
 
     async def audio(self, actor: str, recording_id: int, purpose: str, **detail: object
@@ -181,7 +181,7 @@ class RecordingArchive:
         row = await self.get(recording_id)
         if row.state is not State.STORED:
             raise RecordingRefused(f"the recording is {row.state}: there is no audio")
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await audit.record(conn, actor, f"recording.{purpose}", f"recording:{recording_id}",
                                call=row.call_id, file=row.file_id, **detail)
         try:
@@ -200,7 +200,7 @@ class RecordingArchive:
             raise RecordingRefused(str(exc)) from None
 
     async def log_stop(self, actor: str, recording_id: int, call_id: str) -> None:
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await audit.record(conn, actor, "recording.stop", f"recording:{recording_id}",
                                call=call_id)
 
@@ -209,7 +209,7 @@ class RecordingArchive:
         if not lifecycle.may_acknowledge(row.state):
             raise RecordingRefused("the recording is still running: its report comes when it "
                                    "ends")
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             if not await db.acknowledge(conn, recording_id, actor, self._clock()):
                 raise RecordingRefused("the report was already acknowledged")
             await audit.record(conn, actor, "recording.ack", f"recording:{recording_id}",
@@ -228,7 +228,7 @@ class RecordingArchive:
             raise RecordingRefused(str(exc)) from None
         destroyed = await asyncio.to_thread(self.vault().destroy, row.file_id)
         now = self._clock()
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await db.set_state(conn, recording_id, state)
             await db.add_erasure(conn, recording_id, now, actor, reason, reference[:100])
             await audit.record(conn, actor, "recording.erase", f"recording:{recording_id}",
@@ -242,7 +242,7 @@ class RecordingArchive:
     async def erase_call(self, actor: str, call_id: str, reference: str = ""
                          ) -> list[RecordingRow]:
         """Erase every recording of ``call_id`` (none may still be running)."""
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             rows = await db.of_call(conn, call_id)
         if not rows:
             raise RecordingNotFound(f"no recording of call {call_id}")
@@ -256,7 +256,7 @@ class RecordingArchive:
         more; how many were erased. Scheduled daily by the service."""
         settings = self._settings()
         cutoff = retention.cutoff(self._clock(), settings.recordings.retention_days)
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             rows = await db.due(conn, cutoff)
         for row in rows:
             await self.erase(SYSTEM, row.id, "retention",

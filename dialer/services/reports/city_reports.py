@@ -23,12 +23,10 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer import config
 from dialer.adapters.db import audit
 from dialer.adapters.db import report_queries as queries
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.report_queries import BatchRow
 from dialer.adapters.report_files import Block, Chart, Staged, write_book
 from dialer.adapters.report_lists import ListFile
@@ -80,7 +78,7 @@ def _out(settings: Settings, out: Path | None) -> Path:
 async def _record(database: Database, staged: Staged, out: Path, actor: str, kind: str,
                   subject: str, rows: dict[str, int]) -> list[Path]:
     """Swap the files in and log it, in one transaction."""
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         names = [final.relative_to(out).as_posix() for _t, final in staged.pairs]
         await audit.record(conn, actor, "report.generate", f"report:{kind}", subject=subject,
                            files=names, rows=rows)
@@ -98,7 +96,7 @@ async def generate_daily(database: Database, settings: Settings, day: date, acto
     start, end = day_bounds(day, tz)
     staged = Staged()
     try:
-        async with database.engine.connect() as conn:
+        async with database.connect() as conn:
             active = await _batches_in_play(conn, settings, day, start, end)
             daily = await _daily_figures(conn, settings, day, start, end, active)
             _summary_file(staged, root, defs, daily, settings, now or datetime.now(tz))
@@ -115,7 +113,7 @@ async def generate_daily(database: Database, settings: Settings, day: date, acto
     return Generated("daily", day.isoformat(), files, rows)
 
 
-async def _batches_in_play(conn: AsyncConnection, settings: Settings, day: date,
+async def _batches_in_play(conn: Connection, settings: Settings, day: date,
                            start: datetime, end: datetime) -> list[BatchRow]:
     """Batches whose period covers the day (calling or callbacks), or with a result that day."""
     with_results = await queries.batches_with_results(conn, start, end)
@@ -131,7 +129,7 @@ def _by_debt_type(batches: Sequence[BatchRow]) -> dict[str, list[BatchRow]]:
     return grouped
 
 
-async def _daily_figures(conn: AsyncConnection, settings: Settings, day: date, start: datetime,
+async def _daily_figures(conn: Connection, settings: Settings, day: date, start: datetime,
                          end: datetime, active: Sequence[BatchRow]) -> _Daily:
     facts = await queries.day_facts(conn, day, start, end)
     per_batch = await queries.target_counts(conn, [b.id for b in active], end)
@@ -175,7 +173,7 @@ def _summary_file(staged: Staged, root: Path, defs: Definitions, daily: _Daily,
         listing.close()
 
 
-async def _target_files(conn: AsyncConnection, staged: Staged, root: Path, settings: Settings,
+async def _target_files(conn: Connection, staged: Staged, root: Path, settings: Settings,
                         day: date, start: datetime, end: datetime, debt_type: str,
                         batches: Sequence[BatchRow]) -> tuple[int, int]:
     """The per-target report and its escalation list for one debt type, in one pass."""
@@ -245,7 +243,7 @@ async def generate_final(database: Database, settings: Settings, first: date, la
 async def _period(database: Database, settings: Settings, kind: str, first: date, last: date,
                   stem: str, actor: str, out: Path | None, now: datetime | None) -> Generated:
     root, tz = _out(settings, out), settings.tz
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         facts = await period_facts(conn, first, last, tz)
     report = period_report(facts, settings.classification, _labels(settings), tz)
     definition = getattr(settings.reports.tables, kind)
@@ -266,7 +264,7 @@ async def _period(database: Database, settings: Settings, kind: str, first: date
     return Generated(kind, subject, files, rows)
 
 
-async def period_facts(conn: AsyncConnection, first: date, last: date, tz: Any) -> PeriodFacts:
+async def period_facts(conn: Connection, first: date, last: date, tz: Any) -> PeriodFacts:
     """Every day's figures (the daily report's queries, day by day: a month always agrees
     with its daily reports), and what only the whole period can tell."""
     days = []

@@ -9,10 +9,7 @@ import asyncio
 import logging
 from typing import Generic, TypeVar
 
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database, DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +27,10 @@ class StampedView(Generic[Row]):
         self._stamp: object = None
         self._failing = False
 
-    async def _read_stamp(self, conn: AsyncConnection) -> object:
+    async def _read_stamp(self, conn: Connection) -> object:
         raise NotImplementedError
 
-    async def _read(self, conn: AsyncConnection) -> list[Row]:
+    async def _read(self, conn: Connection) -> list[Row]:
         raise NotImplementedError
 
     def _apply(self, found: list[Row]) -> None:
@@ -41,7 +38,7 @@ class StampedView(Generic[Row]):
 
     async def load(self) -> None:
         """Read the rows and apply them (at start, and whenever the stamp moved)."""
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             stamp = await self._read_stamp(conn)  # first: a change after it is seen next time
             found = await self._read(conn)
         self._stamp = stamp
@@ -49,7 +46,7 @@ class StampedView(Generic[Row]):
 
     async def refresh(self) -> bool:
         """Reload when the rows were changed anywhere; whether they were."""
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             stamp = await self._read_stamp(conn)
         if stamp == self._stamp:
             return False
@@ -62,7 +59,7 @@ class StampedView(Generic[Row]):
             await asyncio.sleep(self._interval_s)
             try:
                 await self.refresh()
-            except SQLAlchemyError as exc:  # the last rows stay applied meanwhile
+            except DatabaseError as exc:  # the last rows stay applied meanwhile
                 if not self._failing:
                     log.error("%s not readable (%s); retrying", self.what, type(exc).__name__)
                 self._failing = True

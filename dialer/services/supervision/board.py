@@ -20,14 +20,12 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from dialer import config
 from dialer.adapters.db import board_figures as figures
 from dialer.adapters.db import recordings as recording_rows
 from dialer.adapters.db import suspensions as orders_db
 from dialer.adapters.db.board_figures import BatchRow, EmergencyRow
-from dialer.adapters.db.engine import Database
+from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.recordings import RecordingRow
 from dialer.config import Settings
 from dialer.domain.calendar import NO_SUSPENSION, Calendar
@@ -146,7 +144,7 @@ class BoardSource:
         start, end = day_bounds(local_day(now, tz), tz)
         edges = hour_edges(local_day(now, tz), tz)
         open_ids = tuple(sorted(self._runner.campaigns))
-        async with self._db.engine.connect() as conn:
+        async with self._db.connect() as conn:
             rows = await figures.day_results(conn, [e for _h, e in edges], end)
             alerts = await figures.emergencies_since(conn, max(start, now - ALERTS_KEPT))
             recordings = await recording_rows.unacknowledged(conn)
@@ -181,7 +179,7 @@ class BoardSource:
             suspensions=orders,
         )
 
-    async def _targets(self, conn: AsyncConnection, open_ids: tuple[int, ...]) -> TargetFigures:
+    async def _targets(self, conn: Connection, open_ids: tuple[int, ...]) -> TargetFigures:
         """The open batches' targets: in play and assigned. They move slowly and cost a scan
         of those batches, so they are reused for ``targets_ttl_s`` (or until the campaigns
         change)."""

@@ -121,7 +121,7 @@ class Listener:
         except AmiError as exc:
             raise ListenUnavailable(str(exc)) from None
         channel_id = f"listen-{uuid.uuid4().hex}"
-        async with self._db.engine.begin() as conn:
+        async with self._db.transaction() as conn:
             await audit.record(conn, actor, "listen_in.start", f"seat:{seat}", phone=phone,
                                operator=op.login, call=call_id, channel=channel_id)
         try:

@@ -14,6 +14,7 @@ from dialer.adapters.db import audit
 from dialer.adapters.db import documents as repo
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
+from dialer.demo.documents import seed_demo_documents
 from dialer.domain.debt_types import DebtType, UnknownDebtType
 from dialer.domain.documents import QA, SCRIPT, ApprovalRefused, QaEntry, QaFileError
 from dialer.services.governance import documents
@@ -142,11 +143,11 @@ async def test_the_repository_approves_a_draft_once(database: Database) -> None:
 async def test_demo_documents_are_seeded_once_and_approved(database: Database,
                                                            transfer: bool) -> None:
     debt_type = DebtType("hoikuryo", "保育所等保育料", account_transfer=transfer)
-    added = await documents.seed_demo_documents(database, debt_type)
+    added = await seed_demo_documents(database, debt_type)
     assert [(d.kind, d.scope, d.version, d.approved_by, d.approval_ref) for d in added] == [
         (SCRIPT, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1"),
         (QA, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1")]
-    assert await documents.seed_demo_documents(database, debt_type) == []
+    assert await seed_demo_documents(database, debt_type) == []
     script = await documents.for_operator(database, SCRIPT, "hoikuryo")
     assert script is not None
     for part in ("札幌市電話納付案内センター", "保育所等保育料", "本人", "生年月日", "管理番号",
