@@ -18,8 +18,7 @@ from agent_ui import keys
 from agent_ui.admin_common import actor, context, form_fields, int_param
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
-from dialer.adapters.db import audit, audit_query
-from dialer.services.governance import audit_export
+from dialer.services.governance import access_log, audit_export
 from dialer.services.governance.audit_export import ExportError
 
 PER_PAGE = 50
@@ -35,9 +34,9 @@ def _id(value: str, what: str) -> int | None:
     return int(value)
 
 
-def _about(fields: dict[str, str]) -> audit_query.Filter:
+def _about(fields: dict[str, str]) -> access_log.Filter:
     """The target / batch / user filters of a query or form (ExportError when malformed)."""
-    return audit_query.Filter(target=_id(fields.get("target", "").strip(), "架電先ID"),
+    return access_log.Filter(target=_id(fields.get("target", "").strip(), "架電先ID"),
                               batch=_id(fields.get("batch", "").strip(), "一括ID"),
                               user=fields.get("user", "").strip()[:64])
 
@@ -62,19 +61,17 @@ async def audit_page(request: web.Request, *, error: str = "", status: int = 200
         first, last = _day(query["from"], "開始日"), _day(query["to"], "終了日")
         about = _about(query)
     except ExportError as exc:
-        error, status, first, last, about = str(exc), 400, None, None, audit_query.Filter()
+        error, status, first, last, about = str(exc), 400, None, None, access_log.Filter()
     flt = replace(
         about, actor=query["actor"], action=query["action"], obj=query["object"],
         start=datetime.combine(first, time(), tz) if first else None,
         end=datetime.combine(last + timedelta(days=1), time(), tz) if last else None)
-    async with back.db().engine.connect() as conn:
-        rows, total = await audit_query.page(conn, flt, PER_PAGE, (page - 1) * PER_PAGE)
-        verified = await audit.verify(conn)
+    found = await access_log.page(back.db(), flt, PER_PAGE, (page - 1) * PER_PAGE)
     today = back.clock().astimezone(tz).date()
-    pages = max(1, -(-total // PER_PAGE))
+    pages = max(1, -(-found.total // PER_PAGE))
     kept = {k: v for k, v in query.items() if v}
-    return render(request, "admin/audit.html", status=status, error=error, rows=rows,
-                  total=total, page=page, pages=pages, query=query, verified=verified,
+    return render(request, "admin/audit.html", status=status, error=error, rows=found.rows,
+                  total=found.total, page=page, pages=pages, query=query, verified=found.verified,
                   prev_url=_url(kept, page - 1) if page > 1 else "",
                   next_url=_url(kept, page + 1) if page < pages else "",
                   export=export_form or {"from": today.replace(day=1).isoformat(),
@@ -114,7 +111,7 @@ async def export(request: web.Request) -> web.StreamResponse:
         "Cache-Control": "no-store"})
 
 
-def _write(out: IO[bytes], rows: list[audit.Row], tz: ZoneInfo) -> None:
+def _write(out: IO[bytes], rows: list[access_log.Row], tz: ZoneInfo) -> None:
     text = io.TextIOWrapper(out, encoding=audit_export.ENCODING, errors=audit_export.ERRORS,
                             newline="")
     audit_export.write_rows(text, rows, tz)

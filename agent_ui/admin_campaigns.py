@@ -3,9 +3,9 @@ batch's campaign (with the ring timeout) or closes it. Opening and closing are s
 `dialer serve` on the database dials the open ones, after restarts too) and in the access log
 (the ``campaigns`` service writes it).
 
-When the service runs, it sets ``app[CAMPAIGNS]``: a campaign opened or closed here applies
-before the answer. Without it (the console alone) the change is stored and the services pick
-it up from the database within their poll interval.
+Opening and closing go through the service's ``Campaigns`` (``app[keys.CAMPAIGNS]``): a
+campaign opened or closed here applies before the answer; the other services on the database
+pick it up within their poll interval.
 """
 
 from __future__ import annotations
@@ -16,20 +16,17 @@ from agent_ui import keys
 from agent_ui.admin_common import actor, context, form_fields, path_id
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
-from dialer import config
-from dialer.adapters.db import batches
 from dialer.services.calls import campaigns
-from dialer.services.calls.campaigns import CampaignError, Campaigns, Opening
+from dialer.services.calls.campaigns import CampaignError, Opening
 from dialer.services.governance import accounts
+from dialer.services.intake.batches import list_batches
 
-CAMPAIGNS = web.AppKey("campaigns", Campaigns)
 EXPECTED = (CampaignError, accounts.NotAllowed)
 
 
 async def page(request: web.Request, *, error: str = "", status: int = 200) -> web.Response:
     back = keys.backend(request)
-    async with back.db().engine.connect() as conn:
-        found = await batches.list_all(conn)
+    found = await list_batches(back.db())
     stored = {c.batch_id: c for c in await campaigns.listing(back.db())}
     names = {d.code: d.name for d in back.settings().debt_types}
     return render(request, "admin/campaigns.html", status=status, error=error,
@@ -49,33 +46,20 @@ def _opening(fields: dict[str, str]) -> Opening:
 
 
 async def open_(request: web.Request) -> web.Response:
-    back = keys.backend(request)
     batch_id = path_id(request)
     fields = await form_fields(request)
     try:
-        opening = _opening(fields)
-        service = request.app.get(CAMPAIGNS)
-        if service is not None:
-            await service.open(batch_id, actor(request), opening)
-        else:
-            await campaigns.open_campaign(back.db(), config.calendar(back.settings()),
-                                          back.clock().astimezone(back.settings().tz).date(),
-                                          batch_id, actor(request), opening)
+        await request.app[keys.CAMPAIGNS].open(batch_id, actor(request), _opening(fields))
     except EXPECTED as exc:
         return await page(request, error=f"架電を開始できません / {exc}", status=400)
     raise web.HTTPFound("/admin/campaigns")
 
 
 async def close(request: web.Request) -> web.Response:
-    back = keys.backend(request)
     batch_id = path_id(request)
     await form_fields(request)
     try:
-        service = request.app.get(CAMPAIGNS)
-        if service is not None:
-            await service.close(batch_id, actor(request))
-        else:
-            await campaigns.close_campaign(back.db(), batch_id, actor(request))
+        await request.app[keys.CAMPAIGNS].close(batch_id, actor(request))
     except EXPECTED as exc:
         return await page(request, error=f"架電を終了できません / {exc}", status=400)
     raise web.HTTPFound("/admin/campaigns")

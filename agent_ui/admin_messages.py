@@ -16,10 +16,10 @@ from agent_ui.admin_common import actor, context
 from agent_ui.admin_uploads import UploadRefused, mib, receive
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
-from dialer.adapters.db import audit
 from dialer.config import Settings
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.messages import MessageError
+from dialer.services.governance import access_log
 
 MAX_MESSAGE = 20 * 1024**2
 SUFFIXES = (".wav", ".mp3")
@@ -66,10 +66,9 @@ async def replace_message(request: web.Request) -> web.Response:
         return await messages_page(
             request, status=400,
             error=f"{messages.BY_NAME[name].label}を差し替えられませんでした: {exc}")
-    async with back.db().engine.begin() as conn:
-        await audit.record(conn, actor(request), "message.install", f"message:{name}",
-                           source=done.source, sha256=done.status.sha256,
-                           duration_s=done.status.duration_s, unchanged=done.unchanged)
+    await access_log.record(back.db(), actor(request), "message.install", f"message:{name}",
+                            source=done.source, sha256=done.status.sha256,
+                            duration_s=done.status.duration_s, unchanged=done.unchanged)
     label = messages.BY_NAME[name].label
     notice = (f"{label}: 同じ音声がすでに設置されています（変更なし）" if done.unchanged else
               f"{label}を差し替えました（{done.status.duration_s or 0:.1f} 秒）。"

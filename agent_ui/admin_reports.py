@@ -19,7 +19,7 @@ from agent_ui import keys
 from agent_ui.admin_common import actor, context, form_fields
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route
-from dialer.adapters.db import audit
+from dialer.services.governance import access_log
 from dialer.services.reports import city_reports as reports
 from dialer.services.reports.city_reports import ReportError
 
@@ -114,9 +114,8 @@ async def download(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text="no such report")
     relative = path.relative_to(outbox.resolve()).as_posix()
     size, digest = await asyncio.to_thread(_sha256, path)
-    async with back.db().engine.begin() as conn:
-        await audit.record(conn, actor(request), "report.download", "outbox",
-                           name=relative, bytes=size, sha256=digest)
+    await access_log.record(back.db(), actor(request), "report.download", "outbox",
+                            name=relative, bytes=size, sha256=digest)
     content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     fallback = path.name.encode("ascii", "replace").decode().replace('"', "_") \
         .replace("?", "_")

@@ -2,9 +2,9 @@
 a manager records the city's order (what halts, why, the city's reference) and, later, its
 release. Every order and release is in the access log (the ``suspensions`` service writes it).
 
-When the service runs, it sets ``app[SUSPENSIONS]``: an order entered here is applied before the
-answer. Without it (the console alone) the order is stored and the service picks it up from the
-database within its poll interval.
+Orders and releases go through the service's ``Suspensions`` (``app[keys.SUSPENSIONS]``): an
+order entered here is applied before the answer; the other services on the database pick it
+up within their poll interval.
 """
 
 from __future__ import annotations
@@ -18,9 +18,7 @@ from agent_ui.security import MANAGERS, route
 from dialer.domain import suspension
 from dialer.domain.suspension import OrderError, Request, Scope
 from dialer.services.governance import suspensions
-from dialer.services.governance.suspensions import Suspensions
 
-SUSPENSIONS = web.AppKey("suspensions", Suspensions)
 DEBT_PREFIX = "debt:"
 HISTORY = 50
 
@@ -60,27 +58,18 @@ async def record(request: web.Request) -> web.Response:
     known = [d.code for d in back.settings().debt_types]
     try:
         requests = _requests(scopes, fields.get("reason", ""), fields.get("city_ref", ""))
-        service = request.app.get(SUSPENSIONS)
-        if service is not None:
-            await service.record(requests, actor(request), known)
-        else:
-            await suspensions.record(back.db(), requests, actor(request), known)
+        await request.app[keys.SUSPENSIONS].record(requests, actor(request), known)
     except OrderError as exc:
         return await page(request, error=_japanese(exc), status=400, form=form)
     raise web.HTTPFound("/admin/suspensions")
 
 
 async def release(request: web.Request) -> web.Response:
-    back = keys.backend(request)
     order_id = path_id(request)
     fields = await form_fields(request)
     ref = fields.get("release_ref", "")
     try:
-        service = request.app.get(SUSPENSIONS)
-        if service is not None:
-            await service.release(order_id, actor(request), ref)
-        else:
-            await suspensions.release(back.db(), order_id, actor(request), ref)
+        await request.app[keys.SUSPENSIONS].release(order_id, actor(request), ref)
     except OrderError as exc:
         return await page(request, error=_japanese(exc), status=400)
     raise web.HTTPFound("/admin/suspensions")

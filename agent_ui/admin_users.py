@@ -9,12 +9,12 @@ from aiohttp import web
 
 from agent_ui import keys
 from agent_ui.admin_common import context, form_fields, form_lists, path_id
+from agent_ui.keys import SESSIONS
 from agent_ui.render import render
-from agent_ui.security import MANAGERS, SESSIONS, route, session_of
-from dialer.adapters.db.models import ROLES
-from dialer.adapters.db.users import Account
-from dialer.services.governance import accounts
+from agent_ui.security import MANAGERS, route, session_of
+from dialer.services.governance import accounts, user_admin
 from dialer.services.governance.accounts import AccountError
+from dialer.services.governance.user_admin import ROLES, Account
 
 
 async def users_page(request: web.Request, *, error: str = "", status: int = 200,
@@ -69,12 +69,10 @@ NOT_YOURS = ("システム管理者のアカウントはシステム管理者だ
 
 async def _target(request: web.Request) -> Account:
     """The account in the path (404 when there is none)."""
-    user_id = path_id(request)
-    found = [a for a in await accounts.list_accounts(keys.backend(request).db())
-             if a.user.id == user_id]
-    if not found:
+    found = await user_admin.account(keys.backend(request).db(), path_id(request))
+    if found is None:
         raise web.HTTPNotFound(text="no such account")
-    return found[0]
+    return found
 
 
 async def set_active(request: web.Request) -> web.Response:

@@ -21,10 +21,10 @@ from agent_ui import (
     status_pages,
 )
 from agent_ui.keys import Backend
-from agent_ui.security import SessionStore
-from dialer.adapters.db import faults
+from agent_ui.sessions import SessionStore
 from dialer.domain import phone
 from dialer.services.governance.suspensions import DataSuspended
+from dialer.services.runtime import database
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -34,9 +34,9 @@ MAX_BODY = 1024**2  # uploads (imports, messages) have their own, larger limit o
 DATABASE_UNAVAILABLE = ("データベースが一時的に使えません（{reason}）。この操作は記録されていま"
                         "せん。 / The database is temporarily unavailable ({reason_en}); "
                         "nothing was recorded.")
-DATABASE_REASONS = {faults.LOCKED: ("混み合っています", "busy"),
-                    faults.FULL: ("ディスクの空きがありません", "disk full"),
-                    faults.IO: ("読み書きできません", "read/write error")}
+DATABASE_REASONS = {database.LOCKED: ("混み合っています", "busy"),
+                    database.FULL: ("ディスクの空きがありません", "disk full"),
+                    database.IO: ("読み書きできません", "read/write error")}
 RETRY_AFTER_S = 2
 
 
@@ -54,7 +54,7 @@ async def security_headers(request: web.Request, handler: security.Handler
         _harden(response)
         raise
     except Exception as exc:
-        kind = faults.transient(exc)
+        kind = database.transient(exc)
         if kind is None:  # a bug: aiohttp's plain 500 (logged by aiohttp, no trace sent)
             raise
         response = _database_unavailable(request, exc, kind)
@@ -67,7 +67,7 @@ def _database_unavailable(request: web.Request, exc: Exception, kind: str) -> we
     without internals. The log names the fault, never the statement or its values."""
     resource = request.match_info.route.resource
     where = resource.canonical if resource is not None else "?"  # the route, never its values
-    log.error("database unavailable (%s, %s) on %s %s: answered 503", kind, faults.name(exc),
+    log.error("database unavailable (%s, %s) on %s %s: answered 503", kind, database.name(exc),
               request.method, where)
     reason, reason_en = DATABASE_REASONS[kind]
     message = DATABASE_UNAVAILABLE.format(reason=reason, reason_en=reason_en)
@@ -99,11 +99,11 @@ def create_app(backend: Backend) -> web.Application:
     app = web.Application(middlewares=[security_headers, security.guard],
                           client_max_size=MAX_BODY)
     app[keys.BACKEND] = backend
-    app[security.ACCESS] = {}
-    app[security.SESSIONS] = SessionStore(timedelta(seconds=settings.web.idle_lock_s),
+    app[keys.ACCESS] = {}
+    app[keys.SESSIONS] = SessionStore(timedelta(seconds=settings.web.idle_lock_s),
                                           timedelta(hours=settings.web.session_max_h),
                                           backend.clock)
-    app[security.SECURE] = security.secure_cookies(settings.web.secure_cookies,
+    app[keys.SECURE] = security.secure_cookies(settings.web.secure_cookies,
                                                    settings.web.host)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True)

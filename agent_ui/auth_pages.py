@@ -7,22 +7,20 @@ import secrets
 from aiohttp import web
 
 from agent_ui import keys
+from agent_ui.keys import SECURE, SESSIONS
 from agent_ui.render import render
 from agent_ui.request_body import form_body
 from agent_ui.security import (
     ANYONE_LOGGED_IN,
     MANAGERS,
     OPERATOR,
-    SECURE,
-    SESSIONS,
     Access,
     clear_cookie,
     route,
     session_of,
     set_cookie,
 )
-from dialer.adapters.db import audit
-from dialer.services.governance import accounts
+from dialer.services.governance import access_log, accounts
 from dialer.services.governance.accounts import AccountError, LoginRefused
 
 LOGIN_CSRF = "login_csrf"  # double-submit cookie: the login form has no session yet
@@ -75,8 +73,8 @@ async def logout(request: web.Request) -> web.StreamResponse:
     request.app[SESSIONS].close(session.token)
     for ws in list(session.websockets):
         await ws.close(code=4001, message=b"logged out")
-    async with keys.backend(request).db().engine.begin() as conn:
-        await audit.record(conn, session.login, "logout", f"user:{session.user_id}")
+    await access_log.record(keys.backend(request).db(), session.login, "logout",
+                            f"user:{session.user_id}")
     response = web.HTTPFound("/login")
     clear_cookie(response)
     raise response

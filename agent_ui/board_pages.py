@@ -2,8 +2,8 @@
 and listen-in on an operator's call.
 
 The board's figures come from the service's BoardSource (``Backend.board``); the websocket
-forwards the ``board`` topic (``publish_board`` and the emergency alerts). Listen-in needs the
-service's Listener, set on the app as ``app[LISTENER]`` by whoever builds the service.
+forwards the ``board`` topic (``publish_board`` and the emergency alerts). Listen-in goes
+through the service's Listener (``app[keys.LISTENER]``).
 """
 
 from __future__ import annotations
@@ -19,9 +19,7 @@ from agent_ui.security import MANAGERS, route, session_of
 from dialer.domain.supervision import CONTACT_RATE_TARGET
 from dialer.services.runtime.live import BOARD
 from dialer.services.supervision.board import board_message
-from dialer.services.supervision.listen_in import Listener, ListenRefused, ListenUnavailable
-
-LISTENER = web.AppKey("listener", Listener)
+from dialer.services.supervision.listen_in import ListenRefused, ListenUnavailable
 
 
 async def _snapshot(request: web.Request) -> dict[str, Any] | None:
@@ -34,8 +32,7 @@ async def page(request: web.Request) -> web.Response:
     session = session_of(request)
     return render(request, "board.html", phones=[s.name for s in settings.seats],
                   my_phone=session.seat, target=CONTACT_RATE_TARGET,
-                  debt_types={d.code: d.name for d in settings.debt_types},
-                  listen=LISTENER in request.app)
+                  debt_types={d.code: d.name for d in settings.debt_types})
 
 
 async def snapshot(request: web.Request) -> web.Response:
@@ -52,11 +49,8 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
 async def listen(request: web.Request) -> web.Response:
     body = await json_body(request)
     seat, phone = text(body, "seat", max_len=32), text(body, "phone", max_len=32)
-    listener = request.app.get(LISTENER)
-    if listener is None:
-        return web.json_response({"error": "listen-in is not available"}, status=503)
     try:
-        started = await listener.start(session_of(request).login, seat, phone)
+        started = await request.app[keys.LISTENER].start(session_of(request).login, seat, phone)
     except ListenRefused as exc:
         return web.json_response({"error": str(exc)}, status=409)
     except ListenUnavailable as exc:

@@ -1,4 +1,7 @@
-"""What the web app holds (one typed key, one place), so every route finds the service parts."""
+"""What the web app holds: every typed app key, in this one place, so every route finds the
+service parts. ``create_app`` fills the console's own (backend, templates, access, sessions,
+secure cookies); whoever builds the service (dialer/app.py) puts its parts (listen-in, recorder,
+suspensions, campaigns), and tests put the same objects."""
 
 from __future__ import annotations
 
@@ -9,13 +12,18 @@ from datetime import UTC, datetime
 import jinja2
 from aiohttp import web
 
-from dialer.adapters.db.engine import Database
+from agent_ui.sessions import SessionStore
 from dialer.config import Settings
 from dialer.domain.login import AddressThrottle, LoginPolicy
+from dialer.services.calls.campaigns import Campaigns
 from dialer.services.console.operator_console import OperatorConsole
+from dialer.services.governance.suspensions import Suspensions
+from dialer.services.recordings.recorder import Recorder
+from dialer.services.runtime.database import Database
 from dialer.services.runtime.live import LiveHub
 from dialer.services.supervision.board import Board
 from dialer.services.supervision.health import Health
+from dialer.services.supervision.listen_in import Listener
 
 HealthSource = Callable[[], Awaitable[Health]]
 BoardSource = Callable[[], Awaitable[Board | None]]
@@ -60,6 +68,13 @@ class Backend:
 
 BACKEND = web.AppKey("backend", Backend)
 TEMPLATES = web.AppKey("templates", jinja2.Environment)
+ACCESS = web.AppKey("access", dict)  # (method, resource canonical path) -> who may use it
+SESSIONS = web.AppKey("sessions", SessionStore)
+SECURE = web.AppKey("secure_cookies", bool)
+LISTENER = web.AppKey("listener", Listener)  # listen-in on an operator's call (the board)
+RECORDER = web.AppKey("recorder", Recorder)  # emergency recordings: archive and stop
+SUSPENSIONS = web.AppKey("suspensions", Suspensions)  # the city's orders, applied at once
+CAMPAIGNS = web.AppKey("campaigns", Campaigns)  # opening and closing, applied at once
 
 
 def backend(request: web.Request) -> Backend:

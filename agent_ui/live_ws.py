@@ -15,7 +15,9 @@ from typing import Any
 from aiohttp import WSMsgType, web
 
 from agent_ui import keys
-from agent_ui.security import ANYONE_LOGGED_IN, SESSIONS, Session, session_of
+from agent_ui.keys import SESSIONS
+from agent_ui.security import ANYONE_LOGGED_IN, session_of
+from agent_ui.sessions import Session
 
 CLIENT_MESSAGES: dict[str, tuple[str, ...]] = {"activity": ANYONE_LOGGED_IN,
                                                "ping": ANYONE_LOGGED_IN}

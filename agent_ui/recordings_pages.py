@@ -6,9 +6,8 @@ play or download them (SPEC "Recording"; every route here is declared MANAGERS).
   access log records it first; export: WAV or MP3 for the city, a download, logged the same.
 * ``/api/recordings/{id}/ack`` (the board's "確認" button) and ``…/stop``.
 
-The recordings come from the service's RecordingArchive (``app[RECORDER].archive``, or one
-built on the backend's database when no recorder is set); stopping needs the Recorder, set on
-the app as ``app[RECORDER]`` by whoever builds the service.
+Every route goes through the service's Recorder (``app[keys.RECORDER]``): the recordings
+from its RecordingArchive, stopping through the recorder itself.
 """
 
 from __future__ import annotations
@@ -21,18 +20,16 @@ from agent_ui import keys
 from agent_ui.admin_common import FORM_TYPES, actor, context, form_fields, path_id
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, route, session_of
-from dialer.adapters.audio import EXPORT_FORMATS
 from dialer.services.recordings.archive import (
     RecordingArchive,
     RecordingNotFound,
     RecordingRefused,
 )
-from dialer.services.recordings.recorder import Recorder
+from dialer.services.recordings.formats import EXPORT_FORMATS
 from recordings_policy.emergency import CONSENTS, REASONS, may_manage
 from recordings_policy.lifecycle import ERASURE_REASONS
 from recordings_policy.report import STATE_LABELS
 
-RECORDER = web.AppKey("recorder", Recorder)
 PAGE = "/admin/recordings"
 STREAM_BYTES = 64 * 1024
 
@@ -45,11 +42,7 @@ def _managers_only(request: web.Request) -> None:
 
 def _archive(request: web.Request) -> RecordingArchive:
     _managers_only(request)
-    recorder = request.app.get(RECORDER)
-    if recorder is not None:
-        return recorder.archive
-    back = keys.backend(request)
-    return RecordingArchive(back.db(), back.settings, back.clock)
+    return request.app[keys.RECORDER].archive
 
 
 def _is_form(request: web.Request) -> bool:
@@ -153,12 +146,9 @@ async def acknowledge(request: web.Request) -> web.Response:
 
 async def stop(request: web.Request) -> web.Response:
     recording_id = path_id(request)
-    recorder = request.app.get(RECORDER)
-    if recorder is None:
-        return web.json_response({"error": "the recorder is not running"}, status=503)
     _managers_only(request)
     try:
-        await recorder.stop(actor(request), recording_id)
+        await request.app[keys.RECORDER].stop(actor(request), recording_id)
     except RecordingRefused as exc:
         return await _failed(request, exc, 409)
     if _is_form(request):

@@ -1,7 +1,7 @@
 """Sessions, roles, CSRF and Origin checks: one middleware every request goes through.
 
 Every route is declared with who may use it (``route``); a route declared nowhere is refused.
-Sessions live in the service's memory (a restart logs everybody out) and are identified by a
+Sessions (``agent_ui.sessions``) live in the service's memory and are identified by a
 random token in an HttpOnly, SameSite=Strict cookie (Secure unless the console listens on
 loopback only). Every state-changing request must carry the session's CSRF token (form field
 ``csrf`` or header ``X-CSRF-Token``) and, when the browser sends one, a same-origin ``Origin``.
@@ -12,15 +12,14 @@ password is entered again.
 from __future__ import annotations
 
 import hmac
-import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 from enum import Enum
 
 from aiohttp import web
 
+from agent_ui.keys import ACCESS, SECURE, SESSIONS
 from agent_ui.request_body import form_body
+from agent_ui.sessions import Session
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "sid"
@@ -36,71 +35,7 @@ class Access(Enum):
     PASSWORD = "password"  # logged in, allowed while a password change is due  # noqa: S105
 
 
-@dataclass
-class Session:
-    token: str
-    user_id: int
-    login: str
-    display_name: str
-    role: str
-    csrf: str
-    started: datetime
-    last_active: datetime
-    must_change: bool = False
-    locked: bool = False
-    seat: str = ""
-    websockets: set[web.WebSocketResponse] = field(default_factory=set)
-
-
-class SessionStore:
-    def __init__(self, idle: timedelta, lifetime: timedelta,
-                 clock: Callable[[], datetime]) -> None:
-        self.idle, self.lifetime, self._clock = idle, lifetime, clock
-        self._sessions: dict[str, Session] = {}
-
-    def open(self, user_id: int, login: str, display_name: str, role: str,
-             must_change: bool) -> Session:
-        now = self._clock()
-        session = Session(secrets.token_urlsafe(32), user_id, login, display_name, role,
-                          secrets.token_urlsafe(32), now, now, must_change)
-        self._sessions[session.token] = session
-        return session
-
-    def get(self, token: str | None) -> Session | None:
-        """The live session for ``token`` (expired ones are dropped; idle ones get locked)."""
-        session = self._sessions.get(token or "")
-        if session is None:
-            return None
-        now = self._clock()
-        if now - session.started > self.lifetime:
-            self.close(session.token)
-            return None
-        if now - session.last_active > self.idle:
-            session.locked = True
-        return session
-
-    def touch(self, session: Session) -> None:
-        if not session.locked:
-            session.last_active = self._clock()
-
-    def unlock(self, session: Session) -> None:
-        session.locked = False
-        session.last_active = self._clock()
-
-    def close(self, token: str) -> Session | None:
-        return self._sessions.pop(token, None)
-
-    def of_user(self, user_id: int) -> list[Session]:
-        return [s for s in self._sessions.values() if s.user_id == user_id]
-
-    def all(self) -> list[Session]:
-        return list(self._sessions.values())
-
-
 RouteAccess = Access | tuple[str, ...]
-ACCESS = web.AppKey("access", dict)  # resource canonical path -> RouteAccess
-SESSIONS = web.AppKey("sessions", SessionStore)
-SECURE = web.AppKey("secure_cookies", bool)
 SESSION = web.RequestKey("session", Session)
 
 

@@ -13,7 +13,7 @@ from typing import cast
 
 from aiohttp import web
 
-from agent_ui import admin_campaigns, admin_suspensions, board_pages, recordings_pages
+from agent_ui import keys
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
@@ -156,16 +156,16 @@ class Service:
         self.web = create_app(Backend(
             self.health, self.board, self.database, self.live.current, self.now,
             self.console, self.hub, login_policy(self.settings)))
-        self.web[board_pages.LISTENER] = self.listen_in
-        self.web[recordings_pages.RECORDER] = self.recorder
+        self.web[keys.LISTENER] = self.listen_in
+        self.web[keys.RECORDER] = self.recorder
         self.suspensions = Suspensions(self.database, self.runner,
                                        listeners=(self.board.changed.set,
                                                   self.console.suspension_changed))
-        self.web[admin_suspensions.SUSPENSIONS] = self.suspensions
+        self.web[keys.SUSPENSIONS] = self.suspensions
         self.campaigns = Campaigns(self.database, self.runner, self.live.calendar,
                                    lambda: self.now().date(),
                                    listeners=(self.board.changed.set,))
-        self.web[admin_campaigns.CAMPAIGNS] = self.campaigns
+        self.web[keys.CAMPAIGNS] = self.campaigns
 
     @property
     def url(self) -> str:

@@ -170,13 +170,12 @@
   }
 
   function renderOperators() {
-    const canListen = $("operators").dataset.listen === "yes";
     const elapsed = (Date.now() - receivedAt) / 1000;
     $("operators").replaceChildren(...operators.map((op) => {
       let state = STATES[op.state] || op.state;
       if (op.state === "paused" && op.pause_reason) { state += "（" + op.pause_reason + "）"; }
       const action = el("td", {});
-      if (canListen && op.state === "on_call") {
+      if (op.state === "on_call") {
         const button = el("button", { type: "button", class: "quiet" }, "モニター");
         button.addEventListener("click", () => listenIn(op.seat, button));
         action.append(button);

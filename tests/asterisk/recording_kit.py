@@ -14,7 +14,7 @@ import pytest
 from pydub import AudioSegment
 from pydub.generators import Sine
 
-from agent_ui.recordings_pages import RECORDER
+from agent_ui.keys import RECORDER
 from agent_ui.security import ACCESS
 from dialer.adapters.ami import Raw
 from dialer.app import Service

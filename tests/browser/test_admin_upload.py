@@ -21,6 +21,7 @@ from dialer.domain.login import LoginPolicy
 from dialer.services.governance import accounts
 from dialer.services.supervision.health import Health
 from tests.support.browser import serve
+from tests.support.web_parts import service_parts
 
 PASSWORD = "manager-pass-42"  # the test account's password
 HEADER = ["管理番号", "氏名", "氏名カナ", "電話番号", "携帯電話番号", "年度", "期別", "納期限",
@@ -42,9 +43,10 @@ async def console(tmp_path: Path) -> AsyncIterator[str]:
     async def health() -> Health:
         return Health(settings.centre.name, "011-211-0000", True, "22.10.1", True)
 
+    backend = Backend(health, database=database, settings=lambda: settings)
+    parts = await service_parts(settings, database, backend.clock)
     try:
-        async with serve(create_app(Backend(health, database=database,
-                                            settings=lambda: settings))) as url:
+        async with serve(parts.attach(create_app(backend))) as url:
             yield url
     finally:
         await database.close()

@@ -17,7 +17,6 @@ from playwright.async_api import Page, expect
 from sqlalchemy import insert
 
 from agent_ui.app import create_app
-from agent_ui.board_pages import LISTENER
 from agent_ui.keys import Backend
 from dialer import config
 from dialer.adapters.ami import AmiLink
@@ -37,6 +36,7 @@ from dialer.services.supervision.health import Health
 from dialer.services.supervision.listen_in import Listener
 from recordings_policy.emergency import EmergencyFlag
 from tests.support.browser import screenshot, serve
+from tests.support.web_parts import service_parts
 
 PASSWORD = "manager-pass-42"  # the test account's password
 NOW = datetime(2027, 1, 12, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo, a Tuesday
@@ -124,7 +124,9 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
         return Health(settings.centre.name, "011-211-0000", True, "22.10.1", True)
 
     app = create_app(Backend(health, source, database, lambda: settings, clock, hub=hub))
-    app[LISTENER] = Listener(link, lambda: settings, database, pool)  # type: ignore[arg-type]
+    listener = Listener(link, lambda: settings, database, pool)  # type: ignore[arg-type]
+    (await service_parts(settings, database, clock, pool=pool, runner=runner, board=source,
+                         listener=listener)).attach(app)
     publisher = asyncio.create_task(publish_board(source, hub, interval_s=0.2))
     try:
         async with serve(app) as url:

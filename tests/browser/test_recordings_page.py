@@ -33,6 +33,7 @@ from dialer.services.supervision.health import Health
 from recordings_policy.lifecycle import begin
 from tests.component.recordings.kit import flagged, tone, wav_header
 from tests.support.browser import screenshot, serve
+from tests.support.web_parts import service_parts
 
 PASSWORD = "manager-pass-42"
 NOW = datetime(2027, 1, 12, 3, 0, tzinfo=UTC)
@@ -80,6 +81,8 @@ async def site(tmp_path: Path) -> AsyncIterator[Site]:
         return Health(settings.centre.name, "011-211-0000", True, "22.10.1", True)
 
     app = create_app(Backend(health, source, database, lambda: settings, clock, hub=hub))
+    (await service_parts(settings, database, clock, pool=pool, runner=runner,
+                         board=source)).attach(app)
     publisher = asyncio.create_task(publish_board(source, hub, interval_s=0.2))
     try:
         async with serve(app) as url:

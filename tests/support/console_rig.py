@@ -47,6 +47,7 @@ from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.sessions import OperatorSessions
 from dialer.services.governance import accounts
 from dialer.services.supervision.health import Health
+from tests.support.web_parts import service_parts
 
 PASSWORD = "correct-horse-42"
 NOW = datetime(2027, 1, 12, 3, 0, tzinfo=UTC)  # 12:00 in Tokyo, a Tuesday
@@ -217,4 +218,7 @@ async def _wire(settings: Settings, database: Database, db_file: Path, user_id: 
     pool.bridged(CALL_ID, NOW - timedelta(minutes=2))
     await console.changed(pool.get(user_id))  # the screen-pop: the resident's record opens
     pool.talk_ended(CALL_ID, NOW - timedelta(seconds=20))
-    return Rig(settings, database, db_file, pool, console, create_app(backend), user_id)
+    parts = await service_parts(settings, database, clock, link=link, pool=pool, runner=runner,
+                                console=console)
+    return Rig(settings, database, db_file, pool, console, parts.attach(create_app(backend)),
+               user_id)

@@ -51,6 +51,7 @@ from tests.component.web.admin_kit import post_form, upload
 from tests.component.web.kit import Clock
 from tests.support.attempts import placed
 from tests.support.console_client import record_shown
+from tests.support.web_parts import service_parts
 
 NOTE = "<script>alert('note')</script>'); DROP TABLE call_notes;--"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
@@ -79,8 +80,10 @@ async def centre(backend: Backend, settings: Settings, database: Database, clock
     board = BoardSource(database, pool, runner, InboundTracker(),
                         lambda: settings.classification, clock, settings=lambda: settings,
                         ami_connected=lambda: False)
-    client = TestClient(TestServer(create_app(dataclasses.replace(
-        backend, console=console, board=board))))
+    parts = await service_parts(settings, database, clock, link=link, pool=pool, runner=runner,
+                                board=board, console=console)
+    client = TestClient(TestServer(parts.attach(create_app(dataclasses.replace(
+        backend, console=console, board=board)))))
     await client.start_server()
     pushing = asyncio.create_task(console.run())
     users = await log_in_everyone(client, database, clock)

@@ -1,4 +1,5 @@
-"""The console app on a real SQLite database, with one account per role."""
+"""The console app on a real SQLite database, with one account per role, and the service's
+parts (listen-in, recorder, suspensions, campaigns) put on it as ``dialer serve`` puts them."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ from dialer.services.console.sessions import OperatorSessions
 from dialer.services.governance import accounts
 from dialer.services.supervision.health import Health
 from tests.component.web.kit import PASSWORD, Clock
+from tests.support.web_parts import service_parts
 
 ACCOUNTS = {"op1": "operator", "op2": "operator", "kanri": "manager", "sysadm": "admin"}
 HEALTHY = Health("テストセンター", "011-211-0000", True, "22.10.1", True)
@@ -55,8 +57,10 @@ def backend(settings: Settings, database: Database, clock: Clock,
 
 
 @pytest.fixture
-async def client(backend: Backend) -> AsyncIterator[TestClient]:
-    client = TestClient(TestServer(create_app(backend)))
+async def client(backend: Backend, settings: Settings, database: Database
+                 ) -> AsyncIterator[TestClient]:
+    parts = await service_parts(settings, database, backend.clock)
+    client = TestClient(TestServer(parts.attach(create_app(backend))))
     await client.start_server()
     yield client
     await client.close()
@@ -75,7 +79,10 @@ async def console_client(backend: Backend, settings: Settings, database: Databas
     console = OperatorConsole(database, pool, OperatorSessions(link, pool, backend.clock),
                               runner, store, lambda _call: (), lambda: settings,
                               backend.clock, backend.hub)
-    client = TestClient(TestServer(create_app(dataclasses.replace(backend, console=console))))
+    parts = await service_parts(settings, database, backend.clock, link=link, pool=pool,
+                                runner=runner, console=console)
+    client = TestClient(TestServer(parts.attach(
+        create_app(dataclasses.replace(backend, console=console)))))
     await client.start_server()
     yield client
     await client.close()

@@ -11,14 +11,11 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent_ui.admin_campaigns import CAMPAIGNS
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
-from dialer import config
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
-from dialer.services.calls.campaigns import Campaigns
 from dialer.services.calls.runner import Campaign
 from dialer.services.supervision.board import board_message
 from tests.component.conftest import config_text
@@ -26,6 +23,7 @@ from tests.component.governance.test_campaigns import PERIODS, add_batch
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import Clock, login
 from tests.component.web.test_board import PERIOD, make_parts
+from tests.support.web_parts import service_parts
 
 pytestmark = pytest.mark.db_tier
 
@@ -41,15 +39,12 @@ def config_file(tmp_path: Path, database_url: str) -> Path:
 async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
         settings: Settings, database: Database, clock: Clock, backend: Backend) -> None:
     parts = make_parts(settings, database, clock)
-    part = Campaigns(database, parts.runner, lambda: config.calendar(settings),
-                     lambda: clock().astimezone(settings.tz).date(),
-                     listeners=(parts.source.changed.set,))
-    await part.load()
+    service = await service_parts(settings, database, clock, link=parts.link, pool=parts.pool,
+                                  runner=parts.runner, board=parts.source)
     batch = await add_batch(database)
     ended = await add_batch(database, "kyushoku")
     app = create_app(dataclasses.replace(backend, board=parts.source))
-    app[CAMPAIGNS] = part
-    client = TestClient(TestServer(app))
+    client = TestClient(TestServer(service.attach(app)))
     await client.start_server()
     try:
         csrf = await login(client, "kanri")
@@ -87,7 +82,7 @@ async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
     assert ("campaign.open", "kanri") in logged and ("campaign.close", "kanri") in logged
 
 
-async def test_without_the_service_the_page_stores_the_change(
+async def test_the_page_stores_the_change(
         client: TestClient, database: Database) -> None:
     batch = await add_batch(database)
     csrf = await login(client, "kanri")

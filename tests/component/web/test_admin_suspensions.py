@@ -8,7 +8,6 @@ import dataclasses
 
 from aiohttp.test_utils import TestClient, TestServer
 
-from agent_ui.admin_suspensions import SUSPENSIONS
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer.adapters.db import audit
@@ -20,12 +19,12 @@ from dialer.services.calls.runner import Campaign
 from dialer.services.console.operator_console import OperatorConsole
 from dialer.services.console.sessions import OperatorSessions
 from dialer.services.governance import suspensions
-from dialer.services.governance.suspensions import Suspensions
 from dialer.services.runtime.live import operator_topic
 from dialer.services.supervision.board import board_message
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import Clock, login
 from tests.component.web.test_board import config_file, make_parts
+from tests.support.web_parts import service_parts
 
 __all__ = ["config_file"]  # the board's centre: seats and a calling period
 
@@ -37,13 +36,11 @@ async def test_an_order_from_the_page_halts_at_once_and_shows_on_every_board(
     store = DbAttemptStore(database, settings.classification, settings.tz)
     console = OperatorConsole(database, parts.pool, sessions, parts.runner, store,
                               lambda _c: (), lambda: settings, clock, backend.hub)
-    service = Suspensions(database, parts.runner,
-                          listeners=(parts.source.changed.set, console.suspension_changed))
-    await service.load()
+    service = await service_parts(settings, database, clock, link=parts.link, pool=parts.pool,
+                                  runner=parts.runner, board=parts.source, console=console)
     parts.runner.open(Campaign(1, "hoikuryo"))
     app = create_app(dataclasses.replace(backend, board=parts.source, console=console))
-    app[SUSPENSIONS] = service
-    client = TestClient(TestServer(app))
+    client = TestClient(TestServer(service.attach(app)))
     await client.start_server()
     try:
         csrf = await login(client, "kanri")
@@ -87,7 +84,7 @@ async def test_an_order_from_the_page_halts_at_once_and_shows_on_every_board(
     assert ("kanri", "suspension.order") in actions and ("kanri", "suspension.release") in actions
 
 
-async def test_without_the_service_the_order_is_stored_and_a_bad_form_is_400(
+async def test_an_order_is_stored_and_a_bad_form_is_400(
         client: TestClient, database: Database) -> None:
     csrf = await login(client, "kanri")
     status, body, _ = await post_form(client, "/admin/suspensions", csrf, scope="data",
@@ -102,7 +99,7 @@ async def test_without_the_service_the_order_is_stored_and_a_bad_form_is_400(
     status, body, _ = await post_form(client, "/admin/suspensions", csrf, scope="debt:rojin",
                                       reason="x", city_ref="第1号")
     assert status == 302, body
-    [order] = await suspensions.active(database)  # the running service polls for it
+    [order] = await suspensions.active(database)  # the other services poll for it
     assert (order.scope.value, order.debt_type, order.recorded_by) == ("debt_type", "rojin",
                                                                       "kanri")
     status, _body, _ = await post_form(client, "/admin/suspensions/999/release", csrf)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp.test_utils import TestClient
 
-from agent_ui.security import SESSIONS
+from agent_ui.keys import SESSIONS
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.services.governance import accounts

@@ -22,7 +22,6 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import insert, select, update
 
 from agent_ui.app import create_app
-from agent_ui.board_pages import LISTENER
 from agent_ui.keys import Backend
 from dialer import config
 from dialer.adapters.ami import AmiLink
@@ -51,6 +50,7 @@ from dialer.services.supervision.listen_in import CHANSPY_OPTIONS, FORBIDDEN_OPT
 from recordings_policy.emergency import EmergencyFlag
 from tests.component.conftest import config_text
 from tests.component.web.kit import Clock, login
+from tests.support.web_parts import service_parts
 
 TOKYO = ZoneInfo("Asia/Tokyo")
 TABLE = Classification()
@@ -230,9 +230,10 @@ def make_parts(settings: Settings, database: Database, clock: Clock,
 async def board_client(backend: Backend, parts: Parts, listener: Listener | None = None
                        ) -> AsyncIterator[TestClient]:
     app = create_app(dataclasses.replace(backend, board=parts.source))
-    if listener is not None:
-        app[LISTENER] = listener
-    client = TestClient(TestServer(app))
+    service = await service_parts(backend.settings(), backend.db(), backend.clock,
+                                  link=parts.link, pool=parts.pool, runner=parts.runner,
+                                  board=parts.source, listener=listener)
+    client = TestClient(TestServer(service.attach(app)))
     await client.start_server()
     try:
         yield client
@@ -517,14 +518,22 @@ async def test_listen_in_rings_the_managers_phone_with_a_listen_only_chanspy(
         assert len(link.originated) == 1 and len(await _audit(database)) == 1
 
 
-async def test_listen_in_needs_the_service(settings: Settings, database: Database,
-                                           clock: Clock, backend: Backend) -> None:
-    parts = make_parts(settings, database, clock)
+async def test_listen_in_needs_asterisk(settings: Settings, database: Database,
+                                       clock: Clock, backend: Backend) -> None:
+    parts = make_parts(settings, database, clock)  # the service's Listener, AMI never connected
+    users = await _ids(database)
+    now = clock()
+    parts.pool.add(users["op1"], "op1", "seat01")
+    parts.pool.connect(users["op1"], "PJSIP/seat01-00000001", now)
+    parts.pool.reserve(users["op1"], "att-42", now)
+    parts.pool.bridged("att-42", now)
     async with board_client(backend, parts) as client:
         csrf = await login(client, "kanri")
-        response = await client.post("/api/board/listen", json={"seat": "a", "phone": "b"},
+        response = await client.post("/api/board/listen",
+                                     json={"seat": "seat01", "phone": "kanri01"},
                                      headers={"X-CSRF-Token": csrf})
         assert response.status == 503
+        assert "not connected" in (await response.json())["error"]
         response = await client.post("/api/board/listen", json={"seat": 3},
                                      headers={"X-CSRF-Token": csrf})
         assert response.status == 400

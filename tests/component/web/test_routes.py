@@ -8,7 +8,8 @@ import pytest
 from aiohttp import WSServerHandshakeError
 from aiohttp.test_utils import TestClient
 
-from agent_ui.security import ACCESS, Access
+from agent_ui.keys import ACCESS
+from agent_ui.security import Access
 from tests.component.web.conftest import ACCOUNTS
 from tests.component.web.kit import login
 
