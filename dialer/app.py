@@ -29,6 +29,7 @@ from dialer.services.callbacks import gate as callback_gate
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.callers import CallerLookup
 from dialer.services.callbacks.gate import CallbackGate
+from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.calendar_publisher import CalendarPublisher
 from dialer.services.calls.campaigns import Campaigns
@@ -83,8 +84,8 @@ class Service:
         self.ami.on_booted(self.seat_sync.resync)
         self.pool.on_change(self.seat_sync.changed)
         self.sessions = OperatorSessions(self.ami, self.pool, self.now)
-        self.inbound = InboundTracker(self.ami.live_channels)
-        self._inbound_events = self.ami.subscribe()
+        self.inbound = InboundTracker(self.ami.live_channel_ids)
+        self._inbound_events = self.ami.subscribe(*INBOUND_EVENTS)
         self.callers = CallerLookup(self.database, lambda: config.calendar(self.settings),
                                     self.now)
         self.gate = CallbackGate(lambda: config.calendar(self.settings),
