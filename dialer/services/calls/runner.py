@@ -6,7 +6,9 @@ tick how many calls to place, ``event_loop`` advances the attempts in flight wit
 events. Every Originate is preceded by the attempt row (ChannelId = attempt id) and a last check
 of the calendar, the suspension state and the target's exclusions. The runner composes two
 helpers: ``AnsweredCallbacks`` (residents calling back who reached an operator) and
-``PacingFeedback`` (what each call teaches predictive pacing).
+``PacingFeedback`` (what each call teaches predictive pacing); a target is claimed by
+``claim.claim`` and the carrier's limit kept by ``CarrierLimit``. (About 320 lines: the two loops
+share the calls in flight, and the results the operators record end those calls.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
@@ -37,11 +38,12 @@ from dialer.domain.call_events import (
     QueueConnected,
 )
 from dialer.domain.dial_outcome import DialOutcome
-from dialer.domain.operators import Operator, SeatState
+from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
-from dialer.domain.pacing import Decision, Mode
+from dialer.domain.pacing import Decision
 from dialer.services.callbacks.answered import AnsweredCallbacks
 from dialer.services.calls.carrier_limit import CarrierLimit
+from dialer.services.calls.claim import claim
 from dialer.services.calls.dial import hang_up, originate_request
 from dialer.services.calls.in_flight import PROGRESSIVE, Campaign, InFlight
 from dialer.services.calls.pacer import Pacer, Ringing
@@ -56,7 +58,6 @@ Clock = Callable[[], datetime]
 FOLLOWED = (DialEnded, ChannelHungUp, ChannelAnswered, OriginateFinished, AsteriskBooted,
             ChannelBridged, BridgeFailed, QueueConnected)  # the events the runner subscribes to
 EVENT_BURST = 500  # AMI events applied (and written) together at most
-CLAIM_TRIES = 3  # targets tried per call when other dialers share the database and win them
 
 
 class CampaignRunner:
@@ -142,7 +143,9 @@ class CampaignRunner:
         return self.pacer.decide(campaign.policy, snapshot)
 
     async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
-        claimed = await self._claim(campaign, decision)
+        claimed = await claim(self._store, self._pool, campaign.batch_id, decision,
+                              lambda: frozenset(f.number for f in self.in_flight.values()),
+                              self._clock)
         if claimed is None:
             return False
         candidate, attempt_id, operator = claimed
@@ -156,30 +159,6 @@ class CampaignRunner:
         risk = 0.0 if operator else decision.risk
         return await self._originate(campaign, candidate, attempt_id,
                                      operator.channel if operator else "", risk)
-
-    async def _claim(self, campaign: Campaign, decision: Decision
-                     ) -> tuple[Candidate, str, Operator | None] | None:
-        """The next target, claimed with its attempt written (PLANNED). Another dialer sharing
-        the database may claim the same target first: then the next one is tried."""
-        for _ in range(CLAIM_TRIES):
-            now = self._clock()
-            busy = frozenset(f.number for f in self.in_flight.values())
-            candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
-            if candidate is None:
-                return None
-            reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
-            ready = self._pool.ready()
-            if reserve and not ready:
-                return None
-            operator = ready[0] if reserve else None
-            attempt_id = f"att-{uuid.uuid4().hex}"
-            if await self._store.create(attempt_id, candidate,
-                                        operator.user_id if operator else None,
-                                        now):
-                return candidate, attempt_id, operator
-            log.info("attempt %s not placed: target %s was claimed by another dialer",
-                     attempt_id, candidate.target_id)
-        return None
 
     async def _last_check(self, campaign: Campaign, candidate: Candidate) -> bool:
         """Right before the Originate: still inside a window, not suspended, not excluded."""
