@@ -1,6 +1,8 @@
 """The Asterisk Manager Interface adapter: the AMI connection (panoramisk), typed events out,
-typed verbs in. With ``ami_events`` (the pure translator) it is the only code that knows AMI's
-headers and actions; FastAGI has its own adapter (``agi.py``).
+typed verbs in. With ``ami_events`` (events -> typed events, pure), ``ami_actions`` (the verbs'
+requests and answers) and ``ami_boot`` (waiting for a starting Asterisk) it is the only code that
+knows AMI's headers and actions, and, with FastAGI's adapter (``agi.py``), the only code that
+imports panoramisk.
 
 Each event is translated once, as panoramisk parses it, into a ``dialer.domain.call_events``
 event, and fanned out synchronously into the queues of the subscribers that asked for its type
@@ -13,16 +15,25 @@ in order.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from panoramisk import Manager
 from panoramisk.message import Message
 
+from dialer.adapters.ami_actions import (
+    AmiError,
+    CoreSettings,
+    Originate,
+    Raw,
+    Reply,
+    messages,
+    originate_headers,
+    plain,
+    reply,
+)
+from dialer.adapters.ami_boot import wait_fully_booted
 from dialer.adapters.ami_events import (
     SOURCES,
     Fields,
@@ -36,75 +47,9 @@ from dialer.domain.call_events import CallEvent, Channel, OriginateFinished
 
 log = logging.getLogger(__name__)
 
-Raw = dict[str, str]
+__all__ = ["AmiError", "AmiLink", "CoreSettings", "Originate", "Reply", "originate_headers",
+           "wait_fully_booted"]
 EVERY_EVENT = tuple(SOURCES)
-
-
-class AmiError(Exception):
-    """The AMI could not be reached, refused us, or did not answer in time."""
-
-
-@dataclass(frozen=True)
-class Originate:
-    """An async Originate: ring ``channel`` (a dial string) for ``timeout_ms``; once answered,
-    run the dialplan at ``context``/``exten``/``priority``, or ``application(data)``.
-    ``variables`` are set on the channel (``NAME=value``)."""
-
-    channel: str
-    timeout_ms: int
-    caller_id: str = ""
-    context: str = ""
-    exten: str = ""
-    priority: int = 1
-    application: str = ""
-    data: str = ""
-    variables: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Reply:
-    """Asterisk's answer to an action: accepted or not, and its message if it gave one."""
-
-    ok: bool
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class CoreSettings:
-    asterisk_version: str
-
-
-def originate_headers(request: Originate, channel_id: str) -> dict[str, str | list[str]]:
-    """The Originate action's headers (always async: its answer arrives as an event)."""
-    headers: dict[str, str | list[str]] = {"Channel": request.channel}
-    if request.application:
-        headers |= {"Application": request.application, "Data": request.data}
-    else:
-        headers |= {"Context": request.context, "Exten": request.exten,
-                    "Priority": str(request.priority)}
-    if request.caller_id:
-        headers["CallerID"] = request.caller_id
-    headers["Timeout"] = str(request.timeout_ms)
-    if request.variables:
-        headers["Variable"] = list(request.variables)
-    return headers | {"Action": "Originate", "Async": "true", "ChannelId": channel_id}
-
-
-def _plain(message: Message | Mapping[str, Any]) -> Raw:
-    store = getattr(message, "_store", None)
-    if isinstance(store, dict):
-        return {str(k): v if type(v) is str else str(v) for k, v in store.values()}
-    return {str(k): str(v) for k, v in dict(message).items()}
-
-
-def _messages(answer: Any) -> list[Raw]:
-    return [_plain(m) for m in (answer if isinstance(answer, list) else [answer])]
-
-
-def _reply(answer: Any) -> Reply:
-    messages = _messages(answer)
-    ok = any(m.get("Response", "").lower() == "success" for m in messages)
-    return Reply(ok, next((m["Message"] for m in messages if m.get("Message")), ""))
 
 
 class _Manager(Manager):  # type: ignore[misc]
@@ -253,9 +198,10 @@ class AmiLink:
     def _originate_done(self, future: asyncio.Future[Any], channel_id: str) -> None:
         raw: Raw = {"Event": "OriginateResponse", "Response": "Failure", "Reason": "0"}
         if not future.cancelled() and future.exception() is None:
-            for plain in _messages(future.result()):
-                if plain.get("Event") == "OriginateResponse" or plain.get("Response") == "Error":
-                    raw.update(plain)
+            for message in messages(future.result()):
+                if message.get("Event") == "OriginateResponse" \
+                        or message.get("Response") == "Error":
+                    raw.update(message)
         raw["ChannelId"] = channel_id
         raw["Event"] = "OriginateResponse"
         event = translate_fields(fields_of(raw))
@@ -274,11 +220,11 @@ class AmiLink:
         await self._action({"Action": "Setvar", "Variable": name, "Value": value})
 
     async def start_mixmonitor(self, channel: str, path: str, options: str) -> Reply:
-        return _reply(await self._action({"Action": "MixMonitor", "Channel": channel,
+        return reply(await self._action({"Action": "MixMonitor", "Channel": channel,
                                           "File": path, "Options": options}))
 
     async def stop_mixmonitor(self, channel: str) -> Reply:
-        return _reply(await self._action({"Action": "StopMixMonitor", "Channel": channel}))
+        return reply(await self._action({"Action": "StopMixMonitor", "Channel": channel}))
 
     async def module_loaded(self, module: str) -> bool:
         return (await self._reply_to({"Action": "ModuleCheck", "Module": module})).ok
@@ -291,7 +237,7 @@ class AmiLink:
         await self.command("dialplan reload")
 
     async def _reply_to(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Reply:
-        return _reply(await self._action(fields, timeout_s))
+        return reply(await self._action(fields, timeout_s))
 
     async def liveness_loop(self, interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
         """Ping Asterisk; a link that stops answering is dropped so panoramisk reconnects.
@@ -323,12 +269,12 @@ class AmiLink:
         if wait_login:
             await self.wait_connected(timeout_s)
         answer = await self._action({"Action": "CoreShowChannels"}, timeout_s=timeout_s)
-        messages = _messages(answer)
-        if any(m.get("Response") == "Error" for m in messages):
+        answers = messages(answer)
+        if any(m.get("Response") == "Error" for m in answers):
             raise AmiError("CoreShowChannels refused")
         return [Channel(m.get("Uniqueid", ""), m.get("Channel", ""), m.get("BridgeId", ""),
                         m.get("Context", ""))
-                for m in messages if m.get("Event") == "CoreShowChannel"]
+                for m in answers if m.get("Event") == "CoreShowChannel"]
 
     async def live_channel_ids(self, timeout_s: float = 10.0) -> set[str]:
         """The unique id of every channel Asterisk carries."""
@@ -339,7 +285,7 @@ class AmiLink:
         return {c.name for c in await self.channels(timeout_s) if c.name}
 
     async def core_settings(self) -> CoreSettings:
-        settings = _plain(await self._action({"Action": "CoreSettings"}))
+        settings = plain(await self._action({"Action": "CoreSettings"}))
         return CoreSettings(settings.get("AsteriskVersion", ""))
 
     async def close(self) -> None:
@@ -347,47 +293,3 @@ class AmiLink:
             self._manager.close()
             self._manager = None
         self._logged_in.clear()
-
-
-async def wait_fully_booted(
-    host: str, port: int, username: str, secret: str, timeout_s: float
-) -> None:
-    """Wait until an Asterisk starting up accepts our login and reports FullyBooted."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AmiError(f"AMI at {host}:{port} did not open within {timeout_s}s") from None
-            await asyncio.sleep(0.05)  # polling a port that is not listening yet
-    try:
-        remaining = max(0.1, deadline - time.monotonic())
-        await asyncio.wait_for(_login_until_booted(reader, writer, username, secret), remaining)
-    except TimeoutError:
-        raise AmiError(f"Asterisk at {host}:{port} not FullyBooted within {timeout_s}s") from None
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
-            ConnectionError) as exc:
-        # closed mid-answer, or a block beyond the reader's limit (readline/readuntil)
-        raise AmiError(f"AMI at {host}:{port} broke off before FullyBooted "
-                       f"({type(exc).__name__})") from None
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-
-
-async def _login_until_booted(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, username: str, secret: str
-) -> None:
-    await reader.readline()  # banner
-    login = f"Action: Login\r\nUsername: {username}\r\nSecret: {secret}\r\nEvents: system\r\n\r\n"
-    writer.write(login.encode())
-    while True:
-        block = (await reader.readuntil(b"\r\n\r\n")).decode(errors="replace")
-        if "Response: Error" in block:
-            raise AmiError(f"AMI login refused for user {username!r}")
-        if "Event: FullyBooted" in block:
-            writer.write(b"Action: Logoff\r\n\r\n")
-            return

@@ -16,7 +16,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from dialer.adapters.ami import AmiLink, Raw, _messages, _plain
+from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami_actions import Raw
+from dialer.adapters.ami_actions import messages as _messages
+from dialer.adapters.ami_actions import plain as _plain
 from dialer.config import AmiSettings
 from tests.bench.results import percentile
 from tests.support.console_client import ConsoleUser

@@ -9,7 +9,9 @@ import asyncio
 from collections.abc import Mapping
 from typing import Any
 
-from dialer.adapters.ami import AmiLink, _messages, _plain
+from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami_actions import messages as _messages
+from dialer.adapters.ami_actions import plain as _plain
 
 Raw = dict[str, str]
 _TAPS: dict[int, Any] = {}
