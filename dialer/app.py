@@ -30,6 +30,7 @@ from dialer.services.callbacks import gate as callback_gate
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.callers import CallerLookup
 from dialer.services.callbacks.gate import CallbackGate
+from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.calendar_publisher import CalendarPublisher
 from dialer.services.calls.campaigns import Campaigns
@@ -113,8 +114,8 @@ class Service:
 
     def _build_callbacks(self) -> None:
         """The callback line: calls coming in, the gate's FastAGI answer, who may be calling."""
-        self.inbound = InboundTracker(self.ami.live_channels)
-        self._inbound_events = self.ami.subscribe()
+        self.inbound = InboundTracker(self.ami.live_channel_ids)
+        self._inbound_events = self.ami.subscribe(*INBOUND_EVENTS)
         self.callers = CallerLookup(self.database, self.live.calendar, self.now)
         self.gate = CallbackGate(self.live.calendar,
                                  lambda: self.runner.suspension, self.now,

@@ -1,9 +1,11 @@
-"""The FastAGI server the dialplan asks (the callback gate): panoramisk's request object over our
-own connection handling.
+"""The FastAGI adapter: the server the dialplan asks (the callback gate), the other module that
+imports panoramisk (its request object sends the AGI commands; the AMI's is ``ami.py``).
 
-panoramisk's ``Application.handler`` loops forever on a connection that closes before its
-headers end; here headers are read with a size and time limit, every handler runs under a
-timeout, and a failing handler never takes the server down (the dialplan then falls back).
+Handlers get a typed ``AgiRequest`` (the script, the caller id, the arguments, and the one
+command they need), never the ``agi_*`` headers. panoramisk's ``Application.handler`` loops
+forever on a connection that closes before its headers end; here headers are read with a size and
+time limit, every handler runs under a timeout, and a failing handler never takes the server down
+(the dialplan then falls back).
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from panoramisk.fast_agi import Request
 
@@ -23,18 +26,35 @@ HEADER_TIMEOUT_S = 2.0
 HANDLER_TIMEOUT_S = 3.0
 
 
-class AgiRequest:
-    """One AGI call: its ``agi_*`` headers and the commands a handler needs."""
+class AgiChannel(Protocol):
+    """Where AGI commands go (panoramisk's request on the connection; a fake in tests)."""
 
-    def __init__(self, headers: dict[str, str], request: Any) -> None:
-        self.headers = headers
-        self._request = request
+    async def send_command(self, command: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class AgiRequest:
+    """One AGI call: the caller id, the script's arguments and the commands a handler needs."""
+
+    caller_id: str
+    args: tuple[str, ...]
+    channel: AgiChannel
+    script: str = ""
+
+    @classmethod
+    def from_headers(cls, headers: Mapping[str, str], channel: AgiChannel) -> AgiRequest:
+        count = max((int(k[8:]) for k in headers
+                     if k.startswith("agi_arg_") and k[8:].isdigit()), default=0)
+        return cls(headers.get("agi_callerid", ""),
+                   tuple(headers.get(f"agi_arg_{n}", "") for n in range(1, count + 1)),
+                   channel, headers.get("agi_network_script", ""))
 
     def arg(self, n: int) -> str:
-        return self.headers.get(f"agi_arg_{n}", "")
+        """The ``n``-th argument (from 1); "" when not given."""
+        return self.args[n - 1] if 0 < n <= len(self.args) else ""
 
     async def set_variable(self, name: str, value: str) -> None:
-        await self._request.send_command(f'SET VARIABLE {name} "{value}"')
+        await self.channel.send_command(f'SET VARIABLE {name} "{value}"')
 
 
 Handler = Callable[[AgiRequest], Awaitable[None]]
@@ -61,7 +81,7 @@ class AgiServer:
             if route is None:
                 log.warning("FastAGI: no route %r", headers.get("agi_network_script"))
                 return
-            request = AgiRequest(headers, Request(None, headers, reader, writer))
+            request = AgiRequest.from_headers(headers, Request(None, headers, reader, writer))
             await asyncio.wait_for(route(request), HANDLER_TIMEOUT_S)
         except (TimeoutError, ConnectionError, ValueError) as exc:
             log.warning("FastAGI request dropped: %s", exc or type(exc).__name__)

@@ -1,46 +1,63 @@
-"""The Asterisk Manager Interface adapter: the only module that imports panoramisk.
+"""The Asterisk Manager Interface adapter: the AMI connection (panoramisk), typed events out,
+typed verbs in. With ``ami_events`` (events -> typed events, pure), ``ami_actions`` (the verbs'
+requests and answers) and ``ami_boot`` (waiting for a starting Asterisk) it is the only code that
+knows AMI's headers and actions, and, with FastAGI's adapter (``agi.py``), the only code that
+imports panoramisk.
 
-Events are fanned out synchronously into subscriber queues (panoramisk drops the tasks of
-coroutine callbacks), and the delayed answer of an async Originate is published as an event
-carrying the ChannelId we chose, so one consumer sees a call's whole story in order.
+Each event is translated once, as panoramisk parses it, into a ``dialer.domain.call_events``
+event, and fanned out synchronously into the queues of the subscribers that asked for its type
+(panoramisk drops the tasks of coroutine callbacks); events no subscriber wants are dropped
+before anything is built. The delayed answer of an async Originate is published as an
+``OriginateFinished`` carrying the ChannelId we chose, so one consumer sees a call's whole story
+in order.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from panoramisk import Manager
 from panoramisk.message import Message
 
-from dialer.config_sections import AmiSettings
+from dialer.adapters.ami_actions import (
+    AmiError,
+    CoreSettings,
+    Originate,
+    Raw,
+    Reply,
+    messages,
+    originate_headers,
+    plain,
+    reply,
+)
+from dialer.adapters.ami_boot import wait_fully_booted
+from dialer.adapters.ami_events import (
+    SOURCES,
+    Fields,
+    Translator,
+    fields_of,
+    translate_fields,
+    translators_for,
+)
+from dialer.config import AmiSettings
+from dialer.domain.call_events import CallEvent, Channel, OriginateFinished
 
 log = logging.getLogger(__name__)
 
-Raw = dict[str, str]
-
-
-class AmiError(Exception):
-    """The AMI could not be reached, refused us, or did not answer in time."""
-
-
-def _plain(message: Message | Mapping[str, Any]) -> Raw:
-    # Every event passes here: read panoramisk's case-insensitive store directly (its own
-    # iteration lowercases each key again), the headers' spelling as Asterisk sent them.
-    store = getattr(message, "_store", None)
-    if isinstance(store, dict):
-        return {str(k): v if type(v) is str else str(v) for k, v in store.values()}
-    return {str(k): str(v) for k, v in dict(message).items()}
+__all__ = ["AmiError", "AmiLink", "CoreSettings", "Originate", "Reply", "originate_headers",
+           "wait_fully_booted"]
+EVERY_EVENT = tuple(SOURCES)
 
 
 class _Manager(Manager):  # type: ignore[misc]
-    """panoramisk's Manager that stops reconnecting once closed (upstream keeps retrying)."""
+    """panoramisk's Manager that stops reconnecting once closed (upstream keeps retrying) and
+    hands every event straight to ``sink`` (no pattern matching per event)."""
 
     closing = False
+    sink: Callable[[Message], None] = staticmethod(lambda _m: None)
 
     def connect(self, *args: Any, **kwargs: Any) -> Any:
         if self.closing:
@@ -51,7 +68,16 @@ class _Manager(Manager):  # type: ignore[misc]
         self.closing = True
         super().close()
 
+    def dispatch(self, event: Message) -> Any:
+        self.sink(event)
+        if len(self.patterns) > 1:  # callbacks registered beyond panoramisk's own (tests)
+            return super().dispatch(event)
+        return None
+
     async def send_awaiting_actions(self, *_args: Any) -> None:
+        self.forget_unanswered()
+
+    def forget_unanswered(self) -> None:
         """Never re-send an action the dropped link left unanswered (panoramisk re-sends it
         after the next login). Asterisk may have run it already — an Originate re-sent would
         call the resident again — and its caller has been told it failed (``action`` timed
@@ -62,13 +88,17 @@ class _Manager(Manager):  # type: ignore[misc]
             self.awaiting_actions.clear()
 
 
+Subscriber = tuple[asyncio.Queue[CallEvent], frozenset[type]]
+
+
 class AmiLink:
-    """One logged-in AMI connection with event fan-out."""
+    """One logged-in AMI connection: typed events to subscribers, typed verbs to Asterisk."""
 
     def __init__(self, settings: AmiSettings) -> None:
         self._settings = settings
         self._manager: _Manager | None = None
-        self._subscribers: list[asyncio.Queue[Raw]] = []
+        self._subscribers: list[Subscriber] = []
+        self._wanted: dict[str, Translator] = {}  # lowercased AMI event name -> translator
         self._booted: list[Callable[[], None]] = []
         self._logged_in = asyncio.Event()
 
@@ -81,7 +111,7 @@ class AmiLink:
             on_login=lambda _m: self._logged_in.set(),
             on_disconnect=lambda _m, _exc: self._logged_in.clear(),
         )
-        self._manager.register_event("*", self._on_event)
+        self._manager.sink = self._on_event
         # The connection task's outcome is consumed by panoramisk's own done-callback, which
         # schedules the retries; nothing is lost by not awaiting it here.
         self._manager.connect()
@@ -106,32 +136,49 @@ class AmiLink:
     def connected(self) -> bool:
         return self._logged_in.is_set()
 
-    def subscribe(self) -> asyncio.Queue[Raw]:
-        queue: asyncio.Queue[Raw] = asyncio.Queue()
-        self._subscribers.append(queue)
+    # --- events ------------------------------------------------------------------------------
+    def subscribe(self, *kinds: type) -> asyncio.Queue[CallEvent]:
+        """A queue of the events of ``kinds`` (``call_events`` types; none given: all)."""
+        queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._subscribers.append((queue, frozenset(kinds or EVERY_EVENT)))
+        self._rewant()
         return queue
 
-    def unsubscribe(self, queue: asyncio.Queue[Raw]) -> None:
-        with contextlib.suppress(ValueError):
-            self._subscribers.remove(queue)
+    def unsubscribe(self, queue: asyncio.Queue[CallEvent]) -> None:
+        self._subscribers = [s for s in self._subscribers if s[0] is not queue]
+        self._rewant()
 
-    def _publish(self, raw: Raw) -> None:
-        for queue in self._subscribers:
-            queue.put_nowait(raw)
+    def _rewant(self) -> None:
+        self._wanted = translators_for({k for _q, kinds in self._subscribers for k in kinds})
 
     def on_booted(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` at every ``FullyBooted``: Asterisk sends it at each login, so after
         a reconnect and after Asterisk restarted (events may have been lost meanwhile)."""
         self._booted.append(listener)
 
-    def _on_event(self, _manager: Manager, message: Message) -> None:
-        raw = _plain(message)
-        self._publish(raw)
-        if raw.get("Event") == "FullyBooted":
+    def _on_event(self, message: Message) -> None:
+        fields: Fields = message._store  # panoramisk's parsed headers, read in place
+        name = fields.get("event")
+        if name is None:
+            return
+        key = name[1].lower()
+        translator = self._wanted.get(key)
+        if translator is not None and (event := translator(fields)) is not None:
+            self._publish(event)
+        if key == "fullybooted":
+            if self._manager is not None:
+                self._manager.forget_unanswered()
             for listener in self._booted:
                 listener()
 
-    async def action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
+    def _publish(self, event: CallEvent) -> None:
+        kind = type(event)
+        for queue, kinds in self._subscribers:
+            if kind in kinds:
+                queue.put_nowait(event)
+
+    # --- verbs -------------------------------------------------------------------------------
+    async def _action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
         """Send one action and return panoramisk's answer (a message or a list of them)."""
         if self._manager is None or not self.connected:
             raise AmiError(f"AMI not connected; cannot send {fields.get('Action')}")
@@ -141,26 +188,56 @@ class AmiLink:
         except TimeoutError:
             raise AmiError(f"no answer to {fields.get('Action')} within {timeout_s}s") from None
 
-    def originate(self, fields: Mapping[str, str | list[str]], channel_id: str) -> None:
-        """Queue an async Originate; its outcome arrives later as an OriginateResponse event."""
+    def originate(self, request: Originate, channel_id: str) -> None:
+        """Queue an async Originate; its outcome arrives later as ``OriginateFinished``."""
         if self._manager is None or not self.connected:
             raise AmiError("AMI not connected; cannot originate")
-        action = {**fields, "Action": "Originate", "Async": "true", "ChannelId": channel_id}
-        future = self._manager.send_action(action)
+        future = self._manager.send_action(originate_headers(request, channel_id))
         future.add_done_callback(lambda f: self._originate_done(f, channel_id))
 
     def _originate_done(self, future: asyncio.Future[Any], channel_id: str) -> None:
         raw: Raw = {"Event": "OriginateResponse", "Response": "Failure", "Reason": "0"}
         if not future.cancelled() and future.exception() is None:
-            answer = future.result()
-            messages = answer if isinstance(answer, list) else [answer]
-            for message in messages:
-                plain = _plain(message)
-                if plain.get("Event") == "OriginateResponse" or plain.get("Response") == "Error":
-                    raw.update(plain)
+            for message in messages(future.result()):
+                if message.get("Event") == "OriginateResponse" \
+                        or message.get("Response") == "Error":
+                    raw.update(message)
         raw["ChannelId"] = channel_id
         raw["Event"] = "OriginateResponse"
-        self._publish(raw)
+        event = translate_fields(fields_of(raw))
+        if isinstance(event, OriginateFinished):
+            self._publish(event)
+
+    async def hangup(self, channel: str, cause: int | None = None) -> None:
+        """Hang up the channel named ``channel`` (with ``cause``, if given)."""
+        fields = {"Action": "Hangup", "Channel": channel}
+        if cause is not None:
+            fields["Cause"] = str(cause)
+        await self._action(fields)
+
+    async def set_var(self, name: str, value: str) -> None:
+        """Set a global variable (or a function such as ``DEVICE_STATE(Custom:…)``)."""
+        await self._action({"Action": "Setvar", "Variable": name, "Value": value})
+
+    async def start_mixmonitor(self, channel: str, path: str, options: str) -> Reply:
+        return reply(await self._action({"Action": "MixMonitor", "Channel": channel,
+                                          "File": path, "Options": options}))
+
+    async def stop_mixmonitor(self, channel: str) -> Reply:
+        return reply(await self._action({"Action": "StopMixMonitor", "Channel": channel}))
+
+    async def module_loaded(self, module: str) -> bool:
+        return (await self._reply_to({"Action": "ModuleCheck", "Module": module})).ok
+
+    async def command(self, text: str, timeout_s: float = 5.0) -> Reply:
+        """Run an Asterisk CLI command (``dialplan reload``…)."""
+        return await self._reply_to({"Action": "Command", "Command": text}, timeout_s)
+
+    async def reload_dialplan(self) -> None:
+        await self.command("dialplan reload")
+
+    async def _reply_to(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Reply:
+        return reply(await self._action(fields, timeout_s))
 
     async def liveness_loop(self, interval_s: float = 2.0, timeout_s: float = 2.0) -> None:
         """Ping Asterisk; a link that stops answering is dropped so panoramisk reconnects.
@@ -173,7 +250,7 @@ class AmiLink:
             if not self.connected:
                 continue
             try:
-                await self.action({"Action": "Ping"}, timeout_s=timeout_s)
+                await self._action({"Action": "Ping"}, timeout_s=timeout_s)
             except AmiError as exc:
                 log.error("AMI link is dead (%s); reconnecting", exc)
                 self._drop()
@@ -185,70 +262,34 @@ class AmiLink:
         if transport is not None:
             transport.abort()  # connection_lost -> panoramisk schedules its reconnect
 
-    async def channels(self, timeout_s: float = 10.0) -> list[Raw]:
-        """Every channel Asterisk carries now (``CoreShowChannels``: Channel, Uniqueid,
-        BridgeId, Context…). Waits for the login first: ``FullyBooted`` is read just before the
-        login is complete."""
-        await self.wait_connected(timeout_s)
-        answer = await self.action({"Action": "CoreShowChannels"}, timeout_s=timeout_s)
-        messages = [_plain(m) for m in (answer if isinstance(answer, list) else [answer])]
-        if any(m.get("Response") == "Error" for m in messages):
+    async def channels(self, timeout_s: float = 10.0, wait_login: bool = True
+                       ) -> list[Channel]:
+        """Every channel Asterisk carries now (``CoreShowChannels``). Waits for the login
+        first unless told not to: ``FullyBooted`` is read just before the login is complete."""
+        if wait_login:
+            await self.wait_connected(timeout_s)
+        answer = await self._action({"Action": "CoreShowChannels"}, timeout_s=timeout_s)
+        answers = messages(answer)
+        if any(m.get("Response") == "Error" for m in answers):
             raise AmiError("CoreShowChannels refused")
-        return [m for m in messages if m.get("Event") == "CoreShowChannel"]
+        return [Channel(m.get("Uniqueid", ""), m.get("Channel", ""), m.get("BridgeId", ""),
+                        m.get("Context", ""))
+                for m in answers if m.get("Event") == "CoreShowChannel"]
 
-    async def live_channels(self, timeout_s: float = 10.0, key: str = "Uniqueid") -> set[str]:
-        """The Uniqueid (or ``key``: "Channel", the name) of every channel Asterisk carries."""
-        return {value for m in await self.channels(timeout_s) if (value := m.get(key))}
+    async def live_channel_ids(self, timeout_s: float = 10.0) -> set[str]:
+        """The unique id of every channel Asterisk carries."""
+        return {c.channel_id for c in await self.channels(timeout_s) if c.channel_id}
 
-    async def core_settings(self) -> Raw:
-        return _plain(await self.action({"Action": "CoreSettings"}))
+    async def live_channel_names(self, timeout_s: float = 10.0) -> set[str]:
+        """The name of every channel Asterisk carries."""
+        return {c.name for c in await self.channels(timeout_s) if c.name}
+
+    async def core_settings(self) -> CoreSettings:
+        settings = plain(await self._action({"Action": "CoreSettings"}))
+        return CoreSettings(settings.get("AsteriskVersion", ""))
 
     async def close(self) -> None:
         if self._manager is not None:
             self._manager.close()
             self._manager = None
         self._logged_in.clear()
-
-
-async def wait_fully_booted(
-    host: str, port: int, username: str, secret: str, timeout_s: float
-) -> None:
-    """Wait until an Asterisk starting up accepts our login and reports FullyBooted."""
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-            break
-        except OSError:
-            if time.monotonic() > deadline:
-                raise AmiError(f"AMI at {host}:{port} did not open within {timeout_s}s") from None
-            await asyncio.sleep(0.05)  # polling a port that is not listening yet
-    try:
-        remaining = max(0.1, deadline - time.monotonic())
-        await asyncio.wait_for(_login_until_booted(reader, writer, username, secret), remaining)
-    except TimeoutError:
-        raise AmiError(f"Asterisk at {host}:{port} not FullyBooted within {timeout_s}s") from None
-    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,
-            ConnectionError) as exc:
-        # closed mid-answer, or a block beyond the reader's limit (readline/readuntil)
-        raise AmiError(f"AMI at {host}:{port} broke off before FullyBooted "
-                       f"({type(exc).__name__})") from None
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError):
-            await writer.wait_closed()
-
-
-async def _login_until_booted(
-    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, username: str, secret: str
-) -> None:
-    await reader.readline()  # banner
-    login = f"Action: Login\r\nUsername: {username}\r\nSecret: {secret}\r\nEvents: system\r\n\r\n"
-    writer.write(login.encode())
-    while True:
-        block = (await reader.readuntil(b"\r\n\r\n")).decode(errors="replace")
-        if "Response: Error" in block:
-            raise AmiError(f"AMI login refused for user {username!r}")
-        if "Event: FullyBooted" in block:
-            writer.write(b"Action: Logoff\r\n\r\n")
-            return

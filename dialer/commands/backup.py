@@ -36,7 +36,7 @@ def register(commands: Commands) -> None:
 
 async def take(args: argparse.Namespace, settings: Settings, database: Database) -> int:
     if args.actor:
-        async with database.engine.connect() as conn:
+        async with database.connect() as conn:
             await accounts.require(conn, args.actor)
     try:
         done = await backups.take(settings, database, backups.plan_for(settings), actor(args))

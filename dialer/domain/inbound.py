@@ -1,6 +1,7 @@
 """One resident's call to the dedicated number, followed through the IVR (issue: IVR awareness).
 
-Built only from what Asterisk reports (AMI events, as plain mappings) and what the gate decided:
+Built only from what Asterisk reports (typed events, ``dialer.domain.call_events``) and what the
+gate decided:
 when it came in, the state the gate (or the fallback calendar) gave, the message played, when it
 joined the queue and at which position, and how it ended — connected to an operator after a
 wait, abandoned while waiting, or ended after its message. Pure: ``observe(call, event)``.
@@ -8,10 +9,19 @@ wait, abandoned while waiting, or ended after its message. Pure: ``observe(call,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import PurePosixPath
+
+from dialer.domain.call_events import (
+    CallEvent,
+    ChannelHungUp,
+    DialplanStep,
+    GateFellBack,
+    QueueAbandoned,
+    QueueConnected,
+    QueueJoined,
+)
 
 
 class InboundEnd(StrEnum):
@@ -38,35 +48,28 @@ class InboundCall:
     end: InboundEnd = InboundEnd.ONGOING
 
 
-Event = Mapping[str, str]
+FOLLOWED = (GateFellBack, DialplanStep, QueueJoined, QueueConnected, QueueAbandoned,
+            ChannelHungUp)  # the events that change an inbound call's record
 
 
-def _ts(event: Event) -> float:
-    try:
-        return float(event.get("Timestamp", "0"))
-    except ValueError:
-        return 0.0
-
-
-def observe(call: InboundCall, event: Event) -> InboundCall:
-    """Fold one AMI event of this call's channel into the record; once it has hung up, the
+def observe(call: InboundCall, event: CallEvent) -> InboundCall:
+    """Fold one event of this call's channel into the record; once it has hung up, the
     record is final (nothing reported after the end changes it)."""
     if call.ended_at is not None:
         return call
-    name, at = event.get("Event", ""), _ts(event)
-    if name == "UserEvent" and event.get("UserEvent") == "DialerGateFallback":
-        return replace(call, fallback=True, gate_state=event.get("State", ""))
-    if name == "Newexten" and event.get("Application") == "Playback":
-        return replace(call, message=PurePosixPath(event.get("AppData", "")).name)
-    if name == "QueueCallerJoin":
-        return replace(call, queued_at=at, position=_int(event.get("Position")))
-    if name == "AgentConnect":
-        return replace(call, end=InboundEnd.CONNECTED, operator_seat=event.get("MemberName", ""),
-                       wait_s=_float(event.get("HoldTime")))
-    if name == "QueueCallerAbandon":
-        return replace(call, end=InboundEnd.ABANDONED, wait_s=_float(event.get("HoldTime")))
-    if name == "Hangup":
-        return _hung_up(call, at)
+    match event:
+        case GateFellBack(state=state):
+            return replace(call, fallback=True, gate_state=state)
+        case DialplanStep(application="Playback", app_data=data):
+            return replace(call, message=PurePosixPath(data).name)
+        case QueueJoined(position=position, at=at):
+            return replace(call, queued_at=at, position=position)
+        case QueueConnected(seat=seat, hold_s=hold_s):
+            return replace(call, end=InboundEnd.CONNECTED, operator_seat=seat, wait_s=hold_s)
+        case QueueAbandoned(hold_s=hold_s):
+            return replace(call, end=InboundEnd.ABANDONED, wait_s=hold_s)
+        case ChannelHungUp(at=at):
+            return _hung_up(call, at)
     return call
 
 
@@ -88,20 +91,6 @@ def _hung_up(call: InboundCall, at: float) -> InboundCall:
     if end is InboundEnd.ONGOING:
         end = InboundEnd.MESSAGE if call.message else InboundEnd.LOST
     return replace(call, ended_at=at, end=end)
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
-
-
-def _float(value: str | None) -> float | None:
-    try:
-        return float(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 @dataclass(frozen=True)

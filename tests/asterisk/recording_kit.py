@@ -16,13 +16,13 @@ from pydub.generators import Sine
 
 from agent_ui.keys import RECORDER
 from agent_ui.security import ACCESS
-from dialer.adapters.ami import Raw
 from dialer.app import Service
 from dialer.services.calls.runner import Campaign
 from dialer.services.recordings.archive import RecordingArchive
 from dialer.services.recordings.recorder import Recorder, emergency_hooks
 from dialer.services.supervision.board_alerts import emergency_hook
 from tests.asterisk.centre import Centre
+from tests.support.ami_wire import Raw
 from tests.support.console_client import record_shown
 
 TALKING = Path(__file__).with_name("sipp") / "residents_talking.xml"

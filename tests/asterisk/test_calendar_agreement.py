@@ -16,11 +16,12 @@ from pathlib import Path
 import pytest
 
 from dialer import config
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate
 from dialer.config import Settings
 from dialer.domain.calendar import NO_SUSPENSION, Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
+from tests.support import ami_wire
 
 TODAY = date(2026, 12, 1)
 CALENDAR_TOML = """
@@ -108,19 +109,19 @@ def probe_key(moment: datetime) -> str:
 
 
 async def dialplan_states(ami: AmiLink, moments: list[datetime]) -> dict[str, str]:
-    queue = ami.subscribe()
+    queue = ami_wire.tap(ami)
     wanted = {probe_key(m) for m in moments}
     found: dict[str, str] = {}
     try:
         for n, instant in enumerate(sorted(wanted)):
-            ami.originate({"Channel": f"Local/{instant}@calendar-probe", "Application": "Wait",
-                           "Data": "1", "Timeout": "5000"}, f"probe-{n}-{instant}")
+            ami.originate(Originate(f"Local/{instant}@calendar-probe", 5000, application="Wait",
+                                    data="1"), f"probe-{n}-{instant}")
         while wanted - found.keys():
             raw = await asyncio.wait_for(queue.get(), 20)
             if raw.get("UserEvent") == "CalendarProbe":
                 found[raw["Instant"]] = raw["State"]
     finally:
-        ami.unsubscribe(queue)
+        ami_wire.untap(ami, queue)
     return found
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from dialer.adapters.agi import AgiServer
-from dialer.adapters.ami import AmiLink, Raw
+from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami_events import translate
 from dialer.config import Settings
 from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.inbound import InboundCall, InboundEnd
@@ -23,6 +24,7 @@ from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.console.seat_sync import SeatSync
 from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.asterisk.kit import OPEN, TOKYO, Clock, install_test_messages, until
+from tests.support import ami_wire
 
 CALLER = "09055550001"
 
@@ -51,8 +53,8 @@ async def gate(sandbox_state: SandboxState, calendar: Calendar) -> AsyncIterator
 
 
 async def call_and_collect(ami: AmiLink, state: SandboxState, settings: Settings, tmp: Path,
-                           wait_ms: int = 8000) -> list[Raw]:
-    events = ami.subscribe()
+                           wait_ms: int = 8000) -> list[ami_wire.Raw]:
+    events = ami_wire.tap(ami)
     try:
         caller = await sipp.call_in(state.sip_port, state.callers_port,
                                     settings.centre.dedicated_number, CALLER, tmp, wait_ms)
@@ -60,17 +62,18 @@ async def call_and_collect(ami: AmiLink, state: SandboxState, settings: Settings
         await asyncio.sleep(0.2)
         return [events.get_nowait() for _ in range(events.qsize())]
     finally:
-        ami.unsubscribe(events)
+        ami_wire.untap(ami, events)
 
 
-def tracked(events: list[Raw]) -> list[InboundCall]:
+def tracked(events: list[ami_wire.Raw]) -> list[InboundCall]:
     tracker = InboundTracker()
-    for event in events:
-        tracker.handle(event)
+    for raw in events:  # as the adapter types them for the service
+        if (event := translate(raw)) is not None:
+            tracker.handle(event)
     return list(tracker.calls.values())
 
 
-def played(events: list[Raw]) -> list[str]:
+def played(events: list[ami_wire.Raw]) -> list[str]:
     return [Path(e["AppData"]).name for e in events
             if e.get("Event") == "Newexten" and e.get("Application") == "Playback"]
 
@@ -112,11 +115,11 @@ async def test_a_waiting_caller_reaches_the_operator_who_frees_up(
     seat = sandbox_state.seats[0]
     sync = SeatSync(ami)
     await sync.reset(list(sandbox_state.seats))
-    events = ami.subscribe()
+    events = ami_wire.tap(ami)
     async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path):
         caller = await sipp.call_in(sandbox_state.sip_port, sandbox_state.callers_port,
                                     settings.centre.dedicated_number, CALLER, tmp_path, 6000)
-        seen: list[Raw] = []
+        seen: list[ami_wire.Raw] = []
 
         def saw(name: str) -> bool:
             seen.extend(events.get_nowait() for _ in range(events.qsize()))
@@ -130,7 +133,7 @@ async def test_a_waiting_caller_reaches_the_operator_who_frees_up(
         assert await until(lambda: saw("AgentConnect"), 4)
         await caller.stop(grace_s=10)
         await disconnect_seat(ami, channel)
-    ami.unsubscribe(events)
+    ami_wire.untap(ami, events)
     connect = next(e for e in seen if e.get("Event") == "AgentConnect")
     assert connect["MemberName"] == seat
     [call] = tracked(seen)

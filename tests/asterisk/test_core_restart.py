@@ -26,6 +26,7 @@ from dialer.pbx.sandbox import SandboxState
 from dialer.pbx.sipp import SippRun
 from tests.asterisk.fault_kit import seat_operators, serving
 from tests.asterisk.kit import own_sandbox, until
+from tests.support import ami_wire
 
 CALLERS = ("09055550011", "09055550012")
 LATE_CALLER = "09055550013"
@@ -61,7 +62,7 @@ async def callers(state: SandboxState, dedicated: str, numbers: tuple[str, ...],
 
 async def restart_now(link: AmiLink) -> None:
     with contextlib.suppress(AmiError):  # Asterisk goes before it answers
-        await link.action({"Action": "Command", "Command": "core restart now"}, 3)
+        await ami_wire.send(link, {"Action": "Command", "Command": "core restart now"}, 3)
 
 
 async def test_core_restart_now_during_the_callback_queue(
@@ -152,8 +153,8 @@ async def test_callers_waiting_when_asterisk_is_killed_end_when_it_is_back(
 async def device_state_is(link: AmiLink, seat: str, wanted: str, timeout_s: float = 5) -> bool:
     """Asterisk's ``DEVICE_STATE(Custom:<seat>)`` is ``wanted`` (within ``timeout_s``)."""
     for _ in range(int(timeout_s / 0.1)):
-        answer = await link.action({"Action": "Getvar",
-                                    "Variable": f"DEVICE_STATE(Custom:{seat})"})
+        answer = await ami_wire.ask(link, {"Action": "Getvar",
+                                           "Variable": f"DEVICE_STATE(Custom:{seat})"})
         if answer.get("Value") == wanted:
             return True
         await asyncio.sleep(0.1)

@@ -17,17 +17,18 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from dialer.adapters.ami import AmiLink, Raw
+from dialer.adapters.ami import AmiLink
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.db.models import AuditEntry
 from dialer.config import Settings
 from dialer.pbx import sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
-from dialer.services.calls.dial import hang_up, originate_fields
+from dialer.services.calls.dial import hang_up, originate_request
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seats import connect_seat, disconnect_seat
 from dialer.services.supervision.listen_in import Listener
+from tests.support import ami_wire
 
 AUDIO = {".wav", ".wav49", ".gsm", ".raw", ".sln", ".sln16", ".ulaw", ".alaw", ".g722",
          ".g729", ".mp3", ".ogg", ".au"}
@@ -43,15 +44,15 @@ async def farms(sandbox_state: SandboxState, tmp_path: Path) -> AsyncIterator[No
 @pytest.fixture
 async def chanspy(ami: AmiLink) -> None:
     """asterisk_conf/modules.conf does not load app_chanspy.so yet: load it for this test."""
-    answer = await ami.action({"Action": "ModuleCheck", "Module": "app_chanspy"})
+    answer = await ami_wire.ask(ami, {"Action": "ModuleCheck", "Module": "app_chanspy"})
     if answer.get("Response") != "Success":
-        loaded = await ami.action({"Action": "ModuleLoad", "Module": "app_chanspy.so",
-                                   "LoadType": "load"})
+        loaded = await ami_wire.ask(ami, {"Action": "ModuleLoad", "Module": "app_chanspy.so",
+                                          "LoadType": "load"})
         assert loaded.get("Response") == "Success", dict(loaded)
 
 
-async def wait_for(events: asyncio.Queue[Raw], match: Callable[[Raw], bool],
-                   timeout_s: float = 10.0) -> Raw:
+async def wait_for(events: asyncio.Queue[ami_wire.Raw], match: Callable[[ami_wire.Raw], bool],
+                   timeout_s: float = 10.0) -> ami_wire.Raw:
     deadline = time.monotonic() + timeout_s
     while (remaining := deadline - time.monotonic()) > 0:
         raw = await asyncio.wait_for(events.get(), remaining)
@@ -82,7 +83,7 @@ async def test_listen_in_spies_on_the_call_listen_only_and_records_nothing(
     started = time.time() - 1
     pool = OperatorPool()
     listener = Listener(ami, lambda: pointed, database, pool)
-    events = ami.subscribe()
+    events = ami_wire.tap(ami)
     seat_channel = await connect_seat(ami, operator_seat)
     try:
         now = datetime.now(UTC)
@@ -90,7 +91,7 @@ async def test_listen_in_spies_on_the_call_listen_only_and_records_nothing(
         pool.connect(1, seat_channel, now)
         call_id = f"att-{uuid.uuid4().hex}"
         pool.reserve(1, call_id, now)
-        ami.originate(originate_fields("09000000006", pointed.centre.dedicated_number, 10,
+        ami.originate(originate_request("09000000006", pointed.centre.dedicated_number, 10,
                                        call_id, seat_channel), call_id)
         bridged = await wait_for(events, lambda e: e.get("Event") == "BridgeEnter"
                                  and e.get("Uniqueid") == call_id)
@@ -102,7 +103,7 @@ async def test_listen_in_spies_on_the_call_listen_only_and_records_nothing(
         assert spy["SpyeeUniqueid"] == call_id
         assert spy["SpyerChannel"].startswith(f"PJSIP/{manager_phone}-")
         # the spied channel is the one bridged with the operator's seat
-        channels = await ami.action({"Action": "CoreShowChannels"})
+        channels = await ami_wire.send(ami, {"Action": "CoreShowChannels"})
         by_id = {m.get("Uniqueid"): m for m in channels if m.get("Event") == "CoreShowChannel"}
         seat_row = next(m for m in by_id.values() if m.get("Channel") == seat_channel)
         assert seat_row.get("BridgeId") == bridged["BridgeUniqueid"]
@@ -117,7 +118,7 @@ async def test_listen_in_spies_on_the_call_listen_only_and_records_nothing(
         assert stop["SpyeeUniqueid"] == call_id
         await wait_for(events, lambda e: e.get("Event") == "Hangup"
                        and e.get("Channel") == spy["SpyerChannel"])  # E: the spy ends too
-        live = {m.get("Channel") for m in await ami.action({"Action": "CoreShowChannels"})}
+        live = await ami.live_channel_names()
         assert seat_channel in live  # the operator's seat stays connected
         assert spy["SpyerChannel"] not in live
 
@@ -130,6 +131,6 @@ async def test_listen_in_spies_on_the_call_listen_only_and_records_nothing(
         assert sandbox_state.host_inner.is_dir()
         assert files_written(sandbox_state.host_inner, started) == []
     finally:
-        ami.unsubscribe(events)
+        ami_wire.untap(ami, events)
         await disconnect_seat(ami, seat_channel)
         await database.close()

@@ -15,6 +15,7 @@ from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.calls.dial import place_call
 from dialer.services.console.seats import connect_seat, disconnect_seat
+from tests.support.bridge_latency import EVENTS as BRIDGE_EVENTS
 from tests.support.bridge_latency import answer_to_bridge_ms
 
 
@@ -30,7 +31,7 @@ async def test_answered_calls_are_bridged_to_their_operators_within_500_ms(
 ) -> None:
     seats = sandbox_state.seats[:4]
     channels = await asyncio.gather(*(connect_seat(ami, seat) for seat in seats))
-    events = ami.subscribe()
+    events = ami.subscribe(*BRIDGE_EVENTS)
     try:
         reports = await asyncio.gather(*(
             place_call(ami, f"090000000{n}4", settings.centre.dedicated_number, 10, channel)
@@ -41,7 +42,7 @@ async def test_answered_calls_are_bridged_to_their_operators_within_500_ms(
         latencies = [answer_to_bridge_ms(seen, r.channel_id) for r in reports]
         assert all(ms is not None and 0 <= ms < 500 for ms in latencies), latencies
         # After the resident hung up, every operator is back in their session, still connected.
-        live = {m.get("Channel") for m in await ami.action({"Action": "CoreShowChannels"})}
+        live = await ami.live_channel_names()
         assert set(channels) <= live
     finally:
         ami.unsubscribe(events)

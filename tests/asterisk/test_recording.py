@@ -33,6 +33,7 @@ from tests.asterisk.recording_kit import (
     voice_file,
     wire_recorder,
 )
+from tests.support import ami_wire
 from tests.support.console_client import ConsoleUser
 
 CENTRE_RESIDENTS = TALKING
@@ -51,7 +52,7 @@ async def test_a_flagged_call_is_recorded_encrypted_reported_played_and_erased(
     recorder = wire_recorder(service)
     settings = service.settings
     sounds = audio_files(centre.state.host_inner)  # the callback line's messages
-    events = service.ami.subscribe()
+    events = ami_wire.tap(service.ami)
     call_id = await answered_call(centre)
 
     sent = time.perf_counter()
@@ -64,7 +65,7 @@ async def test_a_flagged_call_is_recorded_encrypted_reported_played_and_erased(
     assert latency < START_WITHIN_S, f"MixMonitor started {latency:.3f} s after the flag"
     _, ended = await event(events, lambda e: e.get("Event") == "Hangup"
                            and e.get("Uniqueid") == call_id, 15)
-    service.ami.unsubscribe(events)
+    ami_wire.untap(service.ami, events)
     print(f"\nflag -> MixMonitorStart {latency * 1000:.1f} ms (POST to AMI event); "
           f"recorder: {recorder.start_latencies_s[-1] * 1000:.1f} ms")
 
@@ -186,7 +187,7 @@ async def test_an_unflagged_call_leaves_no_file_anywhere(centre: Centre) -> None
     settings = service.settings
     watched = (centre.state.host_inner, settings.paths.data_dir, settings.base_dir)
     before = audio_files(*watched)
-    events = service.ami.subscribe()
+    events = ami_wire.tap(service.ami)
     call_id = await answered_call(centre)
     seen = []
     while True:
@@ -194,7 +195,7 @@ async def test_an_unflagged_call_leaves_no_file_anywhere(centre: Centre) -> None
         seen.append(raw.get("Event"))
         if raw.get("Event") == "Hangup":
             break
-    service.ami.unsubscribe(events)
+    ami_wire.untap(service.ami, events)
     await asyncio.sleep(0.3)
     assert "MixMonitorStart" not in seen
     assert audio_files(*watched) - before == set()

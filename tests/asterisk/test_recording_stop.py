@@ -19,6 +19,7 @@ from tests.asterisk.recording_kit import (
     voice_file,
     wire_recorder,
 )
+from tests.support import ami_wire
 from tests.support.console_client import ConsoleUser
 
 CENTRE_RESIDENTS = TALKING
@@ -28,7 +29,7 @@ __all__ = ["voice_file"]
 async def test_a_manager_stops_a_recording_and_the_call_goes_on(centre: Centre) -> None:
     service, operator = centre.service, centre.operator
     recorder = wire_recorder(service)
-    events = service.ami.subscribe()
+    events = ami_wire.tap(service.ami)
     call_id = await answered_call(centre)
     status, _ = await operator.post("/api/console/emergency", {
         "reason": "danger", "consent": "granted"})
@@ -56,8 +57,7 @@ async def test_a_manager_stops_a_recording_and_the_call_goes_on(centre: Centre) 
         assert status == 409
 
         # The call itself goes on.
-        channels = await service.ami.action({"Action": "CoreShowChannels"})
-        assert any(c.get("Uniqueid") == call_id for c in channels)
+        assert call_id in await service.ami.live_channel_ids()
         assert service.pool.get(operator_id(centre)).state.value == "on_call"
 
         audio = AudioSegment.from_wav(io.BytesIO(recorder.archive.vault().open(row.file_id)))
@@ -78,7 +78,7 @@ async def test_a_manager_stops_a_recording_and_the_call_goes_on(centre: Centre) 
         shown = [r for r in board["recordings"] if r["id"] == recording_id]
         assert shown and shown[0]["stopped_by"] == "kanri" and shown[0]["state"] == "stored"
     finally:
-        service.ami.unsubscribe(events)
+        ami_wire.untap(service.ami, events)
         await manager.close()
 
 

@@ -125,8 +125,8 @@ async def test_kill_9_of_the_service_mid_call(
             async with console(url, "op1", state.seats[0]) as op1:
                 # The killed run's idle session on this seat was hung up as op1 went ready
                 # (a one-line phone would be busy otherwise): one session, the new one.
-                sessions = [c["Channel"] for c in await ami.channels()
-                            if c.get("Uniqueid", "").startswith(f"seat-{state.seats[0]}-")]
+                sessions = [c.name for c in await ami.channels()
+                            if c.channel_id.startswith(f"seat-{state.seats[0]}-")]
                 assert len(sessions) == 1, sessions
                 later = await op1.frame(record_shown, timeout_s=20)
                 await op1.frame(wrap_up, timeout_s=10, after=op1.matched)
@@ -158,10 +158,9 @@ async def test_kill_9_of_the_service_mid_call(
 
 async def end_seat_sessions(ami: AmiLink, seats: tuple[str, ...]) -> None:
     """Hang up the seats' session channels (Uniqueid ``seat-<seat>-…``, see seats.py)."""
-    answer = await ami.action({"Action": "CoreShowChannels"})
-    for message in answer if isinstance(answer, list) else []:
-        if any(message.get("Uniqueid", "").startswith(f"seat-{seat}-") for seat in seats):
-            await ami.action({"Action": "Hangup", "Channel": message["Channel"]})
+    for channel in await ami.channels(wait_login=False):
+        if any(channel.channel_id.startswith(f"seat-{seat}-") for seat in seats):
+            await ami.hangup(channel.name)
 
 
 async def until_phase(database: Database, batch: int, number: str, phase: Phase,

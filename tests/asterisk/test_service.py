@@ -21,6 +21,7 @@ from dialer.pbx import ports, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.callbacks.messages import MessagesMissing
 from tests.asterisk.kit import install_test_messages
+from tests.support import ami_wire
 
 
 @pytest.fixture
@@ -89,14 +90,14 @@ async def test_a_changed_configuration_reaches_the_dialplan(
 async def test_the_service_answers_the_gate_itself(
     service: Service, sandbox_state: SandboxState, ami: AmiLink, tmp_path: Path,
 ) -> None:
-    events = ami.subscribe()
+    events = ami_wire.tap(ami)
     caller = await sipp.call_in(sandbox_state.sip_port, sandbox_state.callers_port,
                                 service.settings.centre.dedicated_number, "09055550002",
                                 tmp_path, 8000)
     await caller.stop(grace_s=15)
     await asyncio.sleep(0.2)
     seen = [events.get_nowait() for _ in range(events.qsize())]
-    ami.unsubscribe(events)
+    ami_wire.untap(ami, events)
     assert not [e for e in seen if e.get("UserEvent") == "DialerGateFallback"]
     assert service.gate.state() is CallbackState.OUT_OF_PERIOD  # no period configured
     for _ in range(40):  # the ended call is recorded for the reports

@@ -17,11 +17,13 @@ import time
 from pathlib import Path
 
 from dialer import config
-from dialer.adapters.ami import AmiLink, Raw
+from dialer.adapters.ami import AmiLink, Originate
+from dialer.domain.call_events import CallEvent
 from dialer.pbx import sandbox, sipp
 from dialer.services.calls.dial import place_call
 from dialer.services.console.seats import connect_seat, disconnect_seat
 from tests.bench.results import merge, percentile
+from tests.support.bridge_latency import EVENTS as BRIDGE_EVENTS
 from tests.support.bridge_latency import answer_to_bridge_ms
 
 CALLS = 120
@@ -40,12 +42,12 @@ async def persistent(link: AmiLink, state: sandbox.SandboxState, dedicated: str)
 
 
 async def _round(link: AmiLink, channels: list[str], dedicated: str, round_: int) -> list[float]:
-    events = link.subscribe()
+    events = link.subscribe(*BRIDGE_EVENTS)
     try:
         reports = await asyncio.gather(*(
             place_call(link, f"0901{round_:03d}{n:03d}4", dedicated, 10, channel)
             for n, channel in enumerate(channels)))
-        seen: list[Raw] = [events.get_nowait() for _ in range(events.qsize())]
+        seen: list[CallEvent] = [events.get_nowait() for _ in range(events.qsize())]
     finally:
         link.unsubscribe(events)
     values = [answer_to_bridge_ms(seen, r.channel_id) for r in reports]
@@ -56,14 +58,13 @@ async def dial_on_answer(link: AmiLink, state: sandbox.SandboxState, dedicated: 
                          ) -> list[float]:
     latencies: list[float] = []
     for round_ in range(CALLS // SEATS):
-        events = link.subscribe()
+        events = link.subscribe(*BRIDGE_EVENTS)
         calls = []
         for n in range(SEATS):
             channel_id = f"bench-{round_}-{n}-{time.monotonic_ns()}"
-            link.originate({"Channel": f"PJSIP/0902{round_:03d}{n:03d}4@pstn",
-                            "Context": "bench-dial-seat", "Exten": "answered", "Priority": "1",
-                            "CallerID": dedicated, "Timeout": "10000",
-                            "Variable": [f"SEAT={state.seats[n]}"]}, channel_id)
+            link.originate(Originate(f"PJSIP/0902{round_:03d}{n:03d}4@pstn", 10000, dedicated,
+                                     "bench-dial-seat", "answered",
+                                     variables=(f"SEAT={state.seats[n]}",)), channel_id)
             calls.append(channel_id)
         await asyncio.sleep(4)
         seen = [events.get_nowait() for _ in range(events.qsize())]

@@ -31,19 +31,19 @@ import dataclasses
 import os
 import tempfile
 import time
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
 from dialer import config
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt
 from dialer.config_sections import AmiSettings
 from dialer.demo.autopilot import autopilot
+from dialer.domain.call_events import OriginateFinished
 from dialer.pbx import sandbox
 from dialer.services.calls.runner import Campaign, CampaignRunner
 from dialer.services.console.operator_pool import OperatorPool
@@ -69,7 +69,7 @@ class LocalCallees(AmiLink):
         self.sent: list[float] = []
         self.ids: list[str] = []
 
-    def originate(self, fields: Mapping[str, str | list[str]], channel_id: str) -> None:
+    def originate(self, fields: Originate, channel_id: str) -> None:
         super().originate(local_fields(fields, RING_S, TALK_S), channel_id)
         if channel_id.startswith("att-"):
             self.sent.append(time.monotonic())
@@ -84,20 +84,19 @@ def cpu_s(pid: int) -> float:
 
 async def connect_seats(link: AmiLink, count: int) -> list[str]:
     """``count`` seat phones (Local channels) connected into operator-session."""
-    events = link.subscribe()
+    events = link.subscribe(OriginateFinished)
     ids = {f"seat-bench-{n:03d}": n for n in range(count)}
     channels: dict[int, str] = {}
     try:
         for channel_id, n in ids.items():
-            link.originate({"Channel": f"Local/seat{n:03d}@bench-seat/n",
-                            "Context": SESSION_CONTEXT, "Exten": "s", "Priority": "1",
-                            "Timeout": "10000", "CallerID": '"dialer" <0>'}, channel_id)
+            link.originate(Originate(f"Local/seat{n:03d}@bench-seat/n", 10000,
+                                     '"dialer" <0>', SESSION_CONTEXT, "s"), channel_id)
         while len(channels) < count:
-            raw = await asyncio.wait_for(events.get(), 30)
-            if raw.get("Event") == "OriginateResponse" and raw.get("ChannelId") in ids:
-                if raw.get("Response") != "Success":
-                    raise RuntimeError(f"seat {raw['ChannelId']} did not connect: {raw}")
-                channels[ids[raw["ChannelId"]]] = raw["Channel"]
+            event = await asyncio.wait_for(events.get(), 30)
+            if isinstance(event, OriginateFinished) and event.channel_id in ids:
+                if not event.success:
+                    raise RuntimeError(f"seat {event.channel_id} did not connect: {event}")
+                channels[ids[event.channel_id]] = event.channel
     finally:
         link.unsubscribe(events)
     return [channels[n] for n in range(count)]
@@ -130,7 +129,7 @@ async def run_campaign(state: sandbox.SandboxState, db_path: Path, batch: int, s
                             pool, lambda: calendar, settings.classification,
                             settings.centre.dedicated_number, clock, tick_s=0.1,
                             max_calls_per_s=settings.trunk.max_calls_per_s)
-    failures = link.subscribe()
+    failures = link.subscribe(OriginateFinished)
     await link.connect(10)
     channels = await connect_seats(link, seats)
     for user_id, channel in enumerate(channels, start=1):
@@ -151,8 +150,7 @@ async def run_campaign(state: sandbox.SandboxState, db_path: Path, batch: int, s
     finally:
         await cancel_all(tasks)
         with contextlib.suppress(Exception):
-            await asyncio.gather(*(link.action({"Action": "Hangup", "Channel": c})
-                                   for c in channels))
+            await asyncio.gather(*(link.hangup(c) for c in channels))
             for _ in range(50):  # the seats' channels gone before the next run or the stop
                 if await channels_up(link) == 0:
                     break
@@ -161,9 +159,8 @@ async def run_campaign(state: sandbox.SandboxState, db_path: Path, batch: int, s
         await link.close()
         await database.close()
     sent = [t - started for t in link.sent]
-    failed = sum(1 for raw in _drain(failures) if raw.get("Event") == "OriginateResponse"
-                 and raw.get("ChannelId", "").startswith("att-")
-                 and raw.get("Response") != "Success")
+    failed = sum(1 for event in _drain(failures) if isinstance(event, OriginateFinished)
+                 and event.channel_id.startswith("att-") and not event.success)
     failed += sum(n for code, n in outcomes.items() if code != "101")
     if failed:
         print(f"  calls that did not end as talked: {outcomes}")
@@ -174,9 +171,7 @@ async def run_campaign(state: sandbox.SandboxState, db_path: Path, batch: int, s
 
 
 async def channels_up(link: AmiLink) -> int:
-    answer = await link.action({"Action": "CoreShowChannels"}, timeout_s=10)
-    return sum(1 for m in answer if m.get("Event") == "CoreShowChannel") \
-        if isinstance(answer, list) else 0
+    return len(await link.channels(timeout_s=10, wait_login=False))
 
 
 async def results_of(database: Database, ids: list[str]) -> dict[str, int]:

@@ -36,6 +36,7 @@ from dialer.adapters.db.models import Target, TargetPhone, User
 from dialer.demo.seed import write_demo_file
 from dialer.domain.attempt import Attempt, Phase
 from dialer.domain.attempt_store import Candidate
+from dialer.domain.call_events import ChannelBridged
 from dialer.pbx.ports import free_tcp_port
 from dialer.services.calls.runner import CampaignRunner, InFlight
 from dialer.services.console.operator_console import OperatorConsole
@@ -111,7 +112,7 @@ async def pop(centre: Centre, user: ConsoleUser, user_id: int, candidate: Candid
                                                    candidate.number, user_id, now)
     mark = len(user.frames)
     started = time.perf_counter()
-    await centre.runner.handle({"Event": "BridgeEnter", "Uniqueid": attempt_id})
+    await centre.runner.handle(ChannelBridged(attempt_id))
     await user.frame(record_shown, timeout_s=10, after=mark)
     return user.arrived_at[user.matched] - started
 

@@ -9,39 +9,39 @@ the service's calls run through (``dialer-outbound``, ``operator-session``) is t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable
 
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate
 
-Fields = Mapping[str, str | list[str]]
 RESIDENTS = "bench-callee"
 SEAT_PHONES = "bench-seat"
 
 
-def local_fields(fields: Fields, ring_s: float, talk_s: float) -> Fields:
+def local_fields(fields: Originate, ring_s: float, talk_s: float) -> Originate:
     """The Originate with ``PJSIP/<number>@pstn`` turned into a Local resident who rings
     ``ring_s``, answers and talks ``talk_s``, and ``PJSIP/<seat>`` into a Local seat phone
     that answers at once and stays; any other channel unchanged."""
-    channel = str(fields["Channel"])
+    channel = fields.channel
     if not channel.startswith("PJSIP/"):
         return fields
     target = channel.removeprefix("PJSIP/")
     if target.endswith("@pstn"):
-        variables = [*fields.get("Variable", []), f"__BENCH_RING={ring_s:g}",
-                     f"__BENCH_TALK={talk_s:g}"]
-        return {**fields, "Channel": f"Local/{target.removesuffix('@pstn')}@{RESIDENTS}",
-                "Variable": variables}
+        variables = (*fields.variables, f"__BENCH_RING={ring_s:g}", f"__BENCH_TALK={talk_s:g}")
+        return dataclasses.replace(
+            fields, channel=f"Local/{target.removesuffix('@pstn')}@{RESIDENTS}",
+            variables=variables)
     if "@" not in target:
-        return {**fields, "Channel": f"Local/{target}@{SEAT_PHONES}/n"}
+        return dataclasses.replace(fields, channel=f"Local/{target}@{SEAT_PHONES}/n")
     return fields
 
 
 def route_to_local(link: AmiLink, ring_s: float, talk_s: float) -> None:
     """Every Originate ``link`` sends from now on goes to Local channels (``local_fields``):
     for a whole service, whose parts all share its one link."""
-    send: Callable[[Fields, str], None] = link.originate
+    send: Callable[[Originate, str], None] = link.originate
 
-    def originate(fields: Fields, channel_id: str) -> None:
+    def originate(fields: Originate, channel_id: str) -> None:
         send(local_fields(fields, ring_s, talk_s), channel_id)
 
     link.originate = originate  # type: ignore[method-assign]

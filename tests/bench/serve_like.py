@@ -21,12 +21,14 @@ from aiohttp import web
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate
+from dialer.adapters.ami_events import translate
 from dialer.adapters.db import users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config_sections import AmiSettings
 from dialer.demo.autopilot import autopilot
+from dialer.domain.call_events import Channel
 from dialer.pbx.ports import free_tcp_port
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.runner import Campaign, CampaignRunner
@@ -55,13 +57,18 @@ class AnsweringLink(AmiLink):
     def connected(self) -> bool:
         return True
 
-    def originate(self, fields: Mapping[str, str | list[str]], channel_id: str) -> None:
+    def originate(self, fields: Originate, channel_id: str) -> None:
         self.placed += 1
         loop = asyncio.get_running_loop()
         for delay, raw in answers(channel_id, self._rng):
-            loop.call_later(delay, self._publish, dict(raw))
+            if (event := translate(raw)) is not None:
+                loop.call_later(delay, self._publish, event)
 
-    async def action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
+    async def _action(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Any:
+        return []
+
+    async def channels(self, timeout_s: float = 10.0, wait_login: bool = True
+                       ) -> list[Channel]:
         return []
 
 

@@ -289,7 +289,6 @@ async def _quiet(link: CallWatch, timeout_s: float = 30.0) -> None:
                 return
         await asyncio.sleep(0.5)
     with contextlib.suppress(Exception):
-        answer = await link.action({"Action": "CoreShowChannels"}, timeout_s=10)
-        for message in answer if isinstance(answer, list) else []:
-            if message.get("Event") == "CoreShowChannel" and message.get("Channel"):
-                await link.action({"Action": "Hangup", "Channel": message["Channel"]})
+        for channel in await link.channels(timeout_s=10, wait_login=False):
+            if channel.name:
+                await link.hangup(channel.name)

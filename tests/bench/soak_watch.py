@@ -9,14 +9,18 @@ ends are stamped with ``time.perf_counter()`` in this process, the service in an
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from dialer.adapters.ami import AmiLink, Raw
-from dialer.config_sections import AmiSettings
+from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami_actions import Raw
+from dialer.adapters.ami_actions import messages as _messages
+from dialer.adapters.ami_actions import plain as _plain
+from dialer.config import AmiSettings
 from tests.bench.results import percentile
 from tests.support.console_client import ConsoleUser
 
@@ -34,9 +38,16 @@ class CallWatch(AmiLink):
         self.hung_up: dict[str, float] = {}
         self.failed: dict[str, float] = {}
 
-    def _publish(self, raw: Raw) -> None:
-        self.see(raw, time.perf_counter())
-        super()._publish(raw)
+    def _on_event(self, message: Any) -> None:
+        self.see(_plain(message), time.perf_counter())  # every event, as Asterisk sent it
+        super()._on_event(message)
+
+    def _originate_done(self, future: asyncio.Future[Any], channel_id: str) -> None:
+        if not future.cancelled() and future.exception() is None and not any(
+                m.get("Response") == "Success" and m.get("Event") == "OriginateResponse"
+                for m in _messages(future.result())):
+            self.failed.setdefault(channel_id, time.perf_counter())
+        super()._originate_done(future, channel_id)
 
     def see(self, raw: Raw, at: float) -> None:
         event = raw.get("Event")

@@ -19,7 +19,7 @@ from sqlalchemy import insert
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate, originate_headers
 from dialer.adapters.db import migrate, users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
@@ -67,11 +67,11 @@ class FakeLink:
     def __init__(self) -> None:
         self.originated: list[dict[str, Any]] = []
 
-    async def action(self, fields: dict[str, str], timeout_s: float = 5.0) -> dict[str, str]:
-        return {"Response": "Success"}
+    async def module_loaded(self, module: str) -> bool:
+        return True
 
-    def originate(self, fields: dict[str, Any], channel_id: str) -> None:
-        self.originated.append(fields)
+    def originate(self, request: Originate, channel_id: str) -> None:
+        self.originated.append(originate_headers(request, channel_id))
 
 
 @dataclass

@@ -8,8 +8,9 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
-from dialer.adapters.ami import AmiLink
-from dialer.config_sections import AmiSettings
+from dialer.adapters.ami import AmiLink, Originate
+from dialer.config import AmiSettings
+from dialer.domain.call_events import AsteriskBooted, ChannelHungUp, DialplanStep
 
 
 class ScriptedAsterisk:
@@ -88,7 +89,7 @@ async def test_a_link_that_stops_answering_is_dropped_within_interval_plus_timeo
 
 async def test_an_originate_unanswered_when_the_link_dropped_is_not_sent_again() -> None:
     async with scripted() as (asterisk, link):
-        link.originate({"Channel": "PJSIP/x", "Application": "Wait", "Data": "1"}, "att-1")
+        link.originate(Originate("PJSIP/x", 0, application="Wait", data="1"), "att-1")
         assert await until(lambda: asterisk.originates() == 1, 2)
         asterisk.writers[0].close()  # the link drops before Asterisk answered the Originate
         assert await until(lambda: not link.connected, 2)
@@ -96,3 +97,30 @@ async def test_an_originate_unanswered_when_the_link_dropped_is_not_sent_again()
         await asyncio.sleep(0.3)  # FullyBooted dispatched: panoramisk would re-send now
         assert len(asterisk.actions) == 2
         assert asterisk.originates() == 1
+
+
+async def test_subscribers_get_typed_events_of_the_kinds_they_asked_for() -> None:
+    async with scripted() as (asterisk, link):
+        hangups = link.subscribe(ChannelHungUp)
+        everything = link.subscribe()
+        booted: list[bool] = []
+        link.on_booted(lambda: booted.append(True))
+        asterisk.writers[0].write(
+            b"Event: VarSet\r\nUniqueid: c1\r\nVariable: X\r\nValue: 1\r\n\r\n"
+            b"Event: Newexten\r\nUniqueid: c1\r\nContext: callback\r\nApplication: Answer\r\n"
+            b"AppData: \r\nTimestamp: 1700000000.5\r\n\r\n"
+            b"Event: Hangup\r\nUniqueid: c1\r\nChannel: PJSIP/x-1\r\nCause: 17\r\n"
+            b"Timestamp: 1700000001.25\r\n\r\n"
+            b"Event: FullyBooted\r\nStatus: Fully Booted\r\n\r\n")
+        hung_up = await asyncio.wait_for(hangups.get(), 2)
+        assert hung_up == ChannelHungUp("c1", 17, "PJSIP/x-1", 1700000001.25)
+        assert await until(lambda: everything.qsize() == 3, 2)
+        assert [everything.get_nowait() for _ in range(3)] == [
+            DialplanStep("c1", "callback", "Answer", "", 1700000000.5), hung_up,
+            AsteriskBooted()]
+        assert hangups.empty() and booted == [True]
+        link.unsubscribe(everything)
+        link.unsubscribe(hangups)
+        asterisk.writers[0].write(b"Event: Hangup\r\nUniqueid: c2\r\nCause: 16\r\n\r\n")
+        await asyncio.sleep(0.1)
+        assert hangups.empty() and everything.empty()

@@ -61,9 +61,10 @@ async def test_with_a_limit_the_calls_are_spaced_and_never_beat_it(tmp_path: Pat
     runner, link = centre(tmp_path, 4.0)
     assert await runner.tick() == 1  # twenty operators ready, one token
     assert await runner.tick() == 0
-    assert abs(runner._pause_s() - 0.25) < 1e-6  # the next token is due in 1/4 s
+    pause = runner._limit.pause_s(runner._tick_s)
+    assert abs(pause - 0.25) < 1e-6  # the next token is due in 1/4 s
     while link.now < 4.0:  # the dial loop, on a fake clock
-        link.now += runner._pause_s()
+        link.now += runner._limit.pause_s(runner._tick_s)
         await runner.tick()
     instants = [at for _id, at in link.sent]
     assert len(instants) == 1 + 4 * 4
@@ -73,8 +74,8 @@ async def test_with_a_limit_the_calls_are_spaced_and_never_beat_it(tmp_path: Pat
 async def test_a_held_back_tick_comes_sooner_than_the_usual_pause(tmp_path: Path) -> None:
     runner, link = centre(tmp_path, 10.0)  # a token every 0.1 s, ticks every 0.25 s
     await runner.tick()
-    assert abs(runner._pause_s() - 0.1) < 1e-9
+    assert abs(runner._limit.pause_s(runner._tick_s) - 0.1) < 1e-9
     link.now = 1.0
     await runner.tick()
-    link.now += runner._pause_s()
+    link.now += runner._limit.pause_s(runner._tick_s)
     assert await runner.tick() == 1

@@ -1,25 +1,25 @@
-"""Answer -> operator-bridged latency of a call, read from AMI event timestamps."""
+"""Answer -> operator-bridged latency of a call, read from the events' Asterisk timestamps."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dialer.adapters.ami import Raw
+from dialer.domain.call_events import CallEvent, ChannelAnswered, ChannelBridged
 
-ANSWERED = "6"
+EVENTS = (ChannelAnswered, ChannelBridged)  # what to subscribe to
 
 
-def answer_to_bridge_ms(events: Iterable[Raw], channel_id: str) -> float | None:
+def answer_to_bridge_ms(events: Iterable[CallEvent], channel_id: str) -> float | None:
     """Milliseconds from the resident's answer (Newstate Up) to entering the operator's bridge,
     by Asterisk's own clock (``timestampevents``); None when either is missing."""
     answered = bridged = None
-    for raw in events:
-        if raw.get("Uniqueid") != channel_id or "Timestamp" not in raw:
+    for event in events:
+        if not isinstance(event, EVENTS) or event.channel_id != channel_id or not event.at:
             continue
-        if raw.get("Event") == "Newstate" and raw.get("ChannelState") == ANSWERED:
-            answered = answered or float(raw["Timestamp"])
-        elif raw.get("Event") == "BridgeEnter":
-            bridged = bridged or float(raw["Timestamp"])
+        if isinstance(event, ChannelAnswered):
+            answered = answered or event.at
+        else:
+            bridged = bridged or event.at
     if answered is None or bridged is None:
         return None
     return (bridged - answered) * 1000

@@ -2,8 +2,8 @@
 
 - ``translate`` never raises: any mapping gives a domain event or None, and an event always
   names its channel with a non-empty string;
-- what panoramisk makes of a garbled byte stream, through the adapter's ``_plain``, translates
-  the same way;
+- what panoramisk makes of a garbled byte stream, read in place by the adapter's translator
+  (``translate_fields`` on panoramisk's header store), translates the same way;
 - the project's own little AMI parser (``wait_fully_booted``, used by the sandbox) answers a
   garbled, truncated or oversized stream with ``AmiError`` — never another exception.
 """
@@ -13,30 +13,29 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from datetime import timedelta
+from typing import get_args
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from panoramisk.message import Message
 
-from dialer.adapters.ami import AmiError, _plain, wait_fully_booted
-from dialer.adapters.ami_translate import translate
+from dialer.adapters.ami import AmiError, wait_fully_booted
+from dialer.adapters.ami_events import Fields, translate, translate_fields
 from dialer.domain import call_events
 
 ID = "att-1"
 EVENT_NAMES = ("DialEnd", "Hangup", "Newstate", "OriginateResponse", "FullyBooted", "Shutdown",
                "BridgeEnter", "AgentConnect", "UserEvent", "VarSet", "Newexten",
-               "QueueCallerJoin", "QueueCallerAbandon", "HangupRequest", "Cdr")
+               "QueueCallerJoin", "QueueCallerAbandon", "MixMonitorStop", "HangupRequest", "Cdr")
 KEYS = ("Event", "Uniqueid", "DestUniqueid", "DialStatus", "Cause", "ChannelState", "ChannelId",
         "Response", "Reason", "UserEvent", "Result", "MemberName", "Queue", "Timestamp",
-        "Position", "HoldTime", "Application", "AppData", "Context", "State")
+        "Position", "HoldTime", "Application", "AppData", "Context", "State", "Channel")
 ODD_VALUES = ("", " ", "<null>", ID, "other", "6", "16", "17", "4", "ANSWER", "BUSY", "answer",
               "Success", "Failure", "SUCCESS", "NONEXISTENT", "DialerBridgeEnded",
               "DialerGateFallback", "Playback", "callback", "nan", "inf", "-1", "1e9", "0x10",
               "１６", "9" * 5000, "\x00", "\r\n", "Event: Hangup")
-EVENT_TYPES = tuple(getattr(call_events, name) for name in (
-    "DialEnded", "ChannelHungUp", "ChannelAnswered", "OriginateFinished", "AsteriskBooted",
-    "AsteriskShutdown", "ChannelBridged", "BridgeFailed", "ChannelGone", "QueueConnected"))
+EVENT_TYPES = get_args(call_events.CallEvent)
 
 
 def cased(name: str) -> st.SearchStrategy[str]:
@@ -59,7 +58,10 @@ def raw_events(draw: st.DrawFn) -> dict[str, str]:
 
 
 def check_translated(raw: dict[str, str]) -> None:
-    event = translate(raw)
+    check_event(translate(raw))
+
+
+def check_event(event: call_events.CallEvent | None) -> None:
     assert event is None or isinstance(event, EVENT_TYPES)
     if event is not None and hasattr(event, "channel_id"):
         assert isinstance(event.channel_id, str) and event.channel_id
@@ -98,7 +100,8 @@ def test_garbled_messages_through_panoramisk_and_the_adapter(lines: list[str],
     for text in ("\r\n".join(lines), f"Event: {name}\r\n" + "\r\n".join(lines)):
         message = Message.from_line(text)
         if message is not None:
-            check_translated(_plain(message))
+            store: Fields = message._store
+            check_event(translate_fields(store))
 
 
 # --- the project's own reader: wait_fully_booted over a loopback socket ---------------------

@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dialer.adapters.ami_translate import translate
+from dialer.adapters.ami_events import translate
 from dialer.domain import operators
 from dialer.domain.attempt import (
     ABANDONED,
@@ -194,7 +194,10 @@ def test_observe_never_raises_and_a_hung_up_call_is_final(sequence: list[dict[st
     call = InboundCall("c1", 100.0)
     ended: InboundCall | None = None
     for raw in sequence:
-        call = observe(call, raw)
+        event = translate({**raw, "Uniqueid": "c1"})
+        if event is None:
+            continue
+        call = observe(call, event)
         assert call.end in InboundEnd and call.channel_id == "c1"
         if ended is not None:
             assert call == ended, "a call that hung up changed afterwards"
@@ -213,7 +216,8 @@ def test_the_inbound_tracker_survives_any_stream(
         raw["Uniqueid"] = uniqueid
         if first_step:  # the call's first dialplan step: the tracker starts following it
             raw |= {"Event": "Newexten", "Context": "callback"}
-        tracker.handle(raw)
+        if (event := translate(raw)) is not None:
+            tracker.handle(event)
         tracker.summary()
     recorded = []
     while not tracker.ended.empty():
@@ -225,8 +229,10 @@ def test_a_garbage_timestamp_on_a_new_call_is_not_fatal() -> None:
     """Found by the fuzzer: ``float("abc")`` on the first event of a call raised out of the
     tracker, whose loop is the one consuming the AMI subscription."""
     tracker = InboundTracker()
-    tracker.handle({"Event": "Newexten", "Context": "callback", "Uniqueid": "c1",
-                    "Timestamp": "abc"})
+    event = translate({"Event": "Newexten", "Context": "callback", "Uniqueid": "c1",
+                       "Timestamp": "abc"})
+    assert event is not None
+    tracker.handle(event)
     assert tracker.calls["c1"].started == 0.0
 
 

@@ -1,14 +1,17 @@
-"""An inbound call's record, folded from AMI events (any unknown event changes nothing)."""
+"""An inbound call's record, folded from the AMI's events as the adapter types them (any
+unknown event changes nothing)."""
 
 from __future__ import annotations
 
+from dialer.adapters.ami_events import translate
 from dialer.domain.inbound import InboundCall, InboundEnd, observe, summarize, vanished
 
 
 def fold(events: list[dict[str, str]]) -> InboundCall:
     call = InboundCall("c1", 100.0)
-    for event in events:
-        call = observe(call, event)
+    for raw in events:
+        if (event := translate({**raw, "Uniqueid": "c1"})) is not None:
+            call = observe(call, event)
     return call
 
 

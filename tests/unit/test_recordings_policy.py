@@ -198,10 +198,14 @@ def test_the_check_finds_every_way_of_recording() -> None:
 
 
 def test_only_the_recorder_ever_asks_asterisk_to_record() -> None:
-    """No other service code sends MixMonitor (or Monitor) over the AMI or through AGI."""
-    senders = set()
+    """No other service code sends MixMonitor (or Monitor) over the AMI or through AGI: the AMI
+    adapter alone names the action (its ``start_mixmonitor`` verb), the recorder alone uses it."""
+    senders, users = set(), set()
     for path in (ROOT / "dialer").rglob("*.py"):
         text = path.read_text(encoding="utf-8")
         if re.search(r"['\"](Mix)?Monitor['\"]|EXEC\s+(Mix)?Monitor", text):
             senders.add(path.relative_to(ROOT).as_posix())
-    assert senders == {"dialer/services/recordings/recorder.py"}
+        if re.search(r"\.start_mixmonitor\(", text):
+            users.add(path.relative_to(ROOT).as_posix())
+    assert senders == {"dialer/adapters/ami.py"}
+    assert users == {"dialer/services/recordings/recorder.py"}

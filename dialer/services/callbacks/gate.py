@@ -41,7 +41,7 @@ class CallbackGate:
                                                suspension=self._suspension())
 
     async def __call__(self, request: AgiRequest) -> None:
-        caller = request.headers.get("agi_callerid", "")
+        caller = request.caller_id
         state = self.state(self.clock_for(caller))
         await request.set_variable("CALLBACK_STATE", state.name)
         found = await self._lookup(caller) if self._lookup and state is CallbackState.OPEN else []

@@ -17,8 +17,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 
-from dialer.adapters.ami import AmiError, Raw
+from dialer.adapters.ami import AmiError
+from dialer.domain.call_events import AsteriskBooted, CallEvent, DialplanStep
 from dialer.domain.inbound import (
+    FOLLOWED,
     InboundCall,
     InboundEnd,
     InboundSummary,
@@ -34,6 +36,7 @@ KEEP_S = 36 * 3600.0  # ended calls kept: the board's "today" in any clock shift
 PRUNE_EVERY_S = 3600.0
 
 LiveChannels = Callable[[], Awaitable[set[str]]]
+EVENTS = (AsteriskBooted, *FOLLOWED)  # what ``run`` needs of the AMI (``AmiLink.subscribe``)
 
 
 class InboundTracker:
@@ -48,23 +51,24 @@ class InboundTracker:
         self._wall = wall
         self._pruned_at = 0.0
 
-    async def run(self, events: asyncio.Queue[Raw]) -> None:
-        """Follow the calls in ``events`` (an AMI subscription) for the service's lifetime."""
+    async def run(self, events: asyncio.Queue[CallEvent]) -> None:
+        """Follow the calls in ``events`` (an AMI subscription to ``EVENTS``) for the
+        service's lifetime."""
         while True:
-            raw = await events.get()
-            if raw.get("Event") == "FullyBooted":
+            event = await events.get()
+            if isinstance(event, AsteriskBooted):
                 await self.reconcile()
             else:
-                self.handle(raw)
+                self.handle(event)
 
-    def handle(self, raw: Raw) -> None:
-        channel_id = raw.get("Uniqueid", "")
+    def handle(self, event: CallEvent) -> None:
+        channel_id = getattr(event, "channel_id", "")
         call = self.calls.get(channel_id)
         if call is None:
-            if raw.get("Event") != "Newexten" or raw.get("Context") != CALLBACK_CONTEXT:
+            if not isinstance(event, DialplanStep) or event.context != CALLBACK_CONTEXT:
                 return
-            call = InboundCall(channel_id, _started(raw))
-        self._update(call, observe(call, raw))
+            call = InboundCall(channel_id, event.at)
+        self._update(call, observe(call, event))
 
     def _update(self, call: InboundCall, updated: InboundCall) -> None:
         self.calls[call.channel_id] = updated
@@ -112,11 +116,3 @@ class InboundTracker:
 
     def waiting(self) -> int:
         return self.summary().waiting_now
-
-
-def _started(raw: Raw) -> float:
-    """The first event's AMI timestamp; a garbled one must not stop the tracker's loop."""
-    try:
-        return float(raw.get("Timestamp", "0") or 0)
-    except ValueError:
-        return 0.0

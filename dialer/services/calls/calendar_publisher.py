@@ -44,7 +44,7 @@ class CalendarPublisher:
         if not self.reload_pending:
             return
         try:
-            await self._ami.action({"Action": "Command", "Command": "dialplan reload"})
+            await self._ami.reload_dialplan()
         except AmiError as exc:
             log.warning("dialplan reload postponed: %s", exc)
             return

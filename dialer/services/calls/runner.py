@@ -2,9 +2,13 @@
 with an operator reserved per call (progressive), and follows every attempt to its end.
 
 Two loops run for the service's lifetime (app.py supervises them): ``dial_loop`` decides every
-tick how many calls to place, ``event_loop`` applies Asterisk's events to the attempts in flight.
-Every Originate is preceded by the attempt row (ChannelId = attempt id) and a last check of the
-calendar, the suspension state and the target's exclusions.
+tick how many calls to place, ``event_loop`` advances the attempts in flight with Asterisk's
+events. Every Originate is preceded by the attempt row (ChannelId = attempt id) and a last check
+of the calendar, the suspension state and the target's exclusions. The runner composes two
+helpers: ``AnsweredCallbacks`` (residents calling back who reached an operator) and
+``PacingFeedback`` (what each call teaches predictive pacing); a target is claimed by
+``claim.claim`` and the carrier's limit kept by ``CarrierLimit``. (About 320 lines: the two loops
+share the calls in flight, and the results the operators record end those calls.)
 """
 
 from __future__ import annotations
@@ -12,13 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-import uuid
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 
-from dialer.adapters.ami import AmiError, AmiLink, Raw
-from dialer.adapters.ami_translate import translate
+from dialer.adapters.ami import AmiError, AmiLink
 from dialer.domain import attempt as attempts
 from dialer.domain import phone
 from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, RecordOutcome
@@ -26,43 +27,37 @@ from dialer.domain.attempt_store import AttemptStore, Candidate
 from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.call_events import (
     AsteriskBooted,
+    BridgeFailed,
     CallEvent,
+    ChannelAnswered,
+    ChannelBridged,
     ChannelGone,
     ChannelHungUp,
+    DialEnded,
+    OriginateFinished,
     QueueConnected,
 )
 from dialer.domain.dial_outcome import DialOutcome
-from dialer.domain.operators import Operator, SeatState
+from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
-from dialer.domain.pacing import Decision, Mode, Policy
-from dialer.domain.rate_limit import TokenBucket
-from dialer.services.calls.dial import hang_up, originate_fields
+from dialer.domain.pacing import Decision
+from dialer.services.callbacks.answered import AnsweredCallbacks
+from dialer.services.calls.carrier_limit import CarrierLimit
+from dialer.services.calls.claim import claim
+from dialer.services.calls.dial import hang_up, originate_request
+from dialer.services.calls.in_flight import PROGRESSIVE, Campaign, InFlight
 from dialer.services.calls.pacer import Pacer, Ringing
+from dialer.services.calls.pacing_feedback import PacingFeedback
 from dialer.services.console.operator_pool import OperatorPool
 
 log = logging.getLogger(__name__)
 
+__all__ = ["PROGRESSIVE", "Campaign", "CampaignRunner", "InFlight"]
+
 Clock = Callable[[], datetime]
-PROGRESSIVE = Policy()
+FOLLOWED = (DialEnded, ChannelHungUp, ChannelAnswered, OriginateFinished, AsteriskBooted,
+            ChannelBridged, BridgeFailed, QueueConnected)  # the events the runner subscribes to
 EVENT_BURST = 500  # AMI events applied (and written) together at most
-CLAIM_TRIES = 3  # targets tried per call when other dialers share the database and win them
-
-
-@dataclass(frozen=True)
-class Campaign:
-    batch_id: int
-    debt_type: str
-    ring_timeout_s: float = 30.0
-    policy: Policy = PROGRESSIVE  # predictive is opt-in per campaign
-
-
-@dataclass
-class InFlight:
-    attempt: Attempt
-    number: str
-    operator_id: int | None
-    placed_at: datetime | None = None
-    risk: float = 0.0  # the Decision.risk that placed an unreserved call
 
 
 class CampaignRunner:
@@ -82,18 +77,15 @@ class CampaignRunner:
         self._clock = clock
         self._tick_s = tick_s
         self._inbound_waiting = inbound_waiting
-        self._callback_result = callback_result
-        # The carrier's calls-per-second limit ([trunk] max_calls_per_s); None: no limit.
-        self._bucket = TokenBucket(max_calls_per_s) if max_calls_per_s else None
-        self._monotonic = monotonic
-        self._throttled = False  # the last tick held a call back for want of a token
+        self._limit = CarrierLimit(max_calls_per_s, monotonic)
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
         self.windows: dict[int, bool] = {}  # campaign -> calling allowed at the last check
-        self.callbacks: set[str] = set()  # residents calling back, now with an operator
-        self._events = link.subscribe()
+        self.callbacks = AnsweredCallbacks(pool, clock, callback_result)
+        self._events = link.subscribe(*FOLLOWED)
         self.pacer = Pacer(clock)
+        self.pacing = PacingFeedback(self.pacer, pool)
 
     # --- campaigns ---------------------------------------------------------------------------
     def open(self, campaign: Campaign) -> None:
@@ -123,18 +115,12 @@ class CampaignRunner:
     async def dial_loop(self) -> None:
         while True:
             await self.tick()
-            await asyncio.sleep(self._pause_s())
-
-    def _pause_s(self) -> float:
-        """Until the next tick: sooner when the carrier's limit held a call back and the next
-        token is due before then."""
-        if self._bucket is None or not self._throttled:
-            return self._tick_s
-        return min(self._tick_s, self._bucket.wait_s(self._monotonic()))
+            await asyncio.sleep(self._limit.pause_s(self._tick_s))
 
     async def tick(self) -> int:
         """Place the calls pacing allows now (progressive: one per ready operator)."""
-        placed, self._throttled = 0, False
+        placed = 0
+        self._limit.new_tick()
         if self._inbound_waiting():  # residents calling back have priority for operators
             return 0
         for campaign in list(self.campaigns.values()):
@@ -142,17 +128,12 @@ class CampaignRunner:
                 continue
             decision = self._decide(campaign)
             for _ in range(decision.place):
-                if not self._token_ready():  # over the carrier's limit: wait for a tick
+                if not self._limit.ready():  # over the carrier's limit: wait for a tick
                     break
                 if not await self._dial_one(campaign, decision):
                     break
                 placed += 1
         return placed
-
-    def _token_ready(self) -> bool:
-        ready = self._bucket is None or self._bucket.available(self._monotonic())
-        self._throttled = self._throttled or not ready
-        return ready
 
     def _decide(self, campaign: Campaign) -> Decision:
         ringing = [Ringing(f.placed_at) for f in self.in_flight.values()
@@ -162,7 +143,9 @@ class CampaignRunner:
         return self.pacer.decide(campaign.policy, snapshot)
 
     async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
-        claimed = await self._claim(campaign, decision)
+        claimed = await claim(self._store, self._pool, campaign.batch_id, decision,
+                              lambda: frozenset(f.number for f in self.in_flight.values()),
+                              self._clock)
         if claimed is None:
             return False
         candidate, attempt_id, operator = claimed
@@ -177,30 +160,6 @@ class CampaignRunner:
         return await self._originate(campaign, candidate, attempt_id,
                                      operator.channel if operator else "", risk)
 
-    async def _claim(self, campaign: Campaign, decision: Decision
-                     ) -> tuple[Candidate, str, Operator | None] | None:
-        """The next target, claimed with its attempt written (PLANNED). Another dialer sharing
-        the database may claim the same target first: then the next one is tried."""
-        for _ in range(CLAIM_TRIES):
-            now = self._clock()
-            busy = frozenset(f.number for f in self.in_flight.values())
-            candidate = await self._store.next_candidate(campaign.batch_id, now, busy)
-            if candidate is None:
-                return None
-            reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
-            ready = self._pool.ready()
-            if reserve and not ready:
-                return None
-            operator = ready[0] if reserve else None
-            attempt_id = f"att-{uuid.uuid4().hex}"
-            if await self._store.create(attempt_id, candidate,
-                                        operator.user_id if operator else None,
-                                        now):
-                return candidate, attempt_id, operator
-            log.info("attempt %s not placed: target %s was claimed by another dialer",
-                     attempt_id, candidate.target_id)
-        return None
-
     async def _last_check(self, campaign: Campaign, candidate: Candidate) -> bool:
         """Right before the Originate: still inside a window, not suspended, not excluded."""
         return self.may_dial(campaign) and await self._store.still_dialable(candidate.target_id)
@@ -209,11 +168,10 @@ class CampaignRunner:
                          operator_channel: str, risk: float = 0.0) -> bool:
         op = self._pool.by_attempt(attempt_id)
         try:
-            fields = originate_fields(candidate.number, self._dedicated,
-                                      campaign.ring_timeout_s, attempt_id, operator_channel)
-            if self._bucket is not None:
-                self._bucket, _sent = self._bucket.take(self._monotonic())
-            self._link.originate(fields, attempt_id)
+            request = originate_request(candidate.number, self._dedicated,
+                                        campaign.ring_timeout_s, attempt_id, operator_channel)
+            self._limit.take()
+            self._link.originate(request, attempt_id)
         except phone.PhoneError as exc:  # validated at import; never dial a malformed number
             log.warning("attempt %s: number refused (%s)", attempt_id, exc)
             code = self._classification.for_system(DialOutcome.UNREACHABLE).code
@@ -235,24 +193,26 @@ class CampaignRunner:
 
     # --- following the calls -----------------------------------------------------------------
     async def event_loop(self) -> None:
-        """Apply the events as they come; a burst already waiting is applied in one go and its
+        """Follow the events as they come; a burst already waiting is handled in one go and its
         phase changes and results written together (one transaction, not one per event)."""
         while True:
             burst = [await self._events.get()]
             while len(burst) < EVENT_BURST and not self._events.empty():
                 burst.append(self._events.get_nowait())
             async with self._store.batched():
-                for raw in burst:
-                    await self.handle(raw)
+                for event in burst:
+                    await self.handle(event)
 
-    async def handle(self, raw: Raw) -> None:
-        event = translate(raw)
+    async def handle(self, event: CallEvent) -> None:
+        """One event from Asterisk: a (re)login reconciles, any other advances its call."""
         if isinstance(event, AsteriskBooted):
             await self.reconcile()
-        elif event is not None:
-            await self.apply(event)
+        elif not (isinstance(event, QueueConnected) and not event.seat):
+            await self.advance(event)
 
-    async def apply(self, event: CallEvent) -> None:
+    async def advance(self, event: CallEvent) -> None:
+        """Move the call ``event`` is about along: its attempt's state machine steps, and the
+        commands it returns are carried out (a callback's events go to ``callbacks``)."""
         flight = self.in_flight.get(getattr(event, "channel_id", ""))
         if flight is None:
             self._callback_event(event)
@@ -265,13 +225,13 @@ class CampaignRunner:
         flight.attempt, commands = attempts.step(flight.attempt, event)
         await self._moved(flight, before)
         for command in commands:
-            await self._apply(flight, command)
+            await self._carry_out(flight, command)
 
     async def _moved(self, flight: InFlight, before: Phase) -> None:
         after, attempt_id, now = flight.attempt.phase, flight.attempt.id, self._clock()
         if after is before:
             return
-        self._learn(flight, before, after)
+        self.pacing.moved(flight, before, after)
         op = self._pool.by_attempt(attempt_id)
         if after is Phase.CONNECTED and op is not None and op.state is SeatState.RESERVED:
             self._pool.bridged(attempt_id, now)
@@ -281,27 +241,15 @@ class CampaignRunner:
             self.in_flight.pop(attempt_id, None)
 
     def _callback_event(self, event: CallEvent) -> None:
-        """A resident calling back reached an operator through the queue (or hung up): the
-        operator is busy, then in wrap-up, exactly as after an outbound call."""
-        now = self._clock()
-        if isinstance(event, QueueConnected) and self._pool.took_call(event.seat,
-                                                                      event.channel_id, now):
-            self.callbacks.add(event.channel_id)
-        elif isinstance(event, ChannelHungUp) and event.channel_id in self.callbacks:
-            self._pool.talk_ended(event.channel_id, now)
+        """A resident calling back reached an operator through the queue, or hung up."""
+        if isinstance(event, QueueConnected):
+            self.callbacks.connected(event)
+        elif isinstance(event, ChannelHungUp):
+            self.callbacks.hung_up(event)
 
-    def _learn(self, flight: InFlight, before: Phase, after: Phase) -> None:
-        """Feed predictive pacing's estimates with what this call just did."""
-        if before is Phase.DIALING and flight.placed_at is not None:
-            self.pacer.dial_ended(flight.attempt.facts.answered, flight.placed_at)
-        if after is Phase.CONNECTED:
-            self.pacer.answered(False, flight.risk)
-        elif after is Phase.DONE and flight.attempt.facts.answered:
-            self.pacer.answered(True, flight.risk)
-        elif after is Phase.WRAP_UP and flight.operator_id is not None:
-            self.pacer.talk_ended(self._pool.get(flight.operator_id).since)
-
-    async def _apply(self, flight: InFlight, command: attempts.Command) -> None:
+    async def _carry_out(self, flight: InFlight, command: attempts.Command) -> None:
+        """Do what the attempt's state machine asked: free the operator, start their wrap-up,
+        write the outcome."""
         attempt_id, now = flight.attempt.id, self._clock()
         if isinstance(command, OperatorFree):
             self._pool.release(attempt_id, now)
@@ -328,9 +276,7 @@ class CampaignRunner:
         result = self._classification.get(code)
         attempt_id = op.attempt_id
         if attempt_id in self.callbacks:  # a callback: recorded with the inbound calls
-            log.info("callback %s: result %s", attempt_id, result.code)
-            if self._callback_result is not None:
-                await self._callback_result(attempt_id, result.code)
+            await self.callbacks.save_result(attempt_id, result.code)
         else:
             await self._store.finish(attempt_id, Phase.WRAP_UP, result.code, self._clock(),
                                      appointment)
@@ -340,11 +286,11 @@ class CampaignRunner:
     def result_recorded(self, operator_id: int, attempt_id: str) -> None:
         """The result of the operator's call is in the database: they are free again. Memory
         only, so nothing here fails once the result is written (and nothing moves before)."""
-        self.callbacks.discard(attempt_id)
+        self.callbacks.recorded(attempt_id)
         op = self._pool.get(operator_id)
         if op.attempt_id != attempt_id or op.state is not SeatState.WRAP_UP:
             return  # they left the seat meanwhile (its phone hung up): no one to free
-        self.pacer.wrap_ended(op.since)
+        self.pacing.wrap_ended(op.since)
         self._pool.result_saved(operator_id, self._clock())
 
     async def end_call(self, operator_id: int) -> None:
@@ -369,14 +315,12 @@ class CampaignRunner:
 
     async def reconcile(self) -> int:
         """After a reconnect or restart: every attempt Asterisk no longer carries ends now."""
-        try:
-            await self._link.wait_connected(10)  # FullyBooted arrives just before the login
-            answer = await self._link.action({"Action": "CoreShowChannels"}, timeout_s=10)
+        try:  # waits for the login: FullyBooted arrives just before it completes
+            live = await self._link.live_channel_ids(timeout_s=10)
         except AmiError as exc:
             log.warning("reconcile postponed: %s", exc)
             return 0
-        live = {m.get("Uniqueid") for m in answer} if isinstance(answer, list) else set()
         gone = [attempt_id for attempt_id in self.in_flight if attempt_id not in live]
         for attempt_id in gone:
-            await self.apply(ChannelGone(attempt_id))
+            await self.advance(ChannelGone(attempt_id))
         return len(gone)

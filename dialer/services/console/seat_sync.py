@@ -65,10 +65,8 @@ class SeatSync:
     async def apply(self, seat: str, state: str, channel: str = "") -> None:
         self._wanted[seat] = (state, channel)
         try:
-            await self._link.action({"Action": "Setvar", "Variable": f"SEAT_{seat}",
-                                     "Value": channel})
-            await self._link.action({"Action": "Setvar",
-                                     "Variable": f"DEVICE_STATE(Custom:{seat})", "Value": state})
+            await self._link.set_var(f"SEAT_{seat}", channel)
+            await self._link.set_var(f"DEVICE_STATE(Custom:{seat})", state)
         except AmiError as exc:
             log.warning("seat %s: state %s not sent to Asterisk: %s", seat, state, exc)
 

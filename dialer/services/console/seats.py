@@ -11,7 +11,8 @@ import logging
 import time
 import uuid
 
-from dialer.adapters.ami import AmiError, AmiLink
+from dialer.adapters.ami import AmiError, AmiLink, Originate
+from dialer.domain.call_events import OriginateFinished
 
 log = logging.getLogger(__name__)
 
@@ -31,20 +32,20 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
     still going on and is left alone."""
     await _end_leftover_sessions(link, seat)
     channel_id = f"{SESSION_PREFIX}{seat}-{uuid.uuid4().hex[:12]}"
-    queue = link.subscribe()
+    queue = link.subscribe(OriginateFinished)
     try:
-        link.originate({"Channel": f"PJSIP/{seat}", "Context": SESSION_CONTEXT, "Exten": "s",
-                        "Priority": "1", "Timeout": str(int(timeout_s * 1000)),
-                        "CallerID": '"dialer" <0>'}, channel_id)
+        link.originate(Originate(channel=f"PJSIP/{seat}", context=SESSION_CONTEXT, exten="s",
+                                 priority=1, timeout_ms=int(timeout_s * 1000),
+                                 caller_id='"dialer" <0>'), channel_id)
         deadline = time.monotonic() + timeout_s + 2
         while (remaining := deadline - time.monotonic()) > 0:
-            raw = await asyncio.wait_for(queue.get(), remaining)
-            if raw.get("Event") == "OriginateResponse" and raw.get("ChannelId") == channel_id:
-                if raw.get("Response") != "Success" or not raw.get("Channel"):
+            event = await asyncio.wait_for(queue.get(), remaining)
+            if isinstance(event, OriginateFinished) and event.channel_id == channel_id:
+                if not event.success or not event.channel:
                     raise SeatError(f"seat {seat}: phone did not answer (reason "
-                                    f"{raw.get('Reason')})")
-                log.info("seat %s connected on %s", seat, raw["Channel"])
-                return raw["Channel"]
+                                    f"{event.reason})")
+                log.info("seat %s connected on %s", seat, event.channel)
+                return event.channel
     except TimeoutError:
         pass
     finally:
@@ -54,9 +55,9 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
 
 async def _end_leftover_sessions(link: AmiLink, seat: str) -> None:
     try:
-        leftover = [c["Channel"] for c in await link.channels()
-                    if c.get("Uniqueid", "").startswith(f"{SESSION_PREFIX}{seat}-")
-                    and not c.get("BridgeId") and c.get("Channel")]
+        leftover = [c.name for c in await link.channels()
+                    if c.channel_id.startswith(f"{SESSION_PREFIX}{seat}-")
+                    and not c.bridge_id and c.name]
     except AmiError as exc:  # going ready must not depend on this clean-up
         log.warning("seat %s: leftover sessions not checked: %s", seat, exc)
         return
@@ -67,6 +68,6 @@ async def _end_leftover_sessions(link: AmiLink, seat: str) -> None:
 
 async def disconnect_seat(link: AmiLink, channel: str) -> None:
     try:
-        await link.action({"Action": "Hangup", "Channel": channel, "Cause": "16"})
+        await link.hangup(channel, 16)
     except AmiError as exc:
         log.warning("could not hang up %s: %s", channel, exc)

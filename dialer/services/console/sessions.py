@@ -13,7 +13,8 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from dialer.adapters.ami import AmiError, AmiLink, Raw
+from dialer.adapters.ami import AmiError, AmiLink
+from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelHungUp
 from dialer.domain.operators import Operator, SeatState
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seats import connect_seat, disconnect_seat
@@ -26,7 +27,7 @@ class OperatorSessions:
         self._link = link
         self._pool = pool
         self._clock = clock
-        self._events = link.subscribe()
+        self._events = link.subscribe(AsteriskBooted, ChannelHungUp)
 
     async def go_ready(self, user_id: int, login: str, seat: str) -> Operator:
         op = self._pool.add(user_id, login, seat)
@@ -49,11 +50,11 @@ class OperatorSessions:
     async def watch(self) -> None:
         """A seat phone that hangs up takes its operator offline."""
         while True:
-            raw = await self._events.get()
-            if raw.get("Event") == "FullyBooted":
+            event = await self._events.get()
+            if isinstance(event, AsteriskBooted):
                 await self.reconcile()
             else:
-                self.handle(raw)
+                self.handle(event)
 
     async def reconcile(self) -> int:
         """(Re)logged in: an operator whose seat channel Asterisk no longer carries is offline
@@ -63,7 +64,7 @@ class OperatorSessions:
         if not connected:
             return 0
         try:
-            live = await self._link.live_channels(key="Channel")
+            live = await self._link.live_channel_names()
         except AmiError as exc:
             log.warning("seat sessions not checked: %s", exc)
             return 0
@@ -75,10 +76,10 @@ class OperatorSessions:
             self._pool.disconnect(op.user_id, self._clock())
         return len(gone)
 
-    def handle(self, raw: Raw) -> None:
-        if raw.get("Event") != "Hangup":
+    def handle(self, event: CallEvent) -> None:
+        if not isinstance(event, ChannelHungUp):
             return
-        op = self._pool.by_channel(raw.get("Channel", ""))
+        op = self._pool.by_channel(event.channel)
         if op is not None and op.state is not SeatState.OFFLINE:
             log.warning("seat %s: the phone hung up; operator %s is offline", op.seat, op.login)
             self._pool.disconnect(op.user_id, self._clock())

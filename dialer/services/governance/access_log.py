@@ -25,7 +25,7 @@ class LogPage:
 async def page(database: Database, flt: Filter, limit: int, offset: int) -> LogPage:
     """The entries matching ``flt``, ``offset`` .. ``offset + limit``, newest first, with the
     chain's verification (read on the same connection)."""
-    async with database.engine.connect() as conn:
+    async with database.connect() as conn:
         rows, total = await audit_query.page(conn, flt, limit, offset)
         verified = await audit.verify(conn)
     return LogPage(rows, total, verified)
@@ -34,5 +34,5 @@ async def page(database: Database, flt: Filter, limit: int, offset: int) -> LogP
 async def record(database: Database, actor: str, action: str, obj: str,
                  **detail: object) -> None:
     """One entry, in its own transaction."""
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         await audit.record(conn, actor, action, obj, **detail)

@@ -102,7 +102,7 @@ async def take(settings: Settings, database: Database, plan: Plan, actor: str,
     except (OSError, key_files.KeyFileError, db_snapshot.SnapshotError,
             backup_archive.ArchiveError) as exc:
         raise BackupError(f"backup failed: {exc}") from exc
-    async with database.engine.begin() as conn:
+    async with database.transaction() as conn:
         await audit.record(conn, actor, "backup.take", f"backup:{backup.path.name}",
                            size=backup.size, sha256=backup.sha256, database=backup.database,
                            recordings=backup.recordings, removed=len(backup.removed))

@@ -33,6 +33,7 @@ from pathlib import Path
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.adapters.recording_vault import shred, wav_closed
 from dialer.config import Settings
+from dialer.domain.call_events import AsteriskBooted, ChannelHungUp, RecordingStopped
 from dialer.services.recordings.archive import RecordingArchive, RecordingRefused
 from recordings_policy import lifecycle
 from recordings_policy.emergency import EmergencyFlag
@@ -92,7 +93,7 @@ class Recorder:
                  file_ids: Callable[[], str] = lambda: secrets.token_hex(16)) -> None:
         self._link, self.archive, self._settings, self._clock = link, archive, settings, clock
         self._file_ids = file_ids
-        self._events = link.subscribe()
+        self._events = link.subscribe(ChannelHungUp, RecordingStopped, AsteriskBooted)
         self.active: dict[str, Active] = {}  # call id -> the recording running on it
         self._starting: set[str] = set()  # call ids whose recording is being started
         self.start_latencies_s: list[float] = []  # hook entered -> MixMonitor accepted
@@ -141,19 +142,15 @@ class Recorder:
         if channel is None:
             raise RecordingRefused("the call has already ended")
         target = self._settings().asterisk.recordings_spool / lifecycle.spool_name(file_id)
-        answer = await self._link.action({"Action": "MixMonitor", "Channel": channel,
-                                          "File": str(target), "Options": MIXMONITOR_OPTIONS})
-        messages = answer if isinstance(answer, list) else [answer]
-        if not any(str(m.get("Response", "")).lower() == "success" for m in messages):
-            why = next((str(m.get("Message")) for m in messages if m.get("Message")), "")
-            raise RecordingRefused(f"Asterisk refused MixMonitor: {why or 'no answer'}")
+        reply = await self._link.start_mixmonitor(channel, str(target), MIXMONITOR_OPTIONS)
+        if not reply.ok:
+            raise RecordingRefused(f"Asterisk refused MixMonitor: {reply.message or 'no answer'}")
         return channel
 
     async def _channel_of(self, call_id: str) -> str | None:
-        answer = await self._link.action({"Action": "CoreShowChannels"}, timeout_s=5)
-        for message in answer if isinstance(answer, list) else []:
-            if message.get("Uniqueid") == call_id and message.get("Channel"):
-                return str(message["Channel"])
+        for channel in await self._link.channels(timeout_s=5, wait_login=False):
+            if channel.channel_id == call_id and channel.name:
+                return channel.name
         return None
 
     # --- stop ------------------------------------------------------------------------------
@@ -165,7 +162,7 @@ class Recorder:
             raise RecordingRefused("this recording is not running")
         active.stopping_by = actor
         try:
-            await self._link.action({"Action": "StopMixMonitor", "Channel": active.channel})
+            await self._link.stop_mixmonitor(active.channel)
         except AmiError as exc:
             active.stopping_by = ""
             raise RecordingRefused(f"Asterisk did not stop it: {exc}") from None
@@ -177,12 +174,11 @@ class Recorder:
         sealed into the store and reported."""
         while True:
             event = await self._events.get()
-            name = event.get("Event")
-            if name in ("Hangup", "MixMonitorStop"):
-                active = self.active.get(event.get("Uniqueid", ""))
+            if isinstance(event, ChannelHungUp | RecordingStopped):
+                active = self.active.get(event.channel_id)
                 if active is not None:
-                    await self._ended(active, name == "MixMonitorStop")
-            elif name == "FullyBooted":  # Asterisk (re)started: its calls are gone
+                    await self._ended(active, isinstance(event, RecordingStopped))
+            elif isinstance(event, AsteriskBooted):  # Asterisk (re)started: its calls are gone
                 await self.reconcile()
 
     async def _ended(self, active: Active, stopped: bool) -> None:

@@ -45,7 +45,7 @@ class HealthCheck:
         if not self._ami.connected:
             return ""
         try:
-            return (await self._ami.core_settings()).get("AsteriskVersion", "")
+            return (await self._ami.core_settings()).asterisk_version
         except AmiError as exc:
             log.warning("AMI did not answer CoreSettings: %s", exc)
             return ""

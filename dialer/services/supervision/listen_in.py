@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dialer.adapters.ami import AmiError, AmiLink
+from dialer.adapters.ami import AmiError, AmiLink, Originate
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
@@ -72,15 +72,15 @@ def chanspy_data(call_id: str) -> str:
     return f"{call_id},{CHANSPY_OPTIONS}"
 
 
-def originate_fields(phone: str, seat: str, call_id: str) -> dict[str, str | list[str]]:
+def originate_request(phone: str, seat: str, call_id: str) -> Originate:
     """The Originate: ring the manager's phone, then spy on the call (no dialplan)."""
-    return {
-        "Channel": f"PJSIP/{phone}",
-        "Application": "ChanSpy",
-        "Data": chanspy_data(call_id),
-        "CallerID": f'"listen {seat}" <0>',
-        "Timeout": str(RING_TIMEOUT_S * 1000),
-    }
+    return Originate(
+        channel=f"PJSIP/{phone}",
+        application="ChanSpy",
+        data=chanspy_data(call_id),
+        caller_id=f'"listen {seat}" <0>',
+        timeout_ms=RING_TIMEOUT_S * 1000,
+    )
 
 
 class Listener:
@@ -104,15 +104,13 @@ class Listener:
         return op
 
     async def _chanspy_loaded(self) -> bool:
-        answer = await self._link.action({"Action": "ModuleCheck", "Module": MODULE})
-        messages = answer if isinstance(answer, list) else [answer]
-        return any(str(m.get("Response", "")).lower() == "success" for m in messages)
+        return await self._link.module_loaded(MODULE)
 
     async def start(self, actor: str, seat: str, phone: str) -> ListenIn:
         """Check, log, then ring ``phone``; raises ListenRefused / ListenUnavailable."""
         op = self._check(seat, phone)
         call_id = op.attempt_id or ""
-        fields = originate_fields(phone, seat, call_id)
+        request = originate_request(phone, seat, call_id)
         try:
             if not self._link.connected:
                 raise ListenUnavailable("Asterisk is not connected")
@@ -125,7 +123,7 @@ class Listener:
             await audit.record(conn, actor, "listen_in.start", f"seat:{seat}", phone=phone,
                                operator=op.login, call=call_id, channel=channel_id)
         try:
-            self._link.originate(fields, channel_id)
+            self._link.originate(request, channel_id)
         except AmiError as exc:
             raise ListenUnavailable(str(exc)) from None
         log.info("listen-in: %s listens to seat %s (call %s) on %s", actor, seat, call_id, phone)

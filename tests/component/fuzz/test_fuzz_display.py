@@ -31,6 +31,7 @@ from dialer.adapters.db.models import Target, TargetPhone
 from dialer.config import Settings
 from dialer.domain.attempt import Attempt, Phase
 from dialer.domain.attempt_store import Candidate
+from dialer.domain.call_events import ChannelBridged, ChannelHungUp
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.runner import CampaignRunner, InFlight
 from dialer.services.console.operator_console import OperatorConsole
@@ -112,7 +113,7 @@ async def bridge(centre: Centre, user_id: int, candidate: Candidate, attempt_id:
     centre.pool.reserve(user_id, attempt_id, now)
     centre.runner.in_flight[attempt_id] = InFlight(Attempt(attempt_id, phase=Phase.ANSWERED),
                                                    candidate.number, user_id, now)
-    await centre.runner.handle({"Event": "BridgeEnter", "Uniqueid": attempt_id})
+    await centre.runner.handle(ChannelBridged(attempt_id))
 
 
 async def pop_frame(ws: Any, call_id: str) -> dict[str, Any]:
@@ -182,7 +183,7 @@ async def calls_with_hostile_data(centre: Centre, ws: Any) -> None:
     response = await op1.post("/api/console/emergency", headers=headers, json={
         "reason": "other", "consent": "not_asked", "text": SCRIPT})
     assert (await checked(response, "emergency"))[0] == 200
-    await centre.runner.handle({"Event": "Hangup", "Uniqueid": "att-hostile-1", "Cause": "16"})
+    await centre.runner.handle(ChannelHungUp("att-hostile-1", 16))
     response = await op1.post("/api/console/result", headers=headers,
                               json={"code": "101", "note": NOTE,
                                     "account_transfer": "recommended"})

@@ -9,13 +9,14 @@ import math
 import struct
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import insert
 
+from dialer.adapters.ami import Reply
 from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Emergency
+from dialer.domain.call_events import CallEvent, Channel, ChannelHungUp, RecordingStopped
 from recordings_policy.emergency import EmergencyFlag, flag
 
 RATE = 8000
@@ -37,49 +38,56 @@ def wav_header(data_bytes: int, closed: bool) -> bytes:
 
 
 class FakeAmi:
+    """The AMI link as the recorder uses it: typed verbs and events; ``actions`` notes each
+    action as it would go on the wire."""
+
     def __init__(self, spool: Path) -> None:
         self.spool = spool  # the service's view of Asterisk's recordings spool
-        self.channels: dict[str, str] = {}  # unique id -> channel name
+        self.live: dict[str, str] = {}  # unique id -> channel name
         self.actions: list[dict[str, str]] = []
         self.refuse_mixmonitor = False
         self.recording: dict[str, Path] = {}  # unique id -> file being written
-        self._queues: list[asyncio.Queue[dict[str, str]]] = []
+        self._queues: list[tuple[asyncio.Queue[CallEvent], tuple[type, ...]]] = []
 
-    def subscribe(self) -> asyncio.Queue[dict[str, str]]:
-        queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
-        self._queues.append(queue)
+    def subscribe(self, *kinds: type) -> asyncio.Queue[CallEvent]:
+        queue: asyncio.Queue[CallEvent] = asyncio.Queue()
+        self._queues.append((queue, kinds))
         return queue
 
-    def publish(self, event: dict[str, str]) -> None:
-        for queue in self._queues:
-            queue.put_nowait(event)
+    def publish(self, event: CallEvent) -> None:
+        for queue, kinds in self._queues:
+            if isinstance(event, kinds):
+                queue.put_nowait(event)
 
     def call(self, unique_id: str) -> str:
-        channel = f"PJSIP/pstn-{len(self.channels):08x}"
-        self.channels[unique_id] = channel
+        channel = f"PJSIP/pstn-{len(self.live):08x}"
+        self.live[unique_id] = channel
         return channel
 
-    async def action(self, fields: dict[str, str], timeout_s: float = 5.0) -> Any:
-        self.actions.append(dict(fields))
-        name = fields["Action"]
-        if name == "CoreShowChannels":
-            return [{"Response": "Success"}] + [
-                {"Event": "CoreShowChannel", "Channel": c, "Uniqueid": u}
-                for u, c in self.channels.items()] + [{"Event": "CoreShowChannelsComplete"}]
-        unique_id = next((u for u, c in self.channels.items() if c == fields.get("Channel")), "")
-        if name == "MixMonitor":
-            if self.refuse_mixmonitor or not unique_id:
-                return {"Response": "Error", "Message": "Could not start monitoring"}
-            path = self.spool / Path(fields["File"]).name
-            path.write_bytes(wav_header(0, closed=False))
-            self.recording[unique_id] = path
-            self.publish({"Event": "MixMonitorStart", "Uniqueid": unique_id})
-            return {"Response": "Success"}
-        if name == "StopMixMonitor":
-            self.finish(unique_id, 1.5)
-            self.publish({"Event": "MixMonitorStop", "Uniqueid": unique_id})
-            return {"Response": "Success"}
-        return {"Response": "Success"}
+    async def channels(self, timeout_s: float = 10.0, wait_login: bool = True) -> list[Channel]:
+        self.actions.append({"Action": "CoreShowChannels"})
+        return [Channel(u, c) for u, c in self.live.items()]
+
+    def _unique_id(self, channel: str) -> str:
+        return next((u for u, c in self.live.items() if c == channel), "")
+
+    async def start_mixmonitor(self, channel: str, path: str, options: str) -> Reply:
+        self.actions.append({"Action": "MixMonitor", "Channel": channel, "File": path,
+                             "Options": options})
+        unique_id = self._unique_id(channel)
+        if self.refuse_mixmonitor or not unique_id:
+            return Reply(False, "Could not start monitoring")
+        target = self.spool / Path(path).name
+        target.write_bytes(wav_header(0, closed=False))
+        self.recording[unique_id] = target
+        return Reply(True)
+
+    async def stop_mixmonitor(self, channel: str) -> Reply:
+        self.actions.append({"Action": "StopMixMonitor", "Channel": channel})
+        unique_id = self._unique_id(channel)
+        self.finish(unique_id, 1.5)
+        self.publish(RecordingStopped(unique_id))
+        return Reply(True)
 
     def finish(self, unique_id: str, seconds: float, close: bool = True) -> None:
         """Asterisk writes the audio and (normally) closes the file."""
@@ -90,8 +98,8 @@ class FakeAmi:
 
     def hang_up(self, unique_id: str, seconds: float, close: bool = True) -> None:
         self.finish(unique_id, seconds, close)
-        self.channels.pop(unique_id, None)
-        self.publish({"Event": "Hangup", "Uniqueid": unique_id, "Cause": "16"})
+        self.live.pop(unique_id, None)
+        self.publish(ChannelHungUp(unique_id, 16))
 
 
 async def flagged(database: Database, call_id: str, at: datetime, by: str = "op1",

@@ -24,7 +24,7 @@ from sqlalchemy import insert, select, update
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
-from dialer.adapters.ami import AmiLink
+from dialer.adapters.ami import AmiLink, Originate, originate_headers
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import (
@@ -446,19 +446,20 @@ async def test_admins_see_the_board(settings: Settings, database: Database, cloc
 # --- listen-in ------------------------------------------------------------------------------
 
 class FakeLink:
-    """What the Listener uses of the AMI link: connected, ModuleCheck, Originate."""
+    """What the Listener uses of the AMI link: connected, the module check, Originate (noted
+    as the action's headers)."""
 
     def __init__(self, chanspy_loaded: bool = True) -> None:
         self.connected = True
         self.loaded = chanspy_loaded
         self.originated: list[tuple[dict[str, Any], str]] = []
 
-    async def action(self, fields: dict[str, str], timeout_s: float = 5.0) -> dict[str, str]:
-        assert fields == {"Action": "ModuleCheck", "Module": "app_chanspy"}
-        return {"Response": "Success" if self.loaded else "Error"}
+    async def module_loaded(self, module: str) -> bool:
+        assert module == "app_chanspy"
+        return self.loaded
 
-    def originate(self, fields: dict[str, Any], channel_id: str) -> None:
-        self.originated.append((fields, channel_id))
+    def originate(self, request: Originate, channel_id: str) -> None:
+        self.originated.append((originate_headers(request, channel_id), channel_id))
 
 
 async def _audit(database: Database) -> list[tuple[str, str, str, dict[str, Any]]]:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from dialer.adapters.ami_translate import translate
+from dialer.adapters.ami import originate_headers
+from dialer.adapters.ami_events import translate
 from dialer.domain.call_events import (
     AsteriskBooted,
     AsteriskShutdown,
@@ -13,10 +14,16 @@ from dialer.domain.call_events import (
     ChannelBridged,
     ChannelHungUp,
     DialEnded,
+    DialplanStep,
+    GateFellBack,
     OriginateFinished,
+    QueueAbandoned,
+    QueueConnected,
+    QueueJoined,
+    RecordingStopped,
 )
 from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
-from dialer.services.calls.dial import fold, originate_fields
+from dialer.services.calls.dial import fold, originate_request
 
 
 @pytest.mark.parametrize(
@@ -43,6 +50,29 @@ from dialer.services.calls.dial import fold, originate_fields
         ({"Event": "UserEvent", "UserEvent": "Other", "Uniqueid": "c1"}, None),
         ({"Event": "DialEnd", "DialStatus": "BUSY"}, None),  # no channel: ignored, not raised
         ({}, None),
+        ({"Event": "Hangup", "Uniqueid": "c1", "Channel": "PJSIP/seat01-1", "Cause": "16",
+          "Timestamp": "12.5"}, ChannelHungUp("c1", 16, "PJSIP/seat01-1", 12.5)),
+        ({"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "6", "Timestamp": "x"},
+         ChannelAnswered("c1", 0.0)),
+        ({"Event": "OriginateResponse", "ChannelId": "s1", "Uniqueid": "s1", "Response": "Success",
+          "Reason": "4", "Channel": "PJSIP/seat01-1"},
+         OriginateFinished("s1", True, 4, True, "PJSIP/seat01-1")),
+        ({"Event": "AgentConnect", "Uniqueid": "c1", "MemberName": "seat01", "Queue": "cb",
+          "HoldTime": "7"}, QueueConnected("c1", "seat01", "cb", 7.0)),
+        ({"Event": "AgentConnect", "Uniqueid": "c1", "HoldTime": "?"},
+         QueueConnected("c1", "", "", None)),
+        ({"Event": "Newexten", "Uniqueid": "c1", "Context": "callback", "Application": "Playback",
+          "AppData": "custom/out_of_hours", "Timestamp": "3"},
+         DialplanStep("c1", "callback", "Playback", "custom/out_of_hours", 3.0)),
+        ({"Event": "QueueCallerJoin", "Uniqueid": "c1", "Position": "2", "Timestamp": "4"},
+         QueueJoined("c1", 2, 4.0)),
+        ({"Event": "QueueCallerJoin", "Uniqueid": "c1"}, QueueJoined("c1", None, 0.0)),
+        ({"Event": "QueueCallerAbandon", "Uniqueid": "c1", "HoldTime": "9", "Timestamp": "5"},
+         QueueAbandoned("c1", 9.0, 5.0)),
+        ({"Event": "UserEvent", "UserEvent": "DialerGateFallback", "Uniqueid": "c1",
+          "State": "OPEN"}, GateFellBack("c1", "OPEN")),
+        ({"Event": "MixMonitorStop", "Uniqueid": "c1"}, RecordingStopped("c1")),
+        ({"Event": "MixMonitorStop"}, None),
     ],
 )
 def test_translate(raw: dict[str, str], expected: object) -> None:
@@ -89,28 +119,41 @@ def test_settled_needs_both_the_end_and_the_originate_answer() -> None:
 
 
 def test_fold_follows_only_its_own_channel() -> None:
-    facts = fold(DialFacts(), {"Event": "Hangup", "Uniqueid": "other", "Cause": "17"}, "mine")
+    facts = fold(DialFacts(), ChannelHungUp("other", 17), "mine")
     assert facts == DialFacts()
-    facts = fold(facts, {"Event": "Hangup", "Uniqueid": "mine", "Cause": "17"}, "mine")
+    facts = fold(facts, ChannelHungUp("mine", 17), "mine")
     assert facts.hangup_cause == 17
 
 
 def test_originate_presents_the_dedicated_number_and_normalises_the_callee() -> None:
-    fields = originate_fields("０９０−１２３４−５６７８", "0112110000", 25, "dialer-x")
+    request = originate_request("０９０−１２３４−５６７８", "0112110000", 25, "dialer-x")
+    fields = originate_headers(request, "dialer-x")
     assert fields["Channel"] == "PJSIP/09012345678@pstn"
     assert fields["CallerID"] == '"0112110000" <0112110000>'
     assert fields["Timeout"] == "25000"
     assert fields["Variable"] == ["ATTEMPT_ID=dialer-x", "OPERATOR_CHANNEL="]
+    assert (fields["Action"], fields["Async"], fields["ChannelId"]) == (
+        "Originate", "true", "dialer-x")
+    assert (fields["Context"], fields["Exten"], fields["Priority"]) == (
+        "dialer-outbound", "answered", "1")
 
 
 def test_answer_to_bridge_latency_uses_asterisk_timestamps() -> None:
     from tests.support.bridge_latency import answer_to_bridge_ms
 
-    events = [
+    raws = [
         {"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "5", "Timestamp": "100.000"},
         {"Event": "Newstate", "Uniqueid": "c1", "ChannelState": "6", "Timestamp": "100.250"},
         {"Event": "BridgeEnter", "Uniqueid": "other", "Timestamp": "100.260"},
         {"Event": "BridgeEnter", "Uniqueid": "c1", "Timestamp": "100.262"},
     ]
+    events = [e for raw in raws if (e := translate(raw)) is not None]
     assert round(answer_to_bridge_ms(events, "c1") or 0, 3) == 12.0
-    assert answer_to_bridge_ms(events[:2], "c1") is None
+    assert answer_to_bridge_ms(events[:1], "c1") is None
+
+
+def test_translators_for_names_only_the_ami_events_a_subscriber_can_use() -> None:
+    from dialer.adapters.ami_events import translators_for
+
+    assert set(translators_for([ChannelHungUp, BridgeFailed, GateFellBack])) == {
+        "hangup", "userevent"}

@@ -1,0 +1,28 @@
+"""A campaign the runner dials for, and one of its calls on the line."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from dialer.domain.attempt import Attempt
+from dialer.domain.pacing import Policy
+
+PROGRESSIVE = Policy()
+
+
+@dataclass(frozen=True)
+class Campaign:
+    batch_id: int
+    debt_type: str
+    ring_timeout_s: float = 30.0
+    policy: Policy = PROGRESSIVE  # predictive is opt-in per campaign
+
+
+@dataclass
+class InFlight:
+    attempt: Attempt
+    number: str
+    operator_id: int | None
+    placed_at: datetime | None = None
+    risk: float = 0.0  # the Decision.risk that placed an unreserved call
