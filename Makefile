@@ -68,6 +68,7 @@ postgres: system
 lint: venv
 	$(BIN)/ruff check dialer agent_ui recordings_policy tests
 	$(BIN)/mypy --strict dialer/domain recordings_policy
+	$(BIN)/lint-imports
 
 test: setup postgres lint
 	$(BIN)/pytest
