@@ -33,7 +33,7 @@ class CallbackGate:
         self._lookup = lookup
         self.candidates: dict[str, Sequence[object]] = {}  # call id -> who may be calling
         # The instant a caller's call is judged at: the service clock, except in the demo,
-        # which shifts some simulated callers to the evening (services/demo.py).
+        # which shifts some simulated callers to the evening (dialer/demo/centre.py).
         self.clock_for: Callable[[str], datetime] = lambda _caller: clock()
 
     def state(self, at: datetime | None = None) -> CallbackState:
