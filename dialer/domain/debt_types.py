@@ -43,3 +43,8 @@ def resolve(given: str, known: tuple[DebtType, ...]) -> DebtType:
         if wanted in (debt_type.code, debt_type.name):
             return debt_type
     raise UnknownDebtType(given, known)
+
+
+def by_code(code: str, known: tuple[DebtType, ...]) -> DebtType | None:
+    """The debt type with this code, or None (a batch of a debt type since removed)."""
+    return next((debt_type for debt_type in known if debt_type.code == code), None)

@@ -7,6 +7,9 @@ batch; a target's numbers are taken in their stored order (``phone_index`` into 
 Several dialer processes may share one database (PostgreSQL): writing the attempt claims its
 target atomically (``create``), so two of them never call the same target at once, and each
 takes back only its own attempts after a restart (``instance``).
+
+One module (a little over 300 lines): the AttemptStore port's one implementation, its claim and
+its next-target query read together.
 """
 
 from __future__ import annotations

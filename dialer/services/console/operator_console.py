@@ -12,9 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from dialer.adapters.db import audit, emergencies, screen_pop
 from dialer.adapters.db.attempts import DbAttemptStore
@@ -26,9 +25,10 @@ from dialer.domain import debt_types, result_form, suspension
 from dialer.domain.operators import Operator, SeatState
 from dialer.domain.result_form import ResultForm
 from dialer.services.calls.runner import CampaignRunner
-from dialer.services.console import result_record
+from dialer.services.console import result_record, screen
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.result_record import SavedResult
+from dialer.services.console.screen import CallView
 from dialer.services.console.sessions import OperatorSessions
 from dialer.services.runtime.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
 from recordings_policy import emergency
@@ -48,18 +48,6 @@ class ConsoleError(ValueError):
 class Actor:
     user_id: int
     login: str
-
-
-@dataclass
-class CallView:
-    """What the operator's console is showing for their current call."""
-
-    call_id: str
-    kind: str  # "outbound" or "callback"
-    candidates: list[CallerCandidate]
-    record: TargetRecord | None = None
-    verified: bool = False  # callback: identity confirmed (or the call is outbound)
-    started: datetime | None = None
 
 
 class OperatorConsole:
@@ -131,14 +119,7 @@ class OperatorConsole:
             await audit.record(conn, actor, action, obj, **detail)
 
     def state_message(self, op: Operator | None, call: CallView | None) -> Message:
-        message: Message = {"type": "state", "state": op.state.value if op else "offline",
-                            "seat": op.seat if op else "",
-                            "since": op.since.isoformat() if op and op.since else None,
-                            "pause_reason": op.pause_reason if op else "", "call": None,
-                            "suspension": self._halted()}
-        if call is not None:
-            message["call"] = self._call_json(call)
-        return message
+        return screen.state_message(op, call, self._halted(), self._settings())
 
     def _halted(self) -> list[str]:
         """What the city's orders halt now, in words (the console's banner)."""
@@ -151,37 +132,6 @@ class OperatorConsole:
         message: Message = {"type": "suspension", "suspension": self._halted()}
         for topic in self.hub.topics(OPERATOR_TOPICS):
             self.hub.publish(topic, message)
-
-    def _call_json(self, call: CallView) -> dict[str, Any]:
-        settings = self._settings()
-        names = {d.code: d.name for d in settings.debt_types}
-        body: dict[str, Any] = {"id": call.call_id, "kind": call.kind, "verified": call.verified,
-                                "candidates": [], "record": None}
-        if not call.verified:
-            body["candidates"] = [
-                {"batch_id": c.batch_id, "target_id": c.target_id, "ref": c.ref,
-                 "debt_type": names.get(c.debt_type, c.debt_type)} for c in call.candidates]
-        if call.record is not None:
-            body["record"] = self._record_json(call.record, names)
-        return body
-
-    def _record_json(self, rec: TargetRecord, names: dict[str, str]) -> dict[str, Any]:
-        table = self._settings().classification
-        labels = {c.code: c.label for c in table.codes}
-        data = asdict(rec)
-        data["debt_type_name"] = names.get(rec.debt_type, rec.debt_type)
-        data["total"] = rec.total
-        for call in data["calls"]:
-            call["label"] = labels.get(call["result_code"] or "", "")
-        for note in data["notes"]:
-            note["label"] = labels.get(note["result_code"], "")
-        debt = self._debt_type(rec.debt_type)
-        data["transfer_designated"] = bool(debt and debt.account_transfer)
-        jsonable: dict[str, Any] = _jsonable(data)
-        return jsonable
-
-    def _debt_type(self, code: str) -> debt_types.DebtType | None:
-        return next((d for d in self._settings().debt_types if d.code == code), None)
 
     async def snapshot(self, actor: Actor) -> Message:
         """The console's full state (page load, reconnect); a record shown again is a view."""
@@ -301,7 +251,8 @@ class OperatorConsole:
         call_id = op.attempt_id
         call = self.calls.get(actor.user_id)
         target = await self._call_target(call_id)
-        debt = self._debt_type(call.record.debt_type) if call and call.record else None
+        debt = (debt_types.by_code(call.record.debt_type, self._settings().debt_types)
+                if call and call.record else None)
         now = self._clock()
         form = result_form.validate(form, self._settings().classification, debt, now)
         if call is not None and call.kind == "callback" and not call.verified \
@@ -364,13 +315,3 @@ def _not_verified_code(settings: Settings) -> str:
         if "本人確認" in code.label and not code.contact and not code.system:
             return code.code
     return "204"
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
