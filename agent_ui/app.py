@@ -16,6 +16,7 @@ from agent_ui import (
     board_pages,
     console_pages,
     keys,
+    proxy,
     recordings_pages,
     security,
     status_pages,
@@ -96,7 +97,7 @@ def _harden(response: web.StreamResponse) -> None:
 
 def create_app(backend: Backend) -> web.Application:
     settings = backend.settings()
-    app = web.Application(middlewares=[security_headers, security.guard],
+    app = web.Application(middlewares=[proxy.behind_proxy, security_headers, security.guard],
                           client_max_size=MAX_BODY)
     app[keys.BACKEND] = backend
     app[keys.ACCESS] = {}
@@ -104,7 +105,7 @@ def create_app(backend: Backend) -> web.Application:
                                           timedelta(hours=settings.web.session_max_h),
                                           backend.clock)
     app[keys.SECURE] = security.secure_cookies(settings.web.secure_cookies,
-                                                   settings.web.host)
+                                               settings.web.host, settings.web.public_origin)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"),
                              autoescape=True)
     env.globals["centre"] = settings.centre

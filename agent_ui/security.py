@@ -17,7 +17,7 @@ from enum import Enum
 
 from aiohttp import web
 
-from agent_ui.keys import ACCESS, SECURE, SESSIONS
+from agent_ui.keys import ACCESS, BACKEND, SECURE, SESSIONS
 from agent_ui.request_body import form_body
 from agent_ui.sessions import Session
 
@@ -61,11 +61,13 @@ def _refuse(request: web.Request, status: int, reason: str) -> web.StreamRespons
 
 
 def same_origin(request: web.Request) -> bool:
-    """No Origin header (same-origin GETs, non-browser clients) or exactly this host."""
+    """No Origin header (same-origin GETs, non-browser clients) or exactly the console's own:
+    ``[web] public_origin`` behind the TLS proxy, else this request's scheme and host."""
     origin = request.headers.get("Origin")
     if origin is None:
         return request.method in SAFE_METHODS or request.headers.get("Upgrade") is None
-    return origin == f"{request.scheme}://{request.host}"
+    public = request.app[BACKEND].settings().web.public_origin
+    return origin == (public or f"{request.scheme}://{request.host}")
 
 
 def csrf_ok(session: Session, sent: str | None) -> bool:
@@ -78,7 +80,7 @@ def _access(request: web.Request) -> RouteAccess | None:
         return None
     canonical = info.canonical
     table: dict[tuple[str, str], RouteAccess] = request.app[ACCESS]
-    if canonical.startswith("/static"):
+    if isinstance(info, web.StaticResource):  # the one static folder, nothing named like it
         return Access.PUBLIC
     for method in (request.method, "*"):
         found = table.get((method, canonical))
@@ -142,6 +144,8 @@ def clear_cookie(response: web.StreamResponse) -> None:
     response.del_cookie(COOKIE, path="/")
 
 
-def secure_cookies(mode: str, host: str) -> bool:
-    """Secure cookies, except when the console is reachable on loopback only (plain HTTP demo)."""
-    return mode == "always" or host not in ("127.0.0.1", "localhost", "::1")
+def secure_cookies(mode: str, host: str, public_origin: str = "") -> bool:
+    """Secure cookies, except when the console is reachable on loopback only over plain HTTP
+    (the demo): behind the TLS proxy (an https public origin) they are always Secure."""
+    return (mode == "always" or host not in ("127.0.0.1", "localhost", "::1")
+            or public_origin.startswith("https://"))

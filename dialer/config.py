@@ -9,6 +9,7 @@ independent centres. An invalid file is refused with every problem listed at onc
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import re
 import tomllib
@@ -162,7 +163,11 @@ def _section(name: str, cls: type, table: dict[str, Any], base: Path, problems: 
 def _convert(value: Any, hint: Any, where: str, problems: list[str]) -> Any:
     if get_origin(hint) in (Union, types.UnionType):
         hint = next(a for a in get_args(hint) if a is not type(None))
-    if hint is Path:
+    if get_origin(hint) is tuple:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+        hint = list  # the message below: "expected list"
+    elif hint is Path:
         if isinstance(value, str) and value:
             return Path(value)
     elif hint is float:
@@ -219,6 +224,7 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append("web.idle_lock_s: between 30 and 3600 seconds")
     if s.web.login_max_failures < 1 or s.web.lockout_min < 1:
         problems.append("web.login_max_failures and web.lockout_min: at least 1")
+    problems.extend(_web_problems(s))
     problems.extend(_recordings_problems(s))
     problems.extend(_backup_problems(s))
     return problems
@@ -235,6 +241,22 @@ def _recordings_problems(s: Settings) -> list[str]:
             problems.append(f"recordings.key_file: keep the key outside {where}")
     if s.paths.recordings_spool.resolve() == s.paths.recordings_dir.resolve():
         problems.append("paths.recordings_spool: a folder of its own, not recordings_dir")
+    return problems
+
+
+def _web_problems(s: Settings) -> list[str]:
+    problems = []
+    origin = s.web.public_origin
+    if origin and not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", origin):
+        problems.append("web.public_origin: scheme://host[:port] with no path, e.g. "
+                        "\"https://dialer.city.example\"")
+    for proxy in s.web.trusted_proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError:
+            problems.append(f"web.trusted_proxies: {proxy!r} is not an address or a network")
+    if any(not h or "/" in h for h in s.web.allowed_hosts):
+        problems.append("web.allowed_hosts: host names only (no scheme, no path)")
     return problems
 
 

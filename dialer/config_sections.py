@@ -72,6 +72,17 @@ class WebSettings:
     secure_cookies: str = "auto"
     login_max_failures: int = 5  # then the account is locked for lockout_min minutes
     lockout_min: int = 15
+    # Behind the TLS proxy: what the browser's address bar shows ("https://dialer.city.example",
+    # no path). Every browser POST and websocket must come from exactly this origin; cookies are
+    # Secure. Empty: the origin is this request's own scheme and host (the demo on loopback).
+    public_origin: str = ""
+    # The proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed:
+    # the browser's address (login throttle, access log) and scheme come from them, from nobody
+    # else.
+    trusted_proxies: tuple[str, ...] = ()
+    # Host names the console answers to (a request naming another host is refused: DNS
+    # rebinding). Empty: public_origin's host, [web] host, localhost and the loopback addresses.
+    allowed_hosts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

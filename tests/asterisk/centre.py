@@ -4,11 +4,13 @@ residents, and operator op1 / manager kanri with known passwords."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -48,14 +50,24 @@ async def centre(sandbox_state: SandboxState, tmp_path: Path,
     """A test module may set ``CENTRE_RESIDENTS`` to another residents' sipp scenario (run
     with ``tmp_path`` as its working folder)."""
     residents = getattr(request.module, "CENTRE_RESIDENTS", sipp.RESIDENTS)
+    async with running_centre(sandbox_state, tmp_path, residents) as running:
+        yield running
+
+
+@contextlib.asynccontextmanager
+async def running_centre(sandbox_state: SandboxState, tmp_path: Path, residents: Path,
+                         web: dict[str, Any] | None = None, web_port: int | None = None,
+                         console_user: bool = True) -> AsyncIterator[Centre]:
+    """The centre; ``web`` overrides ``[web]`` settings (the TLS proxy's public origin), and
+    without ``console_user`` no operator is logged in by the test's own client."""
     path = tmp_path / "dialer.toml"
     path.write_text("")
-    web_port = ports.free_tcp_port()
+    port = web_port or ports.free_tcp_port()
 
     def adjust(settings: Settings) -> Settings:
         pointed = with_demo_period(sandbox.service_settings(settings, sandbox_state), AT.date())
         return dataclasses.replace(
-            pointed, web=dataclasses.replace(pointed.web, port=web_port),
+            pointed, web=dataclasses.replace(pointed.web, port=port, **(web or {})),
             database=dataclasses.replace(
                 pointed.database, url=f"sqlite+aiosqlite:///{tmp_path / 'centre.sqlite3'}"))
 
@@ -76,8 +88,9 @@ async def centre(sandbox_state: SandboxState, tmp_path: Path,
         await accounts.set_password(service.database, "setup", "kanri", PASSWORD, LoginPolicy())
         operator = ConsoleUser(service.url)
         try:
-            await operator.login("op1", PASSWORD)
-            await operator.connect()
+            if console_user:
+                await operator.login("op1", PASSWORD)
+                await operator.connect()
             yield Centre(service, sandbox_state, batch, operator)
         finally:
             await operator.close()

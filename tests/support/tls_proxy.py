@@ -23,11 +23,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from dialer.pbx.ports import free_tcp_port
-
 SITE = Path(__file__).resolve().parents[2] / "deploy" / "nginx-dialer.conf"
 NGINX = Path("/usr/sbin/nginx")
 NAME = "localhost"
+ADDRESS = "127.0.0.1"
+# nginx reaches the console from this address (proxy_bind), so what the service logs as the
+# proxy (127.0.0.3) differs from the browser's address (127.0.0.1).
+PROXY_SOURCE = "127.0.0.3"
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ def make_certificates(directory: Path) -> Certificates:
           .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
           .sign(ca_key, hashes.SHA256()))
     key = ec.generate_private_key(ec.SECP256R1())
-    names = [x509.DNSName(NAME), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    names = [x509.DNSName(NAME), *(x509.IPAddress(ipaddress.ip_address(a))
+                                   for a in ("127.0.0.1",))]
     cert = (x509.CertificateBuilder()
             .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, NAME)]))
             .issuer_name(ca_name).public_key(key.public_key())
@@ -80,11 +83,12 @@ def site_config(port: int, upstream_port: int, certs: Certificates) -> str:
     """The deployed site file with its marked values replaced; everything else as shipped."""
     text = SITE.read_text(encoding="utf-8")
     replacements = {
-        "listen 443 ssl http2;": f"listen 127.0.0.1:{port} ssl http2;",
+        "listen 443 ssl http2;": f"listen {ADDRESS}:{port} ssl http2;",
         "server_name dialer.city.example;": f"server_name {NAME};",
         "/etc/ssl/dialer/fullchain.pem": str(certs.chain),
         "/etc/ssl/dialer/privkey.pem": str(certs.key),
-        "proxy_pass http://127.0.0.1:8080;": f"proxy_pass http://127.0.0.1:{upstream_port};",
+        "proxy_pass http://127.0.0.1:8080;": f"proxy_pass http://127.0.0.1:{upstream_port};\n"
+                                              f"        proxy_bind {PROXY_SOURCE};",
     }
     for old, new in replacements.items():
         if old not in text:
@@ -111,15 +115,15 @@ class Proxy:
 
 
 @contextlib.asynccontextmanager
-async def running(directory: Path, upstream_port: int) -> AsyncIterator[Proxy]:
-    """Debian's nginx in the foreground on a free loopback port, proxying to the console."""
-    conf, port, certs = _prepare(directory, upstream_port)
+async def running(directory: Path, upstream_port: int, port: int) -> AsyncIterator[Proxy]:
+    """Debian's nginx in the foreground on ``ADDRESS:port``, proxying to the console."""
+    conf, certs = _prepare(directory, upstream_port, port)
     process = await asyncio.create_subprocess_exec(
         str(NGINX), "-c", str(conf), "-p", str(directory), "-g", "daemon off;",
         stderr=asyncio.subprocess.PIPE)
     try:
         await _until_listening(port, process)
-        yield Proxy(f"https://{NAME}:{port}", certs, directory)
+        yield Proxy(origin(port), certs, directory)
     finally:
         if process.returncode is None:
             process.send_signal(signal.SIGQUIT)
@@ -130,17 +134,20 @@ async def running(directory: Path, upstream_port: int) -> AsyncIterator[Proxy]:
                 await process.wait()
 
 
-def _prepare(directory: Path, upstream_port: int) -> tuple[Path, int, Certificates]:
+def origin(port: int) -> str:
+    return f"https://{NAME}:{port}"
+
+
+def _prepare(directory: Path, upstream_port: int, port: int) -> tuple[Path, Certificates]:
     if not NGINX.exists():
         raise AssertionError("nginx is not installed (make setup installs Debian's nginx)")
     directory.mkdir(parents=True, exist_ok=True)
     certs = make_certificates(directory)
-    port = free_tcp_port()
     site = directory / "site.conf"
     site.write_text(site_config(port, upstream_port, certs), encoding="utf-8")
     conf = directory / "nginx.conf"
     conf.write_text(main_config(directory, site), encoding="utf-8")
-    return conf, port, certs
+    return conf, certs
 
 
 async def _until_listening(port: int, process: asyncio.subprocess.Process) -> None:
@@ -149,7 +156,7 @@ async def _until_listening(port: int, process: asyncio.subprocess.Process) -> No
             err = await process.stderr.read() if process.stderr else b""
             raise AssertionError(f"nginx exited: {err.decode(errors='replace')}")
         with contextlib.suppress(OSError):
-            _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            _reader, writer = await asyncio.open_connection(ADDRESS, port)
             writer.close()
             return
         await asyncio.sleep(0.05)
