@@ -260,6 +260,27 @@ def _web_problems(s: Settings) -> list[str]:
     return problems
 
 
+PLACEHOLDER_SECRETS = frozenset({"", "change-me-dialer-ami", "change-me", "secret", "password"})
+MIN_SECRET = 16
+
+
+def production_problems(s: Settings) -> list[str]:
+    """What must not go live (``dialer serve`` on the centre's own Asterisk refuses to start):
+    placeholder or short secrets. The sandbox makes its own."""
+    problems = []
+    if s.ami.secret in PLACEHOLDER_SECRETS or len(s.ami.secret) < MIN_SECRET:
+        problems.append(f"ami.secret: a placeholder or shorter than {MIN_SECRET} characters; "
+                        "set a long random one here and in Asterisk's manager.conf "
+                        "(`dialer asterisk render`)")
+    if s.trunk.password and (s.trunk.password in PLACEHOLDER_SECRETS
+                             or len(s.trunk.password) < 12):
+        problems.append("trunk.password: a placeholder or shorter than 12 characters")
+    for seat in s.seats:
+        if seat.password and len(seat.password) < 12:
+            problems.append(f"seats.{seat.name}.password: shorter than 12 characters")
+    return problems
+
+
 def _backup_problems(s: Settings) -> list[str]:
     problems = []
     if not 1 <= s.backup.keep <= 3650:

@@ -229,12 +229,12 @@ class AmiLink:
     async def module_loaded(self, module: str) -> bool:
         return (await self._reply_to({"Action": "ModuleCheck", "Module": module})).ok
 
-    async def command(self, text: str, timeout_s: float = 5.0) -> Reply:
-        """Run an Asterisk CLI command (``dialplan reload``…)."""
-        return await self._reply_to({"Action": "Command", "Command": text}, timeout_s)
-
-    async def reload_dialplan(self) -> None:
-        await self.command("dialplan reload")
+    async def reload_dialplan(self, timeout_s: float = 5.0) -> None:
+        """Reload the dialplan (``Reload`` of pbx_config: the AMI user needs no CLI access)."""
+        answer = await self._reply_to({"Action": "Reload", "Module": "pbx_config.so"},
+                                      timeout_s)
+        if not answer.ok:
+            raise AmiError(f"dialplan reload refused: {answer.message}")
 
     async def _reply_to(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Reply:
         return reply(await self._action(fields, timeout_s))

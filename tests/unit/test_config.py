@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -128,3 +129,16 @@ def test_environment_variable_selects_the_file(
     monkeypatch.setenv(config.ENV_VAR, str(path))
     assert main(["config", "show", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["centre"]["dedicated_number"] == "0112223333"
+
+
+def test_serve_refuses_placeholder_secrets_outside_the_sandbox(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "dialer.toml"
+    path.write_text('[[seats]]\nname = "seat01"\npassword = "short"\n', encoding="utf-8")
+    assert main(["--config", str(path), "serve"]) == 2
+    err = capsys.readouterr().err
+    assert "ami.secret: a placeholder" in err and "seats.seat01.password" in err
+    good = config.load(path)
+    strong = dataclasses.replace(good, ami=dataclasses.replace(good.ami, secret="x" * 32),
+                                 seats=())
+    assert config.production_problems(strong) == []
