@@ -49,12 +49,12 @@ def register(commands: Commands) -> None:
 
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     state = _running_sandbox(args.sandbox) if args.sandbox else None
+    at = _instant(args.at, settings) if args.at else None
     if state is None and (problems := config.production_problems(settings)):
         for problem in problems:
             print(f"dialer: {problem}", file=sys.stderr)
         print("dialer: not starting on the centre's Asterisk with these", file=sys.stderr)
         return 2
-    at = _instant(args.at, settings) if args.at else None
     asyncio.run(_run(settings, config.config_path(args.config), state, at))
     return 0
 

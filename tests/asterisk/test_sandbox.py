@@ -14,7 +14,7 @@ from dialer.pbx.sandbox import SandboxState
 
 async def test_ami_reports_asterisk_22(ami: AmiLink) -> None:
     settings = await ami.core_settings()
-    assert settings["AsteriskVersion"].startswith("22.")
+    assert settings.asterisk_version.startswith("22.")
 
 
 def test_rendered_trunk_and_dialplan_are_live(sandbox_state: SandboxState,

@@ -29,8 +29,13 @@ from dialer.domain.call_events import (
     ChannelGone,
     ChannelHungUp,
     DialEnded,
+    DialplanStep,
+    GateFellBack,
     OriginateFinished,
+    QueueAbandoned,
     QueueConnected,
+    QueueJoined,
+    RecordingStopped,
 )
 from dialer.domain.dial_outcome import DialFacts, DialOutcome, classify
 
@@ -139,7 +144,11 @@ SAMPLES: list[CallEvent] = [
     OriginateFinished(ID, True, 4, True), OriginateFinished(ID, False, 0, False),
     ChannelBridged(ID), BridgeFailed(ID, "NONEXISTENT"),
     ChannelGone(ID), QueueConnected(ID, "201", "q"), AsteriskBooted(), AsteriskShutdown(),
-    ChannelGone("other"), ChannelHungUp("other", 16)]
+    ChannelGone("other"), ChannelHungUp("other", 16),
+    # what the callback line and the recorder hear: never moves an attempt
+    DialplanStep(ID, "from-pstn", "Playback", "x"), QueueJoined(ID, 1), QueueAbandoned(ID, 3.0),
+    GateFellBack(ID, "OPEN"), RecordingStopped(ID)]
+NOT_FOR_ATTEMPTS = {DialplanStep, QueueJoined, QueueAbandoned, GateFellBack, RecordingStopped}
 FACTS = [DialFacts(answered=a, dial_status=d, hangup_cause=h, originate_success=s,
                    channel_created=c)
          for a in (False, True) for d in (None, "BUSY") for h in (None, 16, 17)
@@ -160,7 +169,7 @@ def test_the_table_is_the_matrix() -> None:
     assert {k: v.replace(" ", "-") for k, v in listed.items()} == {
         k: v for k, v in expected_moves().items() if v != "-"}
     every_kind = set(CallEvent.__args__)  # type: ignore[attr-defined]
-    assert every_kind == {*KINDS.values(), AsteriskBooted, AsteriskShutdown}
+    assert every_kind == {*KINDS.values(), AsteriskBooted, AsteriskShutdown, *NOT_FOR_ATTEMPTS}
 
 
 def expected_step(attempt: Attempt, event: CallEvent) -> tuple[Phase, tuple[object, ...]]:
