@@ -100,4 +100,8 @@ def _logging(verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
-    logging.getLogger("panoramisk").setLevel(logging.DEBUG if verbose else logging.WARNING)
+    # panoramisk logs every AMI message it reads or sends at DEBUG: callers' numbers, never
+    # wanted in a log, even with -v (the service's own lines mask numbers).
+    logging.getLogger("panoramisk").setLevel(logging.WARNING)
+    # sqlalchemy's engine echo would print statements with their values.
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)

@@ -314,6 +314,8 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
             elif mask_secrets and key in SECRET_FIELDS and value:
                 section[key] = "********"
         out[name] = section
+    if mask_secrets:
+        out["database"]["url"] = masked_url(s.database.url)
     out["debt_types"] = {d.code: {"name": d.name, "account_transfer": d.account_transfer}
                          for d in s.debt_types}
     out["calendar"] = config_calendar.as_dict(s.calendar, s.dialplan_horizon_days)
@@ -322,6 +324,11 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
                     for seat in s.seats]
     out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions}
     return out
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print or log: its password replaced (``user:****@host``)."""
+    return re.sub(r"^([a-z0-9+]+://[^:/@]*):[^@]*@", r"\1:********@", url)
 
 
 def calendar(s: Settings) -> Calendar:

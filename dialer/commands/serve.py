@@ -126,7 +126,8 @@ def _banner(service: app.Service, state: sandbox.SandboxState) -> None:
   health      {service.url}api/health
   Asterisk    {state.version}, AMI 127.0.0.1:{state.ami_port}
   carrier     calls leave through the pstn trunk to 127.0.0.1:{state.carrier_port}
-  database    {config.database_file(service.settings) or service.settings.database.url}
+  database    {config.database_file(service.settings)
+               or config.masked_url(service.settings.database.url)}
   clock       {service.now():%Y-%m-%d %H:%M} ({"shifted " if service.now.shifted else ""}demo clock)
   residents   simulated behind the carrier; autopilot operators on seats 02-04 are dialing;
               from about a minute on, residents call the dedicated number back (本人確認);

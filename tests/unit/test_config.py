@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,18 @@ def test_serve_refuses_placeholder_secrets_outside_the_sandbox(
     strong = dataclasses.replace(good, ami=dataclasses.replace(good.ami, secret="x" * 32),
                                  seats=())
     assert config.production_problems(strong) == []
+
+
+def test_no_secret_is_printed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`config show` masks the database URL's password too; `-v` never turns on the AMI
+    library's message dump (residents' numbers)."""
+    path = tmp_path / "dialer.toml"
+    path.write_text('[database]\nurl = "postgresql+asyncpg://dialer:topsecret-pw@db.example/x"\n'
+                    '[ami]\nsecret = "ami-secret-value-123"\n', encoding="utf-8")
+    assert main(["--config", str(path), "config", "show"]) == 0
+    shown = capsys.readouterr().out
+    assert "topsecret-pw" not in shown and "ami-secret-value-123" not in shown
+    assert "postgresql+asyncpg://dialer:********@db.example/x" in shown
+    assert main(["-v", "--config", str(path), "calendar", "--from", "2027-01-12",
+                 "--to", "2027-01-12"]) == 0
+    assert logging.getLogger("panoramisk").getEffectiveLevel() >= logging.WARNING

@@ -64,7 +64,9 @@ def _create_engine(settings: Settings) -> AsyncEngine:
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
-    engine = create_async_engine(url)
+    # hide_parameters: a database error never carries the statement's values (a caller's
+    # number, a name) into a log line or a traceback.
+    engine = create_async_engine(url, hide_parameters=True)
     if path is not None:
         pragmas = _sqlite_pragmas(int(settings.database.busy_timeout_ms))
         event.listen(engine.sync_engine, "connect", pragmas)
