@@ -13,9 +13,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import secrets
+import stat
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -87,7 +89,7 @@ class Vault:
         target = self.path(file_id)
         partial = target.with_name(f".{target.name}.part")
         sizes: list[int] = []
-        with plain.open("rb") as source, partial.open("wb") as out:
+        with os.fdopen(regular(plain), "rb") as source, partial.open("wb") as out:
             os.chmod(partial, 0o600)
             for piece in sealing.seal(_blocks(source, sizes), key, file_id,
                                       secrets.token_bytes(sealing.PREFIX_BYTES)):
@@ -120,13 +122,34 @@ def _blocks(source: BinaryIO, sizes: list[int]) -> Iterator[bytes]:
         yield block
 
 
-def shred(path: Path) -> bool:
-    """Overwrite ``path`` with zeros, sync, unlink; True if it existed."""
+def regular(path: Path, flags: int = os.O_RDONLY) -> int:
+    """A descriptor on ``path`` only if it is a regular file, never through a symlink
+    (``O_NOFOLLOW``): a link planted in the spool or the store cannot make the service read,
+    seal or wipe another file."""
     try:
-        size = path.stat().st_size
+        fd = os.open(path, flags | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise VaultError(f"{path.name} is a symbolic link, not a recording") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise VaultError(f"{path.name} is not a regular file")
+    return fd
+
+
+def shred(path: Path) -> bool:
+    """Overwrite ``path`` with zeros, sync, unlink; True if it existed. A symlink is only
+    unlinked (its target is never touched), as is anything that is not a regular file."""
+    try:
+        fd = regular(path, os.O_WRONLY)
     except FileNotFoundError:
         return False
-    with contextlib.suppress(FileNotFoundError), path.open("r+b") as f:
+    except VaultError:
+        path.unlink(missing_ok=True)
+        return True
+    with os.fdopen(fd, "r+b") as f:
+        size = os.fstat(fd).st_size
         done = 0
         while done < size:
             step = min(WIPE_BLOCK, size - done)
@@ -168,7 +191,7 @@ def repair_wav(path: Path) -> None:
     length = path.stat().st_size
     if length < WAV_HEADER_BYTES:
         raise VaultError("the recording holds no audio")
-    with path.open("r+b") as f:
+    with os.fdopen(regular(path, os.O_RDWR), "r+b") as f:
         f.seek(4)
         f.write(struct.pack("<I", length - 8))
         f.seek(40)

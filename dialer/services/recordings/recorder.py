@@ -76,7 +76,7 @@ def _spool_files(spool: Path) -> list[Path]:
     if not spool.is_dir():
         return []
     return [p for p in spool.iterdir() if p.suffix == lifecycle.SPOOL_SUFFIX
-            and lifecycle.FILE_ID.fullmatch(p.stem) and p.is_file()]
+            and lifecycle.FILE_ID.fullmatch(p.stem) and (p.is_symlink() or p.is_file())]
 
 
 def emergency_hooks(*hooks: EmergencyHook) -> EmergencyHook:
