@@ -55,7 +55,7 @@ async def create_user(request: web.Request) -> web.Response:
         user_id = await accounts.add_user(back.db(), login, name, role, skills,
                                           back.settings().debt_types, actor=session.login)
         temporary = await accounts.set_password(back.db(), session.login, login, None,
-                                                back.policy)
+                                                back.policy, back.clock())
     except AccountError as exc:
         return await users_page(request, error=str(exc), status=400, form=form)
     return render(request, "admin/user_password.html", created=True, login=login,
@@ -107,7 +107,7 @@ async def reset_password(request: web.Request) -> web.Response:
                   "change your own password on the password page")
     try:
         temporary = await accounts.set_password(back.db(), session.login, target.user.login,
-                                                None, back.policy)
+                                                None, back.policy, back.clock())
     except AccountError as exc:
         return await users_page(request, error=str(exc), status=400)
     await _end_sessions(request, target.user.id)

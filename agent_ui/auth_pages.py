@@ -16,6 +16,7 @@ from agent_ui.security import (
     OPERATOR,
     Access,
     clear_cookie,
+    close_websockets,
     route,
     session_of,
     set_cookie,
@@ -51,17 +52,17 @@ async def login(request: web.Request) -> web.StreamResponse:
     address = request.remote or "?"
     now = back.clock()
     assert back.throttle is not None
-    if not back.throttle.allowed(address, now):
+    if not back.throttle.begin(address, now):  # counted now: attempts in flight count too
         return await login_page(request, "試行回数が多すぎます。しばらく待ってください。", 429)
     try:
         found = await accounts.authenticate(back.db(), _field(form, "login").strip(),
                                             _field(form, "password"), now, back.policy, address)
     except LoginRefused as exc:
-        back.throttle.failed(address, now)
         return await login_page(request, str(exc), 401)
+    back.throttle.succeeded(address)
     user = found.user
     session = request.app[SESSIONS].open(user.id, user.login, user.display_name, user.role,
-                                         found.must_change)
+                                         found.must_change, found.epoch)
     response = web.HTTPFound("/password" if found.must_change else HOME.get(user.role, "/"))
     set_cookie(request, response, session)
     response.del_cookie(LOGIN_CSRF, path="/login")
@@ -71,8 +72,7 @@ async def login(request: web.Request) -> web.StreamResponse:
 async def logout(request: web.Request) -> web.StreamResponse:
     session = session_of(request)
     request.app[SESSIONS].close(session.token)
-    for ws in list(session.websockets):
-        await ws.close(code=4001, message=b"logged out")
+    await close_websockets(session)
     await access_log.record(keys.backend(request).db(), session.login, "logout",
                             f"user:{session.user_id}")
     response = web.HTTPFound("/login")
@@ -124,11 +124,13 @@ async def change_password(request: web.Request) -> web.StreamResponse:
     if _field(form, "new") != _field(form, "repeat"):
         return render(request, "password.html", error="新しいパスワードが一致しません", status=400)
     try:
-        await accounts.change_password(back.db(), session.login, _field(form, "current"),
-                                       _field(form, "new"), back.policy)
+        epoch = await accounts.change_password(back.db(), session.login, _field(form, "current"),
+                                               _field(form, "new"), back.policy, back.clock())
     except AccountError as exc:
         return render(request, "password.html", error=str(exc), status=400)
-    session.must_change = False
+    for other in request.app[SESSIONS].close_user(session.user_id, keep=session.token):
+        await close_websockets(other)
+    session.must_change, session.epoch = False, epoch
     raise web.HTTPFound(HOME.get(session.role, "/"))
 
 

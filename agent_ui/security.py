@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from enum import Enum
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from aiohttp import web
 from agent_ui.keys import ACCESS, BACKEND, SECURE, SESSIONS
 from agent_ui.request_body import form_body
 from agent_ui.sessions import Session
+from dialer.services.governance import accounts
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 COOKIE = "sid"
@@ -27,6 +29,7 @@ OPERATOR, MANAGER, ADMIN = "operator", "manager", "admin"
 ANYONE_LOGGED_IN = (OPERATOR, MANAGER, ADMIN)
 MANAGERS = (MANAGER, ADMIN)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RECHECK = timedelta(seconds=5)  # how stale a session's view of its account may get
 
 
 class Access(Enum):
@@ -103,7 +106,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     if access is Access.PUBLIC:
         return await handler(request)
     session = request.app[SESSIONS].get(request.cookies.get(COOKIE))
-    if session is None:
+    if session is None or not await _still_valid(request, session):
         return _refuse(request, 401, "login required")
     request[SESSION] = session
     if request.method not in SAFE_METHODS and not csrf_ok(session, await _sent_csrf(request)):
@@ -122,6 +125,28 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         return _refuse(request, 403, "not allowed for your role")
     request.app[SESSIONS].touch(session)
     return await handler(request)
+
+
+async def _still_valid(request: web.Request, session: Session) -> bool:
+    """Every ``RECHECK`` at most: the account is still active and its password unchanged
+    since the login (a disable or a reset from the command line or another process ends the
+    session here); an ended session is closed with its websockets."""
+    backend = request.app[BACKEND]
+    now = backend.clock()
+    if backend.database is None or (session.checked is not None
+                                    and now - session.checked < RECHECK):
+        return True
+    if await accounts.session_valid(backend.database, session.user_id, session.epoch):
+        session.checked = now
+        return True
+    request.app[SESSIONS].close(session.token)
+    await close_websockets(session)
+    return False
+
+
+async def close_websockets(session: Session) -> None:
+    for ws in list(session.websockets):
+        await ws.close(code=4001, message=b"logged out")
 
 
 async def _sent_csrf(request: web.Request) -> str | None:

@@ -24,6 +24,8 @@ class Session:
     must_change: bool = False
     locked: bool = False
     seat: str = ""
+    epoch: int = 0  # the account's session epoch when it logged in
+    checked: datetime | None = None  # when the account was last checked (epoch, active)
     websockets: set[web.WebSocketResponse] = field(default_factory=set)
 
 
@@ -34,12 +36,23 @@ class SessionStore:
         self._sessions: dict[str, Session] = {}
 
     def open(self, user_id: int, login: str, display_name: str, role: str,
-             must_change: bool) -> Session:
+             must_change: bool, epoch: int = 0) -> Session:
         now = self._clock()
+        self.sweep()
         session = Session(secrets.token_urlsafe(32), user_id, login, display_name, role,
-                          secrets.token_urlsafe(32), now, now, must_change)
+                          secrets.token_urlsafe(32), now, now, must_change, epoch=epoch,
+                          checked=now)
         self._sessions[session.token] = session
         return session
+
+    def sweep(self) -> int:
+        """Drop every session past its lifetime (the ones nobody comes back to as well); how
+        many."""
+        now = self._clock()
+        gone = [t for t, s in self._sessions.items() if now - s.started > self.lifetime]
+        for token in gone:
+            del self._sessions[token]
+        return len(gone)
 
     def get(self, token: str | None) -> Session | None:
         """The live session for ``token`` (expired ones are dropped; idle ones get locked)."""
@@ -64,6 +77,13 @@ class SessionStore:
 
     def close(self, token: str) -> Session | None:
         return self._sessions.pop(token, None)
+
+    def close_user(self, user_id: int, keep: str = "") -> list[Session]:
+        """End every session of the account but ``keep``; the ones ended."""
+        ended = [s for s in self.of_user(user_id) if s.token != keep]
+        for session in ended:
+            self.close(session.token)
+        return ended
 
     def of_user(self, user_id: int) -> list[Session]:
         return [s for s in self._sessions.values() if s.user_id == user_id]

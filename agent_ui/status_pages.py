@@ -1,9 +1,7 @@
-"""The service's status page (managers, admins) and the health probe (public: no personal
-data, for the monitoring system)."""
+"""The service's status page (managers, admins) and the health probe (public, for the
+monitoring system: up or not, and which part is down — no version, no name, no number)."""
 
 from __future__ import annotations
-
-import dataclasses
 
 from aiohttp import web
 
@@ -19,7 +17,8 @@ async def status_page(request: web.Request) -> web.Response:
 
 async def health_api(request: web.Request) -> web.Response:
     health = await keys.backend(request).health()
-    body = dataclasses.asdict(health) | {"ok": health.ok}
+    body = {"ok": health.ok, "ami_connected": health.ami_connected,
+            "database_ok": health.database_ok}
     return web.json_response(body, status=200 if health.ok else 503)
 
 

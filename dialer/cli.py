@@ -27,6 +27,7 @@ from dialer.commands import (
     calendar,
     calllist,
     campaign,
+    doctor,
     documents,
     erasure,
     intake,
@@ -51,7 +52,7 @@ from dialer.services.callbacks.messages import MessageError
 COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
                   documents, report,
                   asterisk, sandbox, serve, messages, simulate, lines,
-                  suspensions, erasure, accounts, backup)
+                  suspensions, erasure, accounts, backup, doctor)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
     UsageError, UnknownDebtType, MessageError,

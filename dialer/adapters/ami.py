@@ -10,6 +10,9 @@ event, and fanned out synchronously into the queues of the subscribers that aske
 before anything is built. The delayed answer of an async Originate is published as an
 ``OriginateFinished`` carrying the ChannelId we chose, so one consumer sees a call's whole story
 in order.
+
+One module (about 310 lines): the link's life (connect, liveness, reconnect) and its verbs share
+one connection's state.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from panoramisk import Manager
@@ -235,6 +239,20 @@ class AmiLink:
                                       timeout_s)
         if not answer.ok:
             raise AmiError(f"dialplan reload refused: {answer.message}")
+
+    async def can_run_cli(self) -> bool:
+        """Whether this AMI user may run CLI commands (it should not): a harmless one is
+        tried (``dialer doctor``)."""
+        return (await self._reply_to({"Action": "Command",
+                                      "Command": "core show version"})).ok
+
+    async def current_time(self) -> datetime:
+        """Asterisk's own clock (the ``Timestamp`` of its answer to a ``Ping``)."""
+        answer = plain(await self._action({"Action": "Ping"}))
+        try:
+            return datetime.fromtimestamp(float(answer.get("Timestamp", "")), UTC)
+        except ValueError:
+            raise AmiError("Asterisk's Ping carried no Timestamp") from None
 
     async def _reply_to(self, fields: Mapping[str, str], timeout_s: float = 5.0) -> Reply:
         return reply(await self._action(fields, timeout_s))

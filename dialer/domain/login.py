@@ -1,9 +1,12 @@
 """Who may log in, and when an account or an address is held back (pure).
 
 An account locks for ``lockout`` after ``max_failures`` wrong passwords in a row; a success
-resets the count. An address that keeps failing, whatever the account, is slowed down: more
-than ``per_address`` failures in ``window`` and it must wait (a throttle, not a lock, so a
-typo-prone colleague at the same NAT is never locked out of their own account).
+resets the count. Every attempt is counted *before* its password is checked, so attempts made at
+the same moment cannot get more than ``max_failures`` checks between them. An address that keeps
+failing, whatever the account, is slowed down: more than ``per_address`` attempts (in flight or
+failed) in ``window`` and it must wait (a throttle, not a lock, so a typo-prone colleague at the
+same NAT is never locked out of their own account). A temporary password is good for
+``temporary_valid`` only.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ class LoginPolicy:
     per_address: int = 10
     window: timedelta = timedelta(minutes=5)
     min_password_length: int = 10
+    temporary_valid: timedelta = timedelta(days=3)
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,27 @@ def after_failure(state: AccountState, policy: LoginPolicy, now: datetime) -> Ac
     failed = state.failed_logins + 1
     until = now + policy.lockout if failed >= policy.max_failures else state.locked_until
     return AccountState(state.active, 0 if failed >= policy.max_failures else failed, until)
+
+
+def attempt_allowed(claimed: int, state: AccountState, policy: LoginPolicy,
+                    now: datetime) -> bool:
+    """Whether the attempt numbered ``claimed`` (counted before the check) may have its
+    password checked: the account is not locked and not over its failures."""
+    return not locked(state, now) and claimed <= policy.max_failures
+
+
+def after_wrong(claimed: int, state: AccountState, policy: LoginPolicy,
+                now: datetime) -> AccountState:
+    """The state after the attempt numbered ``claimed`` turned out wrong (it is counted)."""
+    if claimed >= policy.max_failures:
+        return AccountState(state.active, 0, now + policy.lockout)
+    return AccountState(state.active, claimed, state.locked_until)
+
+
+def temporary_expired(must_change: bool, set_at: datetime | None, policy: LoginPolicy,
+                      now: datetime) -> bool:
+    """A temporary password older than ``temporary_valid`` no longer logs in."""
+    return must_change and set_at is not None and now - set_at > policy.temporary_valid
 
 
 def password_problem(password: str, login: str, policy: LoginPolicy) -> str | None:
@@ -72,3 +97,19 @@ class AddressThrottle:
     def failed(self, address: str, now: datetime) -> None:
         self._recent(address, now)
         self._failures.setdefault(address, deque()).append(now)
+
+    def begin(self, address: str, now: datetime) -> bool:
+        """Count an attempt as it starts (a failure until it succeeds); False when the
+        address is over its limit (attempts in flight included)."""
+        if not self.allowed(address, now):
+            return False
+        self.failed(address, now)
+        return True
+
+    def succeeded(self, address: str) -> None:
+        """The attempt ``begin`` counted logged in: it is no failure."""
+        times = self._failures.get(address)
+        if times:
+            times.pop()
+            if not times:
+                del self._failures[address]

@@ -88,6 +88,10 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
     last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Raised when the account is disabled or its password set or changed: every session opened
+    # before (in any process) ends at its next check.
+    session_epoch: Mapped[int] = mapped_column(default=0, server_default="0")
+    password_set_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class UserSkill(Base):

@@ -69,6 +69,8 @@ class Credentials:
     must_change: bool
     state: AccountState
     last_login_at: datetime | None
+    epoch: int = 0
+    password_set_at: datetime | None = None
 
 
 async def credentials(conn: AsyncConnection, login: str) -> Credentials | None:
@@ -77,9 +79,28 @@ async def credentials(conn: AsyncConnection, login: str) -> Credentials | None:
         return None
     row = (await conn.execute(select(
         User.password_hash, User.must_change, User.failed_logins, User.locked_until,
-        User.last_login_at).where(User.id == user.id))).one()
+        User.last_login_at, User.session_epoch, User.password_set_at)
+        .where(User.id == user.id))).one()
     return Credentials(user, row[0], bool(row[1]), AccountState(user.active, row[2], row[3]),
-                       row[4])
+                       row[4], int(row[5]), row[6])
+
+
+async def claim_attempt(conn: AsyncConnection, user_id: int) -> tuple[int, AccountState]:
+    """Count a login attempt before its password is checked, in one statement (concurrent
+    attempts each see their own number): the count including this one, and the account's
+    state read in that same statement (a lock written meanwhile is seen)."""
+    result = await conn.execute(update(User).where(User.id == user_id).values(
+        failed_logins=User.failed_logins + 1).returning(
+        User.failed_logins, User.active, User.locked_until))
+    count, active, locked_until = result.one()
+    return int(count), AccountState(bool(active), int(count) - 1, locked_until)
+
+
+async def session_state(conn: AsyncConnection, user_id: int) -> tuple[bool, int] | None:
+    """(active, session epoch) of the account, None when it is gone."""
+    row = (await conn.execute(select(User.active, User.session_epoch)
+                              .where(User.id == user_id))).one_or_none()
+    return (bool(row[0]), int(row[1])) if row is not None else None
 
 
 async def save_state(conn: AsyncConnection, user_id: int, state: AccountState) -> None:
@@ -93,14 +114,24 @@ async def logged_in(conn: AsyncConnection, user_id: int, now: datetime) -> None:
 
 
 async def set_password(conn: AsyncConnection, user_id: int, password_hash: str,
-                       must_change: bool) -> None:
-    await conn.execute(update(User).where(User.id == user_id).values(
+                       must_change: bool, now: datetime | None = None) -> int:
+    """Set the hash; every earlier session of the account ends (a new epoch, returned)."""
+    result = await conn.execute(update(User).where(User.id == user_id).values(
         password_hash=password_hash, must_change=must_change, failed_logins=0,
-        locked_until=None))
+        locked_until=None, password_set_at=now or utcnow(),
+        session_epoch=User.session_epoch + 1).returning(User.session_epoch))
+    return int(result.scalar_one())
+
+
+async def rehash(conn: AsyncConnection, user_id: int, password_hash: str) -> None:
+    """The same password under newer hashing parameters (sessions and its age unchanged)."""
+    await conn.execute(update(User).where(User.id == user_id).values(
+        password_hash=password_hash))
 
 
 async def set_active(conn: AsyncConnection, user_id: int, active: bool) -> None:
-    await conn.execute(update(User).where(User.id == user_id).values(active=active))
+    await conn.execute(update(User).where(User.id == user_id).values(
+        active=active, session_epoch=User.session_epoch + 1))
 
 
 @dataclass(frozen=True)

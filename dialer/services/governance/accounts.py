@@ -11,9 +11,10 @@ every login (success or failure) is in the access log.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from dialer.adapters import passwords
 from dialer.adapters.db import audit, users
@@ -113,75 +114,127 @@ class LoginRefused(Exception):
     of login or password was wrong)."""
 
 
-WRONG = "ログインIDまたはパスワードが違います / wrong login or password"
-LOCKED = "アカウントは一時的にロックされています / account locked; try later or ask a manager"
+# One answer for every refusal: an unknown login, a wrong password, a locked, disabled or
+# expired account all read the same, so the login form tells nobody which accounts exist.
+REFUSED = ("ログインIDまたはパスワードが違うか、アカウントが一時的に使えません / wrong login or "
+           "password, or the account is locked for a while (ask a manager if it persists)")
 
 
 async def authenticate(database: Database, login: str, password: str, now: datetime,
                        policy: LoginPolicy, address: str = "") -> users.Credentials:
     """The account (and whether its password is a temporary one) if ``password`` is right
-    and the account may log in; else LoginRefused
-    (the failure is in the access log either way). The hash check runs off the event loop
-    (argon2 takes tens of milliseconds)."""
-    refused: str | None = None
-    async with database.connect() as conn:  # no write lock held while hashing
+    and the account may log in; else LoginRefused (the failure is in the access log either
+    way, with its real reason). The attempt is counted before the password is checked, so
+    concurrent guesses get ``max_failures`` checks at most; the check runs off the event loop
+    (argon2 takes tens of milliseconds) and takes as long whether or not the login exists."""
+    async with database.transaction() as conn:
         found = await users.credentials(conn, login)
-    ok = await asyncio.to_thread(passwords.verify, found.password_hash if found else None,
-                                 password)
+        claimed = 0
+        if found is not None and found.state.active:
+            claimed, state = await users.claim_attempt(conn, found.user.id)
+            found = dataclasses.replace(found, state=state)
+    reason = _refusal(found, claimed, now, policy)
+    ok = await asyncio.to_thread(passwords.verify, found.password_hash
+                                 if found and reason is None else None, password)
+    if reason is None and not ok:
+        reason = "wrong password"
     rehashed = None
-    if ok and found and found.password_hash and passwords.needs_rehash(found.password_hash):
+    if reason is None and found and found.password_hash \
+            and passwords.needs_rehash(found.password_hash):
         rehashed = await asyncio.to_thread(passwords.hash_password, password)
     async with database.transaction() as conn:
         if found is None:
             await audit.record(conn, "-", "login.failed", "user:?", address=address,
                                reason="unknown login")
-            refused = WRONG
-        elif not found.state.active:
-            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
-                               address=address, reason="disabled")
-            refused = WRONG
-        elif policy_rules.locked(found.state, now):
-            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
-                               address=address, reason="locked")
-            refused = LOCKED
-        elif not ok:
-            state = policy_rules.after_failure(found.state, policy, now)
-            await users.save_state(conn, found.user.id, state)
-            await audit.record(conn, login, "login.failed", f"user:{found.user.id}",
-                               address=address, reason="wrong password",
+        elif reason is not None:
+            user_id = found.user.id
+            state = found.state
+            if reason == "wrong password":
+                state = await _counted_wrong(conn, found, claimed, policy, now)
+            await audit.record(conn, login, "login.failed", f"user:{user_id}",
+                               address=address, reason=reason,
                                locked=policy_rules.locked(state, now))
-            refused = WRONG
         else:
             await users.logged_in(conn, found.user.id, now)
             if rehashed is not None:
-                await users.set_password(conn, found.user.id, rehashed, found.must_change)
+                await users.rehash(conn, found.user.id, rehashed)
             await audit.record(conn, login, "login", f"user:{found.user.id}", address=address)
-    if refused is not None or found is None:
-        raise LoginRefused(refused or WRONG)
+    if found is None or reason is not None:
+        raise LoginRefused(REFUSED)
     return found
 
 
+async def _counted_wrong(conn: Connection, found: users.Credentials, claimed: int,
+                         policy: LoginPolicy, now: datetime) -> policy_rules.AccountState:
+    """A wrong password, already counted by its claim: only the lock is written (writing the
+    count back would undo the claims of attempts still in flight)."""
+    state = policy_rules.after_wrong(claimed, found.state, policy, now)
+    if state.locked_until != found.state.locked_until:
+        await users.save_state(conn, found.user.id, state)
+    return state
+
+
+def _refusal(found: users.Credentials | None, claimed: int, now: datetime,
+             policy: LoginPolicy) -> str | None:
+    """Why this attempt is refused before its password is checked (None: check it)."""
+    if found is None:
+        return "unknown login"
+    if not found.state.active:
+        return "disabled"
+    if not policy_rules.attempt_allowed(claimed, found.state, policy, now):
+        return "locked"
+    if policy_rules.temporary_expired(found.must_change, found.password_set_at, policy, now):
+        return "temporary password expired"
+    return None
+
+
+async def session_valid(database: Database, user_id: int, epoch: int) -> bool:
+    """Whether a session opened at ``epoch`` still stands: the account is active and its
+    password has not been set or changed since (in any process)."""
+    async with database.connect() as conn:
+        found = await users.session_state(conn, user_id)
+    return found is not None and found[0] and found[1] == epoch
+
+
 async def change_password(database: Database, login: str, current: str, new: str,
-                          policy: LoginPolicy) -> None:
-    """The user's own change (after a temporary password, or at will)."""
+                          policy: LoginPolicy, now: datetime | None = None) -> int:
+    """The user's own change (after a temporary password, or at will); a wrong current
+    password counts as a failed login (it locks the account the same way). Every other
+    session of the account ends; the new session epoch."""
     problem = policy_rules.password_problem(new, login, policy)
     if problem:
         raise AccountError(f"new password: {problem}")
     if current == new:
         raise AccountError("new password: must differ from the current one")
-    async with database.connect() as conn:
+    moment = now or datetime.now(UTC)
+    async with database.transaction() as conn:
         found = await users.credentials(conn, login)
-    if found is None or not await asyncio.to_thread(passwords.verify, found.password_hash,
-                                                    current):
-        raise AccountError("the current password is wrong")
+        claimed = 0
+        if found is not None:
+            claimed, state = await users.claim_attempt(conn, found.user.id)
+            found = dataclasses.replace(found, state=state)
+    allowed = found is not None and policy_rules.attempt_allowed(claimed, found.state, policy,
+                                                                 moment)
+    ok = await asyncio.to_thread(passwords.verify, found.password_hash
+                                 if found and allowed else None, current)
+    if found is None or not allowed or not ok:
+        if found is not None:
+            async with database.transaction() as conn:
+                state = (await _counted_wrong(conn, found, claimed, policy, moment)
+                         if allowed else found.state)
+                await audit.record(conn, login, "password.change.failed",
+                                   f"user:{found.user.id}",
+                                   locked=policy_rules.locked(state, moment))
+        raise AccountError("the current password is wrong (or the account is locked)")
     hashed = await asyncio.to_thread(passwords.hash_password, new)
     async with database.transaction() as conn:
-        await users.set_password(conn, found.user.id, hashed, False)
+        epoch = await users.set_password(conn, found.user.id, hashed, False, moment)
         await audit.record(conn, login, "password.change", f"user:{found.user.id}")
+    return epoch
 
 
 async def set_password(database: Database, actor: str, login: str, password: str | None,
-                       policy: LoginPolicy) -> str:
+                       policy: LoginPolicy, now: datetime | None = None) -> str:
     """A manager's (or the installer's) reset: ``password`` None sets a temporary one, which
     is returned and must be changed at the first login."""
     temporary = password is None
@@ -195,7 +248,7 @@ async def set_password(database: Database, actor: str, login: str, password: str
         user = await users.by_login(conn, login)
         if user is None:
             raise AccountError(f"no account {login!r}")
-        await users.set_password(conn, user.id, hashed, temporary)
+        await users.set_password(conn, user.id, hashed, temporary, now or datetime.now(UTC))
         await audit.record(conn, actor, "password.reset", f"user:{user.id}",
                            temporary=temporary)
     return chosen

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from dialer.adapters.ami import AmiError, AmiLink
@@ -27,12 +28,27 @@ class Health:
 
 
 class HealthCheck:
-    def __init__(self, settings: Settings, ami: AmiLink, database: Database) -> None:
+    """The service's health, asked of Asterisk and the database at most once a ``ttl_s``
+    (the public probe cannot make the service flood Asterisk)."""
+
+    def __init__(self, settings: Settings, ami: AmiLink, database: Database,
+                 ttl_s: float = 1.0) -> None:
         self._settings = settings
         self._ami = ami
         self._database = database
+        self._ttl_s = ttl_s
+        self._last: tuple[float, Health] | None = None
 
     async def __call__(self) -> Health:
+        now = time.monotonic()
+        if self._last is not None and now - self._last[0] < self._ttl_s \
+                and self._last[1].ami_connected == self._ami.connected:
+            return self._last[1]
+        health = await self._fresh()
+        self._last = (now, health)
+        return health
+
+    async def _fresh(self) -> Health:
         return Health(
             centre=self._settings.centre.name,
             dedicated_number=phone.display(self._settings.centre.dedicated_number),

@@ -6,20 +6,22 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from aiohttp.test_utils import TestClient
 
 from tests.component.conftest import Dialer
-from tests.component.web.kit import login
+from tests.component.web.kit import Clock, login
 
 
 async def test_a_new_account_logs_in_with_its_temporary_password_once(
-        dialer: Dialer, client: TestClient) -> None:
+        dialer: Dialer, client: TestClient, clock: Clock) -> None:
     code, out, _ = await asyncio.to_thread(dialer, "user", "add", "op9", "--name", "新人", "--json")
     assert code == 0
     temporary = json.loads(out)["temporary_password"]
     assert len(temporary) == 12
+    clock.now = datetime.now(UTC)  # the command stamps the password with the real time
     await login(client, "op9", temporary)
     response = await client.get("/console", headers={"Accept": "text/html"},
                                 allow_redirects=False)

@@ -1,0 +1,181 @@
+"""``dialer doctor``: the preflight a telephony admin runs before going live. Each check says
+OK, or what to fix; a NOTE is advice that does not stop the centre. Nothing is changed.
+
+Checks: the secrets (no placeholder, long enough), file modes of what holds personal data or
+keys, the AMI login and that its user cannot run CLI commands, SIP bound to one interface and the
+carrier known by address, the console behind TLS (public origin, trusted proxy, loopback), the
+three callback messages, lines against operators, backups on another disk with their key apart,
+and Asterisk's clock against this machine's.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+
+from dialer import config
+from dialer.adapters.ami import AmiError, AmiLink
+from dialer.config import Settings
+from dialer.services.callbacks import messages
+
+CLOCK_SKEW_S = 5.0
+
+
+class Level(StrEnum):
+    OK = "OK"
+    FIX = "FIX"
+    NOTE = "NOTE"
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    topic: str
+    text: str
+
+    def line(self) -> str:
+        return f"{self.level.value:<4}  {self.topic:<10}  {self.text}"
+
+
+def _ok(topic: str, text: str) -> Finding:
+    return Finding(Level.OK, topic, text)
+
+
+def _fix(topic: str, text: str) -> Finding:
+    return Finding(Level.FIX, topic, text)
+
+
+def _note(topic: str, text: str) -> Finding:
+    return Finding(Level.NOTE, topic, text)
+
+
+def offline(settings: Settings, config_file: Path | None) -> list[Finding]:
+    """Everything that needs no Asterisk."""
+    return [*_secrets(settings), *_modes(settings, config_file), *_sip(settings),
+            *_web(settings), *_messages(settings), *_lines(settings), *_backups(settings)]
+
+
+async def check(settings: Settings, config_file: Path | None) -> list[Finding]:
+    return [*offline(settings, config_file), *await _asterisk(settings)]
+
+
+def _secrets(s: Settings) -> Iterator[Finding]:
+    problems = config.production_problems(s)
+    yield from (_fix("secrets", p) for p in problems)
+    if not problems:
+        yield _ok("secrets", "AMI, trunk and seat secrets are set and long enough")
+
+
+def _loose(path: Path) -> bool:
+    try:
+        return bool(os.lstat(path).st_mode & 0o077)
+    except FileNotFoundError:
+        return False
+
+
+def _modes(s: Settings, config_file: Path | None) -> Iterator[Finding]:
+    private = [p for p in (config_file, config.database_file(s), s.recordings.key_file,
+                           s.backup.key_file, s.paths.data_dir, s.paths.recordings_dir,
+                           s.paths.outbox_dir, s.backup.dir, s.recordings.key_file.parent,
+                           s.backup.key_file.parent) if p is not None]
+    loose = [p for p in private if _loose(p)]
+    for path in loose:
+        yield _fix("files", f"{path} is readable by others: chmod "
+                            f"{'700' if path.is_dir() else '600'} it")
+    if not loose:
+        yield _ok("files", "configuration, database, keys, data, outbox and backups are private")
+
+
+def _sip(s: Settings) -> Iterator[Finding]:
+    if s.trunk.sip_bind_host in ("0.0.0.0", "::", ""):  # noqa: S104 - what is being checked
+        yield _fix("sip", "trunk.sip_bind_host listens on every interface: bind it to the one "
+                          "facing the carrier and the phones")
+    else:
+        yield _ok("sip", f"SIP bound to {s.trunk.sip_bind_host}:{s.trunk.sip_bind_port}")
+    where = s.trunk.match or s.trunk.host
+    yield _ok("sip", f"the carrier is known by its address only ({where}; identify_by = ip)")
+
+
+def _web(s: Settings) -> Iterator[Finding]:
+    w = s.web
+    if not w.public_origin.startswith("https://"):
+        yield _fix("web", "web.public_origin is not an https origin: put the console behind the "
+                          "TLS proxy (deploy/nginx-dialer.conf) and set it")
+    else:
+        yield _ok("web", f"console served as {w.public_origin}")
+    if w.host not in ("127.0.0.1", "::1", "localhost"):
+        yield _fix("web", f"web.host {w.host}: listen on loopback, behind the proxy")
+    if not w.trusted_proxies:
+        yield _fix("web", "web.trusted_proxies is empty: the access log and the login throttle "
+                          "would see the proxy, not the browsers")
+    else:
+        yield _ok("web", f"browsers' addresses taken from {', '.join(w.trusted_proxies)}")
+
+
+def _messages(s: Settings) -> Iterator[Finding]:
+    gone = messages.missing(s)
+    if gone:
+        yield _fix("messages", f"missing: {', '.join(gone)} (`dialer messages set NAME FILE`)")
+    else:
+        yield _ok("messages", "the three callback messages are installed")
+
+
+def _lines(s: Settings) -> Iterator[Finding]:
+    operators = len(s.seats)
+    if operators == 0:
+        yield _fix("lines", "no [[seats]]: no operator phone can take a call")
+    elif s.trunk.max_lines < operators + 2:
+        yield _fix("lines", f"trunk.max_lines {s.trunk.max_lines} for {operators} seats: keep "
+                            "lines for callers waiting (`dialer lines` sizes them)")
+    else:
+        yield _ok("lines", f"{s.trunk.max_lines} lines for {operators} seats")
+
+
+def _backups(s: Settings) -> Iterator[Finding]:
+    if not s.backup.at:
+        yield _fix("backup", "backup.at is empty: no nightly backup")
+    data = s.paths.data_dir
+    try:
+        same_disk = s.backup.dir.exists() and data.exists() and \
+            os.stat(s.backup.dir).st_dev == os.stat(data).st_dev
+    except OSError:
+        same_disk = False
+    if same_disk:
+        yield _note("backup", f"{s.backup.dir} is on the data's own disk: a dead disk takes the "
+                              "backups with it (mount another one there)")
+    if s.backup.at:
+        yield _ok("backup", f"nightly at {s.backup.at}, newest {s.backup.keep} kept, key "
+                            f"{s.backup.key_file}")
+
+
+async def _asterisk(s: Settings) -> list[Finding]:
+    link = AmiLink(s.ami)
+    try:
+        await link.connect(timeout_s=s.ami.connect_timeout_s)
+    except AmiError as exc:
+        return [_fix("ami", f"{exc} (check [ami] and manager.conf)")]
+    try:
+        found = [_ok("ami", f"logged in as {s.ami.username} at {s.ami.host}:{s.ami.port}")]
+        if await link.can_run_cli():
+            found.append(_fix("ami", "the AMI user can run CLI commands: drop `command` from "
+                                     "its write classes (`dialer asterisk render`)"))
+        else:
+            found.append(_ok("ami", "the AMI user cannot run CLI commands"))
+        skew = abs((await link.current_time()) - datetime.now(UTC)).total_seconds()
+        found.append(_ok("clock", f"Asterisk and this machine agree ({skew:.1f} s)")
+                     if skew <= CLOCK_SKEW_S else
+                     _fix("clock", f"Asterisk's clock is {skew:.0f} s off this machine's: "
+                                   "the calling windows would disagree (NTP on both)"))
+        return found
+    finally:
+        await link.close()
+
+
+def failed(findings: list[Finding]) -> bool:
+    return any(f.level is Level.FIX for f in findings)
+
+
