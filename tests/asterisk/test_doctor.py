@@ -47,6 +47,9 @@ outbox_dir = "data/outbox"
 sounds_dir = "data/sounds"
 recordings_spool = "data/spool"
 
+[asterisk]
+conf_dir = "{state.host_inner / 'etc'}"
+
 [web]
 public_origin = "https://dialer.city.example"
 trusted_proxies = ["127.0.0.1"]
@@ -75,5 +78,6 @@ async def test_a_hardened_configuration_on_a_real_asterisk_is_ready(
     out = capsys.readouterr().out
     assert code == 0, out
     assert "OK    ami         the AMI user cannot run CLI commands" in out
+    assert "writes only call, originate, system" in out  # read from the installed file
     assert "OK    clock" in out and "ready to go live" in out
     assert "FIX" not in out

@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from dialer import config
+from dialer.adapters import asterisk_files
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.config import Settings
 from dialer.services.callbacks import messages
@@ -56,7 +57,8 @@ def _note(topic: str, text: str) -> Finding:
 def offline(settings: Settings, config_file: Path | None) -> list[Finding]:
     """Everything that needs no Asterisk."""
     return [*_secrets(settings), *_modes(settings, config_file), *_sip(settings),
-            *_web(settings), *_messages(settings), *_lines(settings), *_backups(settings)]
+            *_installed_ami(settings), *_web(settings), *_messages(settings),
+            *_lines(settings), *_backups(settings)]
 
 
 async def check(settings: Settings, config_file: Path | None) -> list[Finding]:
@@ -98,6 +100,30 @@ def _sip(s: Settings) -> Iterator[Finding]:
         yield _ok("sip", f"SIP bound to {s.trunk.sip_bind_host}:{s.trunk.sip_bind_port}")
     where = s.trunk.match or s.trunk.host
     yield _ok("sip", f"the carrier is known by its address only ({where}; identify_by = ip)")
+
+
+AMI_WRITE = frozenset({"system", "call", "originate"})
+
+
+def _installed_ami(s: Settings) -> Iterator[Finding]:
+    """The AMI user's classes in the manager.conf Asterisk really reads ([asterisk] conf_dir)."""
+    path = s.asterisk.conf_dir / "manager.conf"
+    try:
+        sections = asterisk_files.read(path)
+    except asterisk_files.ConfFileError as exc:
+        yield _note("ami", f"{exc}: the installed AMI user's classes were not checked")
+        return
+    user = next((x for x in sections if x.name == s.ami.username), None)
+    if user is None:
+        yield _fix("ami", f"{path} has no [{s.ami.username}] user (`dialer asterisk render`)")
+        return
+    write = {c.strip() for c in user.values.get("write", "").split(",") if c.strip()}
+    extra = sorted(write - AMI_WRITE)
+    if extra:
+        yield _fix("ami", f"{path}: [{s.ami.username}] may also write {', '.join(extra)}; "
+                          f"the service needs only {', '.join(sorted(AMI_WRITE))}")
+    else:
+        yield _ok("ami", f"{path}: [{s.ami.username}] writes only {', '.join(sorted(write))}")
 
 
 def _web(s: Settings) -> Iterator[Finding]:
