@@ -27,10 +27,9 @@ def test_the_demo_configuration_is_not_ready(capsys: pytest.CaptureFixture[str],
 
 
 def hardened(state: SandboxState, root: Path) -> Path:
-    sounds = root / "data" / "sounds"
-    install_test_messages(sounds)
     for folder in (root / "data", root / "keys", root / "backups"):
         folder.mkdir(mode=0o700, exist_ok=True)
+    install_test_messages(root / "data" / "sounds")  # sounds Asterisk reads: not private
     ami = state.ami()
     path = root / "dialer.toml"
     path.write_text(f"""
