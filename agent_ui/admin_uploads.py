@@ -24,6 +24,8 @@ from urllib.parse import unquote
 
 from aiohttp import BodyPartReader, web
 
+from agent_ui.request_body import MAX_FIELDS
+
 CHUNK = 64 * 1024
 MAX_FIELD = 8 * 1024  # a text field of the form (title, month…)
 MAX_NAME = 120  # characters of the original file name kept
@@ -105,7 +107,11 @@ async def _from_stream(request: web.Request, upload: Upload, private: Path, limi
                        file_field: str, suffixes: tuple[str, ...]) -> None:
     try:
         reader = await request.multipart()
+        parts = 0
         while (part := await reader.next()) is not None:
+            parts += 1
+            if parts > MAX_FIELDS:
+                raise UploadRefused(400, f"a form has at most {MAX_FIELDS} fields")
             if not isinstance(part, BodyPartReader):
                 raise UploadRefused(400, "nested multipart is not accepted")
             if part.name == file_field and part.filename is not None:

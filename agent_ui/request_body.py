@@ -11,6 +11,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 
 MAX_JSON = 64 * 1024
+MAX_FIELDS = 100  # no page of the console has more fields; a body of thousands is refused
 # What reading a body the browser should never have sent raises: ValueError (bad JSON, a
 # multipart body without or with a wrong boundary, undecodable bytes), LookupError (an unknown
 # charset), RecursionError (JSON nested thousands deep).
@@ -24,11 +25,18 @@ def bad_request(reason: str) -> web.HTTPBadRequest:
 
 async def form_body(request: web.Request
                     ) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
-    """The submitted form (empty for a body of another type); a 400 when it cannot be read."""
+    """The submitted form (empty for a body of another type); a 400 when it cannot be read or
+    has more than ``MAX_FIELDS`` fields (counted before a urlencoded body is parsed)."""
+    if request.content_type == "application/x-www-form-urlencoded" \
+            and (await request.read()).count(b"&") >= MAX_FIELDS:
+        raise bad_request(f"a form has at most {MAX_FIELDS} fields")
     try:
-        return await request.post()
+        form = await request.post()
     except UNREADABLE:
         raise bad_request("the form could not be read") from None
+    if len(form) > MAX_FIELDS:
+        raise bad_request(f"a form has at most {MAX_FIELDS} fields")
+    return form
 
 
 async def json_body(request: web.Request) -> dict[str, Any]:

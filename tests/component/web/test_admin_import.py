@@ -129,3 +129,18 @@ async def test_operators_cannot_import(client: TestClient) -> None:
     status, _ = await upload(client, "/admin/import", csrf, FIELDS, NAME,
                              csv_bytes(GOOD_ROWS, "cp932"))
     assert status == 403
+
+
+async def test_a_form_of_thousands_of_fields_is_refused(client: TestClient,
+                                                         database: Database) -> None:
+    """A body may be small and still hold thousands of fields: refused before anything is
+    parsed or imported (the login form and an upload alike)."""
+    many = "&".join(f"f{n}=" for n in range(5000))
+    login_page = await client.post("/login", data=many.encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded"})
+    assert login_page.status == 400
+    csrf = await login(client, "kanri")
+    fields = {**FIELDS, **{f"extra{n}": "" for n in range(200)}}
+    status, page = await upload(client, "/admin/import", csrf, fields, NAME, b"x")
+    assert status == 400 and "at most 100 fields" in page
+    assert await _count(database, "batches") == 0
