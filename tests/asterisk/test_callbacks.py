@@ -152,3 +152,7 @@ async def test_a_caller_who_gives_up_is_an_abandon(
     assert int(abandons[0]["HoldTime"]) >= 1
     [call] = tracked(events)
     assert call.end is InboundEnd.ABANDONED and (call.wait_s or 0) >= 1
+    # Asterisk keeps no queue_log: a caller's number is nowhere in its log folder
+    logs = sandbox_state.host_inner / "log"
+    assert not (logs / "queue_log").exists()
+    assert all(CALLER.encode() not in p.read_bytes() for p in logs.rglob("*") if p.is_file())
