@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
+from collections.abc import Callable
+from datetime import datetime
 
 from aiohttp import web
 
@@ -21,10 +24,13 @@ from agent_ui.security import (
     session_of,
     set_cookie,
 )
+from dialer.domain.login import AddressThrottle
 from dialer.services.governance import access_log, accounts
 from dialer.services.governance.accounts import AccountError, LoginRefused
 
 LOGIN_CSRF = "login_csrf"  # double-submit cookie: the login form has no session yet
+THROTTLE_WAIT_S = 30.0  # an attempt waits this long at most for its address to have room
+THROTTLE_POLL_S = 0.05
 HOME = {OPERATOR: "/console", **{role: "/board" for role in MANAGERS}}
 FIELD_MAX = 200
 
@@ -51,15 +57,20 @@ async def login(request: web.Request) -> web.StreamResponse:
         return await login_page(request, "フォームの有効期限が切れました。もう一度。", 403)
     address = request.remote or "?"
     now = back.clock()
-    assert back.throttle is not None
-    if not back.throttle.begin(address, now):  # counted now: attempts in flight count too
+    throttle = back.throttle
+    assert throttle is not None
+    if not await _room(throttle, address, back.clock):  # attempts in flight count too
         return await login_page(request, "試行回数が多すぎます。しばらく待ってください。", 429)
     try:
         found = await accounts.authenticate(back.db(), _field(form, "login").strip(),
                                             _field(form, "password"), now, back.policy, address)
     except LoginRefused as exc:
+        throttle.end(address, back.clock(), failed=True)
         return await login_page(request, str(exc), 401)
-    back.throttle.succeeded(address)
+    except BaseException:
+        throttle.end(address, back.clock(), failed=False)
+        raise
+    throttle.end(address, back.clock(), failed=False)
     user = found.user
     session = request.app[SESSIONS].open(user.id, user.login, user.display_name, user.role,
                                          found.must_change, found.epoch)
@@ -67,6 +78,19 @@ async def login(request: web.Request) -> web.StreamResponse:
     set_cookie(request, response, session)
     response.del_cookie(LOGIN_CSRF, path="/login")
     raise response
+
+
+async def _room(throttle: AddressThrottle, address: str, clock: Callable[[], datetime]) -> bool:
+    """Wait (up to ``THROTTLE_WAIT_S``) until the address may start one more attempt: a shift
+    of operators behind one NAT logging in at once queues; an address whose failures fill the
+    window is refused at once."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + THROTTLE_WAIT_S
+    while not throttle.begin(address, clock()):
+        if throttle.over(address, clock()) or loop.time() > deadline:
+            return False
+        await asyncio.sleep(THROTTLE_POLL_S)
+    return True
 
 
 async def logout(request: web.Request) -> web.StreamResponse:

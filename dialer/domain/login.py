@@ -76,11 +76,14 @@ def password_problem(password: str, login: str, policy: LoginPolicy) -> str | No
 
 
 class AddressThrottle:
-    """Failed logins per remote address in a sliding window."""
+    """Failed logins per remote address in a sliding window, and the attempts in flight: an
+    address gets at most ``per_address`` password checks between its recent failures and the
+    attempts not yet answered (concurrent guesses cannot overtake the count)."""
 
     def __init__(self, policy: LoginPolicy) -> None:
         self._policy = policy
         self._failures: dict[str, deque[datetime]] = {}
+        self._in_flight: dict[str, int] = {}
 
     def _recent(self, address: str, now: datetime) -> deque[datetime]:
         times = self._failures.setdefault(address, deque())
@@ -92,24 +95,33 @@ class AddressThrottle:
         return times
 
     def allowed(self, address: str, now: datetime) -> bool:
-        return len(self._recent(address, now)) < self._policy.per_address
+        """Whether one more attempt may start now."""
+        used = len(self._recent(address, now)) + self._in_flight.get(address, 0)
+        return used < self._policy.per_address
+
+    def over(self, address: str, now: datetime) -> bool:
+        """Whether the failures alone fill the window (waiting for attempts in flight to end
+        cannot help: the address must wait out the window)."""
+        return len(self._recent(address, now)) >= self._policy.per_address
 
     def failed(self, address: str, now: datetime) -> None:
         self._recent(address, now)
         self._failures.setdefault(address, deque()).append(now)
 
     def begin(self, address: str, now: datetime) -> bool:
-        """Count an attempt as it starts (a failure until it succeeds); False when the
-        address is over its limit (attempts in flight included)."""
+        """Start an attempt if the address has room (failures and attempts in flight); False
+        when it has none now."""
         if not self.allowed(address, now):
             return False
-        self.failed(address, now)
+        self._in_flight[address] = self._in_flight.get(address, 0) + 1
         return True
 
-    def succeeded(self, address: str) -> None:
-        """The attempt ``begin`` counted logged in: it is no failure."""
-        times = self._failures.get(address)
-        if times:
-            times.pop()
-            if not times:
-                del self._failures[address]
+    def end(self, address: str, now: datetime, failed: bool) -> None:
+        """The attempt ``begin`` started is answered: a failure stays counted in the window."""
+        left = self._in_flight.get(address, 0) - 1
+        if left > 0:
+            self._in_flight[address] = left
+        else:
+            self._in_flight.pop(address, None)
+        if failed:
+            self.failed(address, now)

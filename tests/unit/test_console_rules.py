@@ -109,3 +109,15 @@ async def test_a_slow_console_loses_its_oldest_frames_not_the_service_time() -> 
         assert queue.qsize() == QUEUE_SIZE and queue.get_nowait() == {"n": 5}
         assert hub.dropped == 10
     assert hub.count() == 0 and hub.publish("operator:1", {}) == 0
+
+
+def test_attempts_in_flight_count_until_they_are_answered() -> None:
+    throttle = AddressThrottle(LoginPolicy(per_address=3))
+    assert all(throttle.begin("10.0.0.9", NOW) for _ in range(3))
+    assert not throttle.begin("10.0.0.9", NOW)  # three guesses not yet answered
+    throttle.end("10.0.0.9", NOW, failed=False)  # one logged in: room again
+    assert throttle.begin("10.0.0.9", NOW)
+    for _ in range(3):
+        throttle.end("10.0.0.9", NOW, failed=True)
+    assert throttle.over("10.0.0.9", NOW) and not throttle.begin("10.0.0.9", NOW)
+    assert throttle.begin("10.0.0.9", NOW + timedelta(minutes=6))

@@ -181,8 +181,10 @@ def _refusal(found: users.Credentials | None, claimed: int, now: datetime,
         return "unknown login"
     if not found.state.active:
         return "disabled"
-    if not policy_rules.attempt_allowed(claimed, found.state, policy, now):
+    if policy_rules.locked(found.state, now):
         return "locked"
+    if not policy_rules.attempt_allowed(claimed, found.state, policy, now):
+        return "too many attempts at once"
     if policy_rules.temporary_expired(found.must_change, found.password_set_at, policy, now):
         return "temporary password expired"
     return None
