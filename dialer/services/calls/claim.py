@@ -35,8 +35,9 @@ async def claim(store: AttemptStore, pool: OperatorPool, batch_id: int, decision
             return None
         operator = ready[0] if reserve else None
         attempt_id = f"att-{uuid.uuid4().hex}"
+        # stamped when claimed, not when the search began (the search may take a while)
         if await store.create(attempt_id, candidate, operator.user_id if operator else None,
-                              now):
+                              clock()):
             return candidate, attempt_id, operator
         log.info("attempt %s not placed: target %s was claimed by another dialer",
                  attempt_id, candidate.target_id)
