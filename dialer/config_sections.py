@@ -89,8 +89,9 @@ class WebSettings:
 class AsteriskSettings:
     """The Asterisk host as the service sees it."""
 
-    # Where the service writes the files it generates (the calendar include) before it asks
-    # Asterisk to reload its dialplan. The service's user needs write access to this one file.
+    # Asterisk's configuration folder. The service writes one file there, the calendar include
+    # (in its own folder, conf_dir/dialer/), before it asks Asterisk to reload its dialplan: the
+    # service's user needs write access to that folder only; `dialer doctor` reads manager.conf.
     conf_dir: Path = Path("/etc/asterisk")
     # Where Asterisk finds the three callback messages and the hold audio, as Asterisk sees it:
     # the same folder as [paths] sounds_dir when Asterisk runs on this host.
@@ -138,7 +139,9 @@ class TrunkSettings:
     password: str = ""
     # Where the carrier's calls come from (pjsip identify "match"); empty: the trunk host.
     match: str = ""
-    sip_bind_host: str = "0.0.0.0"  # noqa: S104 - Asterisk's own SIP listener, an admin setting
+    # Asterisk's own SIP listener: loopback until the admin names the interface facing the
+    # carrier and the phones (never every interface: `dialer doctor` says which to set).
+    sip_bind_host: str = "127.0.0.1"
     sip_bind_port: int = 5060
     max_lines: int = 30
     # Originates per second the carrier accepts (a token bucket spaces the calls; see

@@ -1,10 +1,15 @@
-"""Shared test configuration: marks every test under tests/asterisk with `asterisk`."""
+"""Shared test configuration: marks every test under tests/asterisk with `asterisk`; fixtures
+every tier uses."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+
+from tests.support.public_dir import public_dir
+
+__all__ = ["public_dir"]
 
 ASTERISK_DIR = Path(__file__).parent / "asterisk"
 

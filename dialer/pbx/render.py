@@ -42,7 +42,9 @@ class RtpRange:
 
 
 SANDBOX_DIR = "sandbox"  # templates only a sandbox gets (test probes, simulated callees)
-CALENDAR_FILE = "extensions_calendar.conf"
+# In a folder of its own under conf_dir: the service (its own user) may write there and nowhere
+# else in Asterisk's configuration (deploy/dialer.service: ReadWritePaths=/etc/asterisk/dialer).
+CALENDAR_FILE = "dialer/extensions_calendar.conf"
 
 
 def template_names(sandbox: bool = False) -> list[str]:
@@ -97,6 +99,7 @@ def write(files: dict[str, str], out_dir: Path) -> list[Path]:
     written = []
     for name, text in files.items():
         path = out_dir / name
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written

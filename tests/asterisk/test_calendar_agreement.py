@@ -19,7 +19,7 @@ from dialer import config
 from dialer.adapters.ami import AmiLink, Originate
 from dialer.config import Settings
 from dialer.domain.calendar import NO_SUSPENSION, Calendar
-from dialer.pbx import sandbox
+from dialer.pbx import render, sandbox
 from dialer.pbx.sandbox import SandboxState
 from tests.support import ami_wire
 
@@ -145,7 +145,7 @@ async def test_dialplan_and_python_agree_on_the_callback_state(
 def test_rendered_include_lists_holidays_and_the_days_the_city_declared(
     calendar_sandbox: SandboxState,
 ) -> None:
-    text = (Path(calendar_sandbox.host_inner) / "etc" / "extensions_calendar.conf").read_text()
+    text = (Path(calendar_sandbox.host_inner) / "etc" / render.CALENDAR_FILE).read_text()
     assert "GotoIfTime(*,*,11,jan,Asia/Tokyo?weekend_holiday) ; 2027-01-11 成人の日" in text
     assert "GotoIfTime(*,*,13,jan,Asia/Tokyo?out_of_hours) ; 2027-01-13 closed by the city" in text
     assert "GotoIfTime(*,*,16,jan,Asia/Tokyo?weekday) ; 2027-01-16 opened by the city" in text

@@ -26,10 +26,10 @@ def test_the_demo_configuration_is_not_ready(capsys: pytest.CaptureFixture[str],
     assert "to fix" in out
 
 
-def hardened(state: SandboxState, root: Path) -> Path:
+def hardened(state: SandboxState, root: Path, public: Path) -> Path:
     for folder in (root / "data", root / "keys", root / "backups"):
         folder.mkdir(mode=0o700, exist_ok=True)
-    install_test_messages(root / "data" / "sounds")  # sounds Asterisk reads: not private
+    install_test_messages(public / "sounds")  # sounds Asterisk reads: not private
     ami = state.ami()
     path = root / "dialer.toml"
     path.write_text(f"""
@@ -43,7 +43,7 @@ secret = "{ami.secret}"
 data_dir = "data"
 recordings_dir = "data/recordings"
 outbox_dir = "data/outbox"
-sounds_dir = "data/sounds"
+sounds_dir = "{public / 'sounds'}"
 recordings_spool = "data/spool"
 
 [asterisk]
@@ -70,9 +70,10 @@ password = "a-long-seat-password-2"
 
 
 async def test_a_hardened_configuration_on_a_real_asterisk_is_ready(
-        sandbox_state: SandboxState, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        sandbox_state: SandboxState, tmp_path: Path, public_dir: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
     assert len(sandbox_state.ami_secret) >= 16, "the sandbox makes a long AMI secret"
-    config_file = hardened(sandbox_state, tmp_path)
+    config_file = hardened(sandbox_state, tmp_path, public_dir)
     code = await asyncio.to_thread(main, ["--config", str(config_file), "doctor"])
     out = capsys.readouterr().out
     assert code == 0, out

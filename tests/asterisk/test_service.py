@@ -17,7 +17,7 @@ from dialer.adapters.db import inbound as inbound_db
 from dialer.app import Service
 from dialer.config import Settings
 from dialer.domain.calendar import CallbackState
-from dialer.pbx import ports, sandbox, sipp
+from dialer.pbx import ports, render, sandbox, sipp
 from dialer.pbx.sandbox import SandboxState
 from dialer.services.callbacks.messages import MessagesMissing
 from tests.asterisk.kit import install_test_messages
@@ -79,7 +79,8 @@ async def test_a_changed_configuration_reaches_the_dialplan(
     assert not await dialplan_has(sandbox_state, "10,jun,", timeout_s=0.2)
     (tmp_path / "dialer.toml").write_text(f'[calendar]\nclosed_days = ["{closed}"]\n')
     assert await dialplan_has(sandbox_state, "GotoIfTime(*,*,10,jun,Asia/Tokyo?out_of_hours)")
-    assert closed in (sandbox_state.host_inner / "etc" / "extensions_calendar.conf").read_text()
+    include = sandbox_state.host_inner / "etc" / render.CALENDAR_FILE
+    assert closed in include.read_text()
 
     # A broken edit is refused: the service keeps the last good calendar.
     (tmp_path / "dialer.toml").write_text('[calendar]\nclosed_days = ["not a date"]\n')

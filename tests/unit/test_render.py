@@ -110,11 +110,15 @@ def test_identify_match_defaults_to_the_trunk_host(settings: Settings) -> None:
 def test_cli_render_writes_the_files(tmp_path: Path) -> None:
     assert main(["asterisk", "render", "--out", str(tmp_path / "etc")]) == 0
     assert (tmp_path / "etc" / "pjsip.conf").read_text().count("[pstn]") == 2
+    # the one file the service rewrites, in a folder of its own (the unit's only write access)
+    etc = tmp_path / "etc"
+    assert "#include dialer/extensions_calendar.conf" in (etc / "extensions.conf").read_text()
+    assert "GotoIfTime" in (tmp_path / "etc" / "dialer" / "extensions_calendar.conf").read_text()
 
 
 def test_every_dialplan_context_is_defined_once(settings: Settings) -> None:
     files = render.render(settings, today=TODAY, sandbox=True)
-    for name in ("extensions.conf", "extensions_calendar.conf", "extensions_sandbox.conf"):
+    for name in ("extensions.conf", "dialer/extensions_calendar.conf", "extensions_sandbox.conf"):
         headers = re.findall(r"^\[([^\]]+)\]", files[name], re.M)
         assert len(headers) == len(set(headers)), (name, headers)
     assert len(files["extensions.conf"].splitlines()) < 200

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dialer.adapters import audio
+from dialer.adapters import audio, shared_folders
 from dialer.config import Settings
 
 log = logging.getLogger(__name__)
@@ -193,7 +193,7 @@ def _header(path: Path) -> tuple[tuple[int, int, int], float | str]:
 def _install(settings: Settings, name: str, write: Callable[[Path], str],
              what: str) -> Installed:
     target = message_path(settings, name)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    shared_folders.make(target.parent)  # Asterisk, another user, reads it
     with _locked(target.parent), _temporary(target) as tmp:
         try:
             source = write(tmp)

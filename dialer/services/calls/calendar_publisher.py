@@ -12,6 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
+from dialer.adapters import shared_folders
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.config import Settings
 from dialer.pbx import render
@@ -53,7 +54,7 @@ class CalendarPublisher:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    shared_folders.make(path.parent)  # Asterisk, another user, includes it
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(text, encoding="utf-8")
     os.chmod(tmp, 0o644)

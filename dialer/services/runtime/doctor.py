@@ -10,6 +10,7 @@ and Asterisk's clock against this machine's.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,9 +19,10 @@ from enum import StrEnum
 from pathlib import Path
 
 from dialer import config
-from dialer.adapters import asterisk_files
+from dialer.adapters import asterisk_files, shared_folders
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.config import Settings
+from dialer.pbx import render
 from dialer.services.callbacks import messages
 
 CLOCK_SKEW_S = 5.0
@@ -96,10 +98,21 @@ def _sip(s: Settings) -> Iterator[Finding]:
     if s.trunk.sip_bind_host in ("0.0.0.0", "::", ""):  # noqa: S104 - what is being checked
         yield _fix("sip", "trunk.sip_bind_host listens on every interface: bind it to the one "
                           "facing the carrier and the phones")
+    elif _loopback(s.trunk.sip_bind_host) and not _loopback(s.trunk.host):
+        yield _fix("sip", f"trunk.sip_bind_host is {s.trunk.sip_bind_host}: the carrier "
+                          f"({s.trunk.host}) and the phones cannot reach it; bind the interface "
+                          "facing them")
     else:
         yield _ok("sip", f"SIP bound to {s.trunk.sip_bind_host}:{s.trunk.sip_bind_port}")
     where = s.trunk.match or s.trunk.host
     yield _ok("sip", f"the carrier is known by its address only ({where}; identify_by = ip)")
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 
 AMI_WRITE = frozenset({"system", "call", "originate"})
@@ -148,6 +161,18 @@ def _messages(s: Settings) -> Iterator[Finding]:
         yield _fix("messages", f"missing: {', '.join(gone)} (`dialer messages set NAME FILE`)")
     else:
         yield _ok("messages", "the three callback messages are installed")
+    yield from _asterisk_reads(s)
+
+
+def _asterisk_reads(s: Settings) -> Iterator[Finding]:
+    """Asterisk runs as its own user: the messages and the calendar include must be readable
+    by others (the service writes them so; a folder made by hand may not be)."""
+    shared = [s.paths.sounds_dir, *(messages.message_path(s, name) for name in messages.NAMES),
+              s.asterisk.conf_dir / render.CALENDAR_FILE]
+    stopped = sorted({str(p) for p in map(shared_folders.blocked, shared) if p is not None})
+    for place in stopped:
+        yield _fix("files", f"{place}: Asterisk (another user) cannot read through it: chmod "
+                            f"{'755' if Path(place).is_dir() else '644'} it")
 
 
 def _lines(s: Settings) -> Iterator[Finding]:
