@@ -7,6 +7,7 @@ service's TOML and written into the Asterisk files here, never copied by hand.
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,16 @@ from dialer import config
 from dialer.config import Settings
 from dialer.pbx import calendar_dialplan
 
-TEMPLATE_DIR = Path(__file__).resolve().parents[2] / "asterisk_conf"
+
+def _template_dir() -> Path:
+    """Where the `asterisk_conf` package is: the checkout's folder, or the installed copy."""
+    spec = importlib.util.find_spec("asterisk_conf")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("the asterisk_conf templates are not installed with the service")
+    return Path(spec.origin).parent
+
+
+TEMPLATE_DIR = _template_dir()
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,8 @@ CALENDAR_FILE = "dialer/extensions_calendar.conf"
 
 def template_names(sandbox: bool = False) -> list[str]:
     names = sorted(p.name for p in TEMPLATE_DIR.glob("*.conf"))
+    if "extensions.conf" not in names:  # never a silent render of nothing but the calendar
+        raise RuntimeError(f"{TEMPLATE_DIR}: the Asterisk templates are missing")
     if sandbox:
         extra = (TEMPLATE_DIR / SANDBOX_DIR).glob("*.conf")
         names += sorted(f"{SANDBOX_DIR}/{p.name}" for p in extra)

@@ -12,6 +12,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,18 @@ def test_the_user_and_folders_come_out_as_the_unit_expects(tmp_path: Path) -> No
                                   "dialer.toml", "nginx-dialer.conf"])
 def test_the_readme_names_every_deploy_file(name: str) -> None:
     assert f"deploy/{name}" in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_an_installed_copy_carries_every_file_the_service_reads(tmp_path: Path) -> None:
+    """Step 1 installs the wheel, not the checkout: every template, page, sipp scenario and
+    Asterisk configuration must be in it (an installed copy once rendered no Asterisk files)."""
+    subprocess.run([str(ROOT / ".venv" / "bin" / "pip"), "wheel", "-q", "--no-deps", "-w",
+                    str(tmp_path), str(ROOT)], check=True, capture_output=True, timeout=300)
+    [wheel] = tmp_path.glob("sapporo_dialer-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = {name for name in archive.namelist() if ".dist-info/" not in name}
+    listed = subprocess.run(["git", "ls-files", "dialer", "agent_ui", "recordings_policy",
+                             "asterisk_conf"], cwd=ROOT, check=True, capture_output=True,
+                            text=True, timeout=60).stdout.split()
+    needed = {name for name in listed if not name.endswith(".mako")}  # a developer's template
+    assert needed - shipped == set()
