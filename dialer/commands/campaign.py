@@ -175,7 +175,8 @@ async def _dial(service: Service, state: sandbox.SandboxState, campaign: Campaig
         pilots = [await _autopilot_user(conn, n) for n in range(1, operators + 1)]
     for (user_id, login), seat in zip(pilots, state.seats, strict=False):
         await service.sessions.go_ready(user_id, login, seat)
-    service.runner.open(dataclasses.replace(campaign, debt_type=batch.debt_type))
+    service.runner.open(dataclasses.replace(campaign, debt_type=batch.debt_type,
+                                            month=batch.month))
     pilot = asyncio.create_task(autopilot(service.runner, service.pool, wrap_s=1.0))
     try:
         await _until_nothing_due(service, batch_id, time.monotonic() + minutes * 60)

@@ -286,31 +286,43 @@ class Calendar:
         """Inside a window (periods and suspension not considered)."""
         return self.window_at(at) is not None
 
-    def in_calling_period(self, d: date, debt_type: str | None) -> bool:
-        """In the debt type's calling period (any debt type's when None)."""
-        return any(d in p.calling for p in self._periods(debt_type))
+    def in_calling_period(self, d: date, debt_type: str | None, month: str | None = None
+                          ) -> bool:
+        """In the debt type's calling period (any debt type's when None); with ``month``, only
+        that month's list's period counts (SPEC §7(2)ア: each month's list in its period)."""
+        return any(d in p.calling for p in self._periods(debt_type, month))
 
-    def in_callback_period(self, d: date, debt_type: str | None) -> bool:
-        """In the debt type's callback-handling period (any debt type's when None)."""
-        return any(d in p.callback for p in self._periods(debt_type))
+    def in_callback_period(self, d: date, debt_type: str | None, month: str | None = None
+                           ) -> bool:
+        """In the debt type's callback-handling period (any debt type's when None); with
+        ``month``, only that month's list's period counts."""
+        return any(d in p.callback for p in self._periods(debt_type, month))
 
-    def calling_ahead(self, d: date, debt_type: str) -> bool:
-        """Has ``debt_type`` a calling period that has not ended by ``d`` (now or later)?"""
-        return any(p.calling.last >= d for p in self._periods(debt_type))
+    def calling_ahead(self, d: date, debt_type: str, month: str | None = None) -> bool:
+        """Has ``debt_type`` (that ``month``'s list, when given) a calling period that has not
+        ended by ``d`` (now or later)?"""
+        return any(p.calling.last >= d for p in self._periods(debt_type, month))
 
-    def _periods(self, debt_type: str | None) -> Iterator[Period]:
+    def period(self, debt_type: str, month: str) -> Period | None:
+        """The implementation schedule's entry for that month's list, None if there is none."""
+        return next(self._periods(debt_type, month), None)
+
+    def _periods(self, debt_type: str | None, month: str | None = None) -> Iterator[Period]:
         if debt_type is not None:
-            yield from self.settings.periods.get(debt_type, ())
+            yield from (p for p in self.settings.periods.get(debt_type, ())
+                        if month is None or p.month == month)
             return
         for periods in self.settings.periods.values():
             yield from periods
 
-    def may_dial(self, at: datetime, debt_type: str, *, suspension: Suspension) -> bool:
-        """May a call for ``debt_type`` be started at ``at``?"""
+    def may_dial(self, at: datetime, debt_type: str, *, suspension: Suspension,
+                 month: str | None = None) -> bool:
+        """May a call for ``debt_type`` (from that ``month``'s list, when given) be started at
+        ``at``?"""
         local = self.local(at)
         return (
             not suspension.stops_calling(debt_type)
-            and self.in_calling_period(local.date(), debt_type)
+            and self.in_calling_period(local.date(), debt_type, month)
             and self.is_open(local)
         )
 
@@ -336,17 +348,19 @@ class Calendar:
         return datetime.combine(local.date(), window.end, tzinfo=self.tz)
 
     def next_window_open(
-        self, at: datetime, debt_type: str | None = None, horizon_days: int = 400
+        self, at: datetime, debt_type: str | None = None, horizon_days: int = 400,
+        month: str | None = None,
     ) -> datetime | None:
         """The first window start at or after ``at``, None if none within ``horizon_days``.
 
-        With a debt type, only days in its calling period count. Suspension is not considered:
+        With a debt type, only days in its calling period count (that month's list's, when
+        ``month`` is given). Suspension is not considered:
         it lasts until the city releases it, which no calendar can tell.
         """
         local = self.local(at)
         for offset in range(horizon_days + 1):
             d = local.date() + timedelta(days=offset)
-            if debt_type is not None and not self.in_calling_period(d, debt_type):
+            if debt_type is not None and not self.in_calling_period(d, debt_type, month):
                 continue
             starts = (datetime.combine(d, w.start, tzinfo=self.tz) for w in self.windows_on(d))
             found = min((s for s in starts if s >= local), default=None)

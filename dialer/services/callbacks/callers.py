@@ -40,4 +40,4 @@ class CallerLookup:
         today, cal = self._clock().date(), self._calendar()
         async with self._db.connect() as conn:
             known = await batches.list_all(conn)
-        return [b.id for b in known if cal.in_callback_period(today, b.debt_type)]
+        return [b.id for b in known if cal.in_callback_period(today, b.debt_type, b.month)]

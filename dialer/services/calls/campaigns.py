@@ -59,17 +59,17 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
                         actor: str | None, opening: Opening = PROGRESSIVE_OPENING
                         ) -> CampaignInfo:
     """Open the batch's campaign (manager only, in the access log). Refused for a batch that
-    does not exist (or was erased), one already open, or when its debt type has no calling
-    period left."""
+    does not exist (or was erased), one already open, or when its own month's calling period
+    is not configured or has ended (a May list never dials in June's period)."""
     check_opening(opening)
     async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
         batch = await batches.get(conn, batch_id)
         if batch is None:
             raise CampaignError(f"no batch {batch_id} (never imported, or erased)")
-        if not calendar.calling_ahead(today, batch.debt_type):
-            raise CampaignError(f"batch {batch_id}: the calling period of {batch.debt_type} "
-                                f"has ended (or none is configured); see `dialer calendar`")
+        refusal = period_refusal(calendar, today, batch.debt_type, batch.month)
+        if refusal:
+            raise CampaignError(f"batch {batch_id}: {refusal}; see `dialer calendar`")
         try:
             opened = await campaigns_db.open_(conn, batch_id, opening, manager.login, utcnow())
         except Conflict:  # opened by someone else at the same moment
@@ -83,6 +83,17 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
     log.warning("campaign for batch %d opened by %s", batch_id, manager.login)
     assert info is not None
     return info
+
+
+def period_refusal(calendar: Calendar, today: date, debt_type: str, month: str) -> str:
+    """Why a list of ``debt_type`` for ``month`` may not be opened on ``today`` ("" if it may):
+    it dials only in its own month's calling period (SPEC §7(2)ア)."""
+    period = calendar.period(debt_type, month)
+    if period is None:
+        return f"no calling period for {debt_type} {month} in [[periods]]"
+    if period.calling.last < today:
+        return f"the calling period of {debt_type} {month} ({period.calling}) has ended"
+    return ""
 
 
 async def close_campaign(database: Database, batch_id: int, actor: str | None
@@ -107,7 +118,7 @@ async def listing(database: Database, only_open: bool = False) -> list[CampaignI
 
 def as_campaign(info: CampaignInfo) -> Campaign:
     return Campaign(info.batch_id, info.debt_type, info.ring_timeout_s,
-                    Policy(mode=Mode(info.mode), abandon_cap=info.abandon_cap))
+                    Policy(mode=Mode(info.mode), abandon_cap=info.abandon_cap), info.month)
 
 
 class Runner(Protocol):

@@ -17,6 +17,10 @@ class Campaign:
     debt_type: str
     ring_timeout_s: float = 30.0
     policy: Policy = PROGRESSIVE  # predictive is opt-in per campaign
+    # The list's month ("2027-05"): it dials only inside that month's calling period. Every
+    # campaign opened from the database carries it; None (any period of the debt type) is left
+    # for campaigns a test builds by hand.
+    month: str | None = None
 
 
 @dataclass

@@ -109,7 +109,7 @@ class CampaignRunner:
 
     def may_dial(self, campaign: Campaign) -> bool:
         return self._link.connected and self._calendar().may_dial(
-            self._clock(), campaign.debt_type, suspension=self.suspension)
+            self._clock(), campaign.debt_type, suspension=self.suspension, month=campaign.month)
 
     # --- dialing -----------------------------------------------------------------------------
     async def dial_loop(self) -> None:

@@ -217,7 +217,8 @@ class BoardSource:
         views = []
         for batch_id, campaign in sorted(self._runner.campaigns.items()):
             debt_type = campaign.debt_type
-            allows = (calendar.may_dial(now, debt_type, suspension=NO_SUSPENSION)
+            allows = (calendar.may_dial(now, debt_type, suspension=NO_SUSPENSION,
+                                        month=campaign.month)
                       if calendar is not None else self._runner.may_dial(campaign))
             state = campaign_state(asterisk_up=up, calendar_allows=allows,
                                    suspended=self._runner.suspension.stops_calling(debt_type))
@@ -225,7 +226,8 @@ class BoardSource:
             if calendar is not None and state is CampaignState.RUNNING:
                 until = calendar.window_end(now)
             elif calendar is not None and state is CampaignState.WINDOW_CLOSED:
-                until = calendar.next_window_open(now, debt_type, NEXT_WINDOW_HORIZON_DAYS)
+                until = calendar.next_window_open(now, debt_type, NEXT_WINDOW_HORIZON_DAYS,
+                                                  campaign.month)
             views.append(CampaignView(batch_id, debt_type, state, until))
         return views
 

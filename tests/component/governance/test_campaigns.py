@@ -59,9 +59,13 @@ class Runner:
         self.campaigns.pop(batch_id, None)
 
 
-async def add_batch(database: Database, debt_type: str = "hoikuryo") -> int:
+MONTHS = {"hoikuryo": "2027-01", "kyushoku": "2025-01"}  # each list's month in PERIODS
+
+
+async def add_batch(database: Database, debt_type: str = "hoikuryo", month: str = "") -> int:
     async with database.engine.begin() as conn:
-        return await batches.create(conn, debt_type=debt_type, month="2027-01",
+        return await batches.create(conn, debt_type=debt_type,
+                                    month=month or MONTHS[debt_type],
                                     source_name=f"{debt_type}.csv", sha256="0" * 64,
                                     encoding="cp932", imported_by="test")
 
@@ -91,7 +95,7 @@ async def test_a_command_line_open_and_close_reach_a_running_service_within_a_se
         assert "opened" in out and f"batch {batch:>4}" in out
         taken = await until(lambda: batch in running.campaigns, 1.0)
         assert taken is not None and taken < 1.0
-        assert running.campaigns[batch] == Campaign(batch, "hoikuryo", 15.0, Policy())
+        assert running.campaigns[batch] == Campaign(batch, "hoikuryo", 15.0, Policy(), "2027-01")
 
         restarted = Runner()  # a service started later (or another one) dials it too
         await service(database, settings, restarted).load()
@@ -131,7 +135,7 @@ async def test_a_closed_campaign_opens_again_with_its_new_settings(
         await part.close(batch, "kanri")
     await part.open(batch, "kanri", Opening(40.0, "predictive", 0.02))
     assert running.campaigns[batch] == Campaign(
-        batch, "hoikuryo", 40.0, Policy(mode=Mode.PREDICTIVE, abandon_cap=0.02))
+        batch, "hoikuryo", 40.0, Policy(mode=Mode.PREDICTIVE, abandon_cap=0.02), "2027-01")
     [info] = await campaigns.listing(database, only_open=True)
     assert (info.opened_by, info.closed_by, info.mode) == ("kanri", None, "predictive")
 
@@ -155,9 +159,11 @@ async def test_refusals_are_clear(database: Database, settings: Settings, manage
                                   dialer: Dialer) -> None:
     batch = await add_batch(database)
     ended = await add_batch(database, "kyushoku")
+    unplanned = await add_batch(database, "hoikuryo", "2027-03")  # no period for March's list
     refused = {
         ("--batch", "4242", "--as", "kanri"): "no batch 4242",
-        ("--batch", str(ended), "--as", "kanri"): "calling period of kyushoku has ended",
+        ("--batch", str(ended), "--as", "kanri"): "calling period of kyushoku 2025-01",
+        ("--batch", str(unplanned), "--as", "kanri"): "no calling period for hoikuryo 2027-03",
         ("--batch", str(batch), "--as", "op1"): "'op1' is operator",
         ("--batch", str(batch)): "--as LOGIN",
         ("--batch", str(batch), "--ring-timeout", "1", "--as", "kanri"): "ring timeout",

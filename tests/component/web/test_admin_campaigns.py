@@ -55,7 +55,7 @@ async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
             client, f"/admin/campaigns/{batch}/open", csrf, ring_timeout="25")
         assert (status, location) == (302, "/admin/campaigns"), body
         # applied before the answer: no poll needed for a campaign opened here
-        assert parts.runner.campaigns == {batch: Campaign(batch, "hoikuryo", 25.0)}
+        assert parts.runner.campaigns == {batch: Campaign(batch, "hoikuryo", 25.0, month="2027-01")}
         assert parts.source.changed.is_set()
         board = board_message(await parts.source())
         assert [c["batch_id"] for c in board["campaigns"]] == [batch]
