@@ -26,6 +26,8 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.migrate import upgrade_database
 from dialer.adapters.scheduler import Scheduler
 from dialer.config import Settings
+from dialer.domain import retry
+from dialer.domain.reach_scheduling import Policy
 from dialer.services.callbacks import gate as callback_gate
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.callers import CallerLookup
@@ -125,8 +127,11 @@ class Service:
 
     def _build_calls(self) -> None:
         """The outbound campaign: the attempts' store and the runner that dials them."""
+        calling = self.settings.calling
         self.store = DbAttemptStore(self.database, self.settings.classification,
-                                    self.settings.tz, instance=self.settings.database.instance)
+                                    self.settings.tz, retry.Limits(calling.per_day, calling.total),
+                                    instance=self.settings.database.instance,
+                                    calendar=self.live.calendar, policy=Policy(calling.policy))
         self.runner = CampaignRunner(
             self.ami, self.store, self.pool, self.live.calendar,
             self.settings.classification, self.settings.centre.dedicated_number, self.now,

@@ -26,6 +26,7 @@ from dialer.config_sections import (
     AmiSettings,
     AsteriskSettings,
     BackupSettings,
+    CallingSettings,
     CentreSettings,
     DatabaseSettings,
     PathSettings,
@@ -65,6 +66,7 @@ class Settings:
     asterisk: AsteriskSettings = field(default_factory=AsteriskSettings)
     recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    calling: CallingSettings = field(default_factory=CallingSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = config_calendar.DEFAULT_HORIZON_DAYS
@@ -83,7 +85,7 @@ _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk",
-                 "recordings", "backup")
+                 "recordings", "backup", "calling")
 }
 TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports")
 
@@ -185,6 +187,10 @@ def _resolve(path: Path, base: Path) -> Path:
 
 def _cross_checks(s: Settings) -> list[str]:
     problems: list[str] = []
+    if s.calling.policy not in ("naive", "reach"):
+        problems.append(f"calling.policy: {s.calling.policy!r} is not naive or reach")
+    if not 1 <= s.calling.per_day <= s.calling.total:
+        problems.append("calling: per_day must be at least 1 and at most total")
     for where, port in (
         ("ami.port", s.ami.port),
         ("agi.port", s.agi.port),

@@ -114,6 +114,18 @@ class RecordingsSettings:
 
 
 @dataclass(frozen=True)
+class CallingSettings:
+    """How a target is called again (dialer.domain.reach_scheduling): the policy and the limits
+    per person (across a debt type's lists: a resident on two months' lists counts once)."""
+
+    # "reach": retries rotate the calling windows and the numbers and learn the answer rates;
+    # "naive": the classification's fixed delay on the same number (common dialers' recycling).
+    policy: str = "reach"
+    per_day: int = 3  # calls a person gets at most in one day
+    total: int = 10  # calls a person gets at most in all
+
+
+@dataclass(frozen=True)
 class BackupSettings:
     """Backups of the database and the sealed recordings (``dialer backup``; nightly by the
     service), sealed with AES-256-GCM."""

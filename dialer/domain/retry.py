@@ -49,10 +49,16 @@ def after(result: ResultCode, now: datetime, today: date, history: Sequence[Past
             return Plan(done=True, phone_position=current_phone)
     elif result.retry is Retry.NEVER:
         return Plan(done=True, phone_position=current_phone)
-    due = _due(result, now, appointment)
+    return Plan(done=False, due_at=held(_due(result, now, appointment), now, today, history,
+                                        limits), phone_position=phone)
+
+
+def held(due: datetime | None, now: datetime, today: date, history: Sequence[PastAttempt],
+         limits: Limits) -> datetime | None:
+    """``due``, moved to the next morning when today's calls reached the per-day limit."""
     if sum(1 for a in history if a.day == today) >= limits.per_day:
-        due = max(due or now, _next_morning(now))
-    return Plan(done=False, due_at=due, phone_position=phone)
+        return max(due or now, _next_morning(now))
+    return due
 
 
 def _due(result: ResultCode, now: datetime, appointment: datetime | None) -> datetime | None:

@@ -16,19 +16,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialer.adapters.db.models import Attempt, Target, TargetPhone
+from dialer.adapters.db import target_facts
+from dialer.adapters.db.models import Attempt, Target
+from dialer.adapters.db.target_facts import TargetFacts
 from dialer.domain import retry
 from dialer.domain.attempt import Phase
 
 STAMPS = {Phase.DIALING: "dialed_at", Phase.ANSWERED: "answered_at",
           Phase.CONNECTED: "connected_at", Phase.WRAP_UP: "ended_at"}
 
-# (result code, now, the target's past attempts, its number count, the phone index, appointment)
-Planner = Callable[[str, datetime, list[tuple[datetime, int]], int, int, datetime | None],
-                   retry.Plan]
+# (result code, now, what the target's plan is made from, the phone index, appointment)
+Planner = Callable[[str, datetime, TargetFacts, int, datetime | None], retry.Plan]
 
 
 @dataclass(frozen=True)
@@ -107,21 +108,12 @@ async def _results(conn: AsyncConnection, writes: list[Write], plan: Planner) ->
 async def _plans(conn: AsyncConnection, writes: list[Write],
                  where: dict[str, tuple[int, int]], plan: Planner) -> None:
     """Each target's next call, from its whole history (this burst's results included)."""
-    targets = sorted({target for target, _index in where.values()})
-    history: dict[int, list[tuple[datetime, int]]] = {t: [] for t in targets}
-    for target, at, index in await conn.execute(
-            select(Attempt.target_id, Attempt.created_at, Attempt.phone_index).where(
-                Attempt.target_id.in_(targets), Attempt.result_code.is_not(None),
-                Attempt.direction == "out")):
-        history[target].append((at, index))
-    counts = {target: int(n) for target, n in await conn.execute(
-        select(TargetPhone.target_id, func.count()).where(TargetPhone.target_id.in_(targets))
-        .group_by(TargetPhone.target_id))}
+    facts = await target_facts.read(conn, [target for target, _index in where.values()])
     plans: dict[int, retry.Plan] = {}
     for write in writes:  # in order: a target's last result decides, as one by one
         target, index = where[write.attempt_id]
-        plans[target] = plan(str(write.result_code), write.now, history[target],
-                             counts.get(target, 0), index, write.appointment)
+        plans[target] = plan(str(write.result_code), write.now, facts[target], index,
+                             write.appointment)
     await conn.execute(update(Target).where(Target.id == bindparam("b_id")).values(
         done=bindparam("b_done"), next_due_at=bindparam("b_due"),
         phone_index=bindparam("b_index")), [

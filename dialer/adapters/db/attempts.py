@@ -15,9 +15,9 @@ its next-target query read together.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -37,14 +37,17 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.orm import aliased
 
-from dialer.adapters.db import attempt_writes
+from dialer.adapters.db import attempt_writes, target_facts
 from dialer.adapters.db.attempt_writes import Write
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Attempt, Exclusion, Target, TargetPhone
+from dialer.adapters.db.target_facts import Call, TargetFacts
+from dialer.domain import reach_scheduling as reach
 from dialer.domain import retry
 from dialer.domain.attempt import Phase
 from dialer.domain.attempt_store import AttemptRecord, Candidate
-from dialer.domain.outcomes import Classification
+from dialer.domain.calendar import Calendar
+from dialer.domain.outcomes import Classification, Retry
 
 DEFAULT_LIMITS = retry.Limits()
 # The writes a ``batched`` block of this task collects (None: write at once).
@@ -52,13 +55,23 @@ _PENDING: ContextVar[list[Write] | None] = ContextVar("attempt_writes", default=
 
 
 class DbAttemptStore:
+    """``calendar`` and ``policy`` choose how retries are placed
+    (``dialer.domain.reach_scheduling``): the service passes its calendar and ``[calling]
+    policy``; without a calendar the plan is ``naive`` (the classification's delay on the same
+    number)."""
+
     def __init__(self, database: Database, classification: Classification, tz: ZoneInfo,
-                 limits: retry.Limits = DEFAULT_LIMITS, instance: str = "main") -> None:
+                 limits: retry.Limits = DEFAULT_LIMITS, instance: str = "main",
+                 calendar: Callable[[], Calendar] | None = None,
+                 policy: reach.Policy = reach.Policy.NAIVE) -> None:
         self._db = database
         self._classification = classification
         self._tz = tz
         self._limits = limits
         self._instance = instance  # [database] instance: this process among those sharing it
+        self._calendar = calendar
+        self._policy = policy if calendar is not None else reach.Policy.NAIVE
+        self._rates: dict[int, reach.AnswerRates] = {}  # per batch, learned as results come
 
     async def next_candidate(self, batch_id: int, now: datetime,
                              busy_numbers: frozenset[str]) -> Candidate | None:
@@ -88,12 +101,26 @@ class DbAttemptStore:
         """Claim the candidate's target and write its attempt (PLANNED), in one transaction;
         False (nothing written) when another dialer sharing the database claimed it first."""
         async with self._db.engine.begin() as conn:
+            if await self._over_today(conn, candidate.target_id, now):
+                return False
             if not await _claim(conn, candidate, now):
                 return False
             await conn.execute(Attempt.__table__.insert().values(
                 id=attempt_id, batch_id=candidate.batch_id, target_id=candidate.target_id,
                 phone_index=candidate.phone_position, operator_id=operator_id,
                 phase=Phase.PLANNED.value, created_at=now, instance=self._instance))
+        return True
+
+    async def _over_today(self, conn: AsyncConnection, target_id: int, now: datetime) -> bool:
+        """The target's person had today's calls already on the debt type's other lists: it
+        waits for tomorrow (its own list's calls are held by its plan)."""
+        local = now.astimezone(self._tz)
+        midnight = datetime.combine(local.date(), time.min, tzinfo=self._tz)
+        if await target_facts.person_calls_since(conn, target_id, midnight) < \
+                self._limits.per_day:
+            return False
+        await conn.execute(update(Target).where(Target.id == target_id).values(
+            next_due_at=midnight + timedelta(days=1)))
         return True
 
     async def open_callback(self, call_id: str, batch_id: int, target_id: int,
@@ -165,20 +192,33 @@ class DbAttemptStore:
 
     async def _plan(self, conn: AsyncConnection, target_id: int, index: int, code: str,
                     now: datetime, appointment: datetime | None) -> None:
-        history = [(at, i) for at, i in
-                   await conn.execute(select(Attempt.created_at, Attempt.phone_index).where(
-                       Attempt.target_id == target_id, Attempt.result_code.is_not(None),
-                       Attempt.direction == "out"))]
-        count = len(await _numbers(conn, target_id))
-        plan = self._planned(code, now, history, count, index, appointment)
+        facts = (await target_facts.read(conn, [target_id]))[target_id]
+        plan = self._planned(code, now, facts, index, appointment)
         await conn.execute(update(Target).where(Target.id == target_id).values(
             done=plan.done, next_due_at=plan.due_at, phone_index=plan.phone_position))
 
-    def _planned(self, code: str, now: datetime, history: list[tuple[datetime, int]],
-                 count: int, index: int, appointment: datetime | None) -> retry.Plan:
-        past = [retry.PastAttempt(at.astimezone(self._tz).date(), i) for at, i in history]
-        return retry.after(self._classification.get(code), now, now.astimezone(self._tz).date(),
-                           past, count, index, self._limits, appointment)
+    def _planned(self, code: str, now: datetime, facts: TargetFacts, index: int,
+                 appointment: datetime | None) -> retry.Plan:
+        calendar = self._calendar() if self._calendar is not None else None
+        tried = [self._tried(call, calendar) for call in facts.calls]
+        kinds = [reach.number_kind(number) for number in facts.numbers]
+        result = self._classification.get(code)
+        rates = self._rates.setdefault(facts.batch_id, reach.AnswerRates())
+        this = next((t for t in reversed(tried) if t.phone_position == index), None)
+        if this is not None and index < len(kinds):  # what this call teaches: slot, kind
+            rates.add(this.slot, kinds[index], reach.answered(result))
+        period = calendar.period(facts.debt_type, facts.month) if calendar else None
+        situation = reach.Situation(
+            result, now, now.astimezone(self._tz).date(), tried, kinds, index, appointment,
+            elsewhere=[at.astimezone(self._tz).date() for at in facts.elsewhere],
+            period_end=period.calling.last if period else None)
+        return reach.plan(self._policy, calendar, self._limits, situation, rates)
+
+    def _tried(self, call: Call, calendar: Calendar | None) -> reach.Tried:
+        at = call.at.astimezone(self._tz)
+        return reach.Tried(at.date(), call.phone_index,
+                           reach.slot_at(calendar, at) if calendar is not None else None,
+                           self._classification.get(call.result_code).retry is Retry.NEXT_PHONE)
 
     async def unfinished(self) -> list[AttemptRecord]:
         """This dialer's open attempts (and those written before attempts had an instance)."""
