@@ -241,10 +241,12 @@ def _recordings_problems(s: Settings) -> list[str]:
     if not 1 <= s.recordings.retention_days <= 3650:
         problems.append("recordings.retention_days: between 1 and 3650 days")
     key = s.recordings.key_file.resolve()
-    for where, folder in (("paths.recordings_dir", s.paths.recordings_dir),
+    for where, folder in (("paths.data_dir", s.paths.data_dir),
+                          ("paths.recordings_dir", s.paths.recordings_dir),
                           ("paths.recordings_spool", s.paths.recordings_spool)):
         if key.is_relative_to(folder.resolve()):
-            problems.append(f"recordings.key_file: keep the key outside {where}")
+            problems.append(f"recordings.key_file: keep the key outside {where} (a copy of the "
+                            "data must not carry the key that opens its recordings)")
     if s.paths.recordings_spool.resolve() == s.paths.recordings_dir.resolve():
         problems.append("paths.recordings_spool: a folder of its own, not recordings_dir")
     return problems

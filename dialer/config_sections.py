@@ -107,9 +107,10 @@ class AsteriskSettings:
 class RecordingsSettings:
     """Emergency recordings (recordings_policy): the key and how long they are kept."""
 
-    # The AES-256 key the recordings are encrypted with: kept outside the database and the
-    # recordings store (created, mode 0600, when first needed and no recording exists yet).
-    key_file: Path = Path("var/keys/recordings.key")
+    # The AES-256 key that wraps each recording's own data key: kept outside the data folder,
+    # the database and the recordings store, so no copy of the data carries it (created, mode
+    # 0600, when first needed and no recording exists yet).
+    key_file: Path = Path("keys/recordings.key")
     retention_days: int = 90  # erased automatically this long after they end
 
 

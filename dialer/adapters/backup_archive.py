@@ -27,7 +27,7 @@ FILE_ID = "dialer-backup"
 MANIFEST = "manifest.json"
 READ_BYTES = 256 * 1024
 # What a backup may hold: its manifest, the database (a SQLite file or a pg_dump), and the
-# sealed recordings (already encrypted with the recordings key).
+# sealed recordings (already encrypted, each under its own data key, wrapped in the database).
 MEMBER = re.compile(r"^(manifest\.json|database\.(sqlite3|pgdump)|recordings/[0-9a-f]{32}\.rec)$")
 
 

@@ -1,10 +1,19 @@
 """The recordings store on disk: the key file, sealing a finished MixMonitor file into the store
 (``recordings_policy.sealing``, AES-256-GCM), opening one in memory, destroying files.
 
-* The key is 32 random bytes in ``[recordings] key_file`` (hex, mode 0600, folder 0700), kept
-  apart from the database and the store. It is created only when none exists *and* the store
-  holds no sealed recording (a missing key with recordings present is an error, never a silent
-  new key). A key file readable by group or others is refused.
+* Every recording is sealed with a data key of its own (32 random bytes drawn for it alone).
+  The data key never reaches the disk plain: :meth:`Vault.seal` returns it wrapped under the
+  recordings key, and the caller keeps that wrapped key (the recording's database row) — the
+  only copy. Destroying it makes every copy of the sealed file unreadable (a copy of the store,
+  a file-system snapshot, blocks the disk kept); destroying the recordings key does that for
+  every recording at once.
+* The recordings key is 32 random bytes in ``[recordings] key_file`` (hex, mode 0600, folder
+  0700), kept outside the data folder, the database and the store (a copy of the data never
+  carries it). It is created only when none exists *and* the store holds no sealed recording
+  (a missing key with recordings present is an error, never a silent new key). A key file
+  readable by group or others is refused.
+* Files sealed before per-recording keys (format 1, sealed with the recordings key itself) are
+  still opened, read-only, when their row holds no wrapped key.
 * A sealed file is written next to its final name, synced, then renamed into place: a crash
   never leaves half a recording under a real name.
 * Plain audio (the MixMonitor spool file) is overwritten with zeros, synced and unlinked.
@@ -41,7 +50,8 @@ class VaultError(Exception):
 @dataclass(frozen=True)
 class Sealed:
     size: int  # plain bytes
-    key_id: str
+    key_id: str  # the recordings key that wraps the data key (hex of its id)
+    wrapped_key: str  # hex: the recording's data key, wrapped; its only copy
 
 
 def _read_key(path: Path) -> bytes:
@@ -83,36 +93,58 @@ class Vault:
         return self.store_dir / store_name(file_id)
 
     def seal(self, plain: Path, file_id: str) -> Sealed:
-        """Seal the plain file ``plain`` into the store as ``<file_id>.rec``."""
-        key = self.key()
+        """Seal the plain file ``plain`` into the store as ``<file_id>.rec`` under a new data
+        key; the data key comes back only wrapped (keep it: it is the only copy)."""
+        kek = self.key()
+        data_key = secrets.token_bytes(sealing.KEY_BYTES)
+        wrapped = sealing.wrap(kek, data_key, file_id,
+                               secrets.token_bytes(sealing.WRAP_NONCE_BYTES))
         self.store_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         target = self.path(file_id)
         partial = target.with_name(f".{target.name}.part")
         sizes: list[int] = []
         with os.fdopen(regular(plain), "rb") as source, partial.open("wb") as out:
             os.chmod(partial, 0o600)
-            for piece in sealing.seal(_blocks(source, sizes), key, file_id,
-                                      secrets.token_bytes(sealing.PREFIX_BYTES)):
+            for piece in sealing.seal(_blocks(source, sizes), data_key, file_id,
+                                      secrets.token_bytes(sealing.PREFIX_BYTES),
+                                      magic=sealing.MAGIC_DATA_KEY):
                 out.write(piece)
             out.flush()
             os.fsync(out.fileno())
         partial.replace(target)
         _sync_dir(self.store_dir)
-        return Sealed(sum(sizes), sealing.key_id(key).hex())
+        return Sealed(sum(sizes), sealing.key_id(kek).hex(), wrapped.hex())
 
-    def open(self, file_id: str) -> bytes:
-        """The plain recording, in memory (raises VaultError when it cannot be read)."""
+    def open(self, file_id: str, wrapped_key: str) -> bytes:
+        """The plain recording, in memory, opened with its wrapped key (hex, as ``seal``
+        returned it; "" for a file sealed before per-recording keys). Raises VaultError when it
+        cannot be read: the key destroyed, wrapped under another recordings key, damaged."""
         path = self.path(file_id)
         try:
             with path.open("rb") as f:
-                return b"".join(sealing.unseal(f.read, self.key(), file_id))
+                magic = sealing.magic_of(f.read(len(sealing.MAGIC)))
+                f.seek(0)
+                key = self._data_key(magic, file_id, wrapped_key)
+                return b"".join(sealing.unseal(f.read, key, file_id, magic))
         except FileNotFoundError:
             raise VaultError("the recording's file is not in the store") from None
         except sealing.SealError as exc:
             raise VaultError(str(exc)) from None
 
+    def _data_key(self, magic: bytes, file_id: str, wrapped_key: str) -> bytes:
+        if magic == sealing.MAGIC:  # format 1: sealed with the recordings key itself
+            if wrapped_key:
+                raise VaultError("the recording's file was replaced by one in the old format")
+            return self.key()
+        try:
+            wrapped = bytes.fromhex(wrapped_key)
+        except ValueError:
+            raise VaultError("the recording's key is not a wrapped key (damaged)") from None
+        return sealing.unwrap(self.key(), wrapped, file_id)
+
     def destroy(self, file_id: str) -> bool:
-        """Overwrite and remove the sealed file; True if there was one."""
+        """Overwrite and remove the sealed file; True if there was one. (Its wrapped key is
+        destroyed by whoever keeps it.)"""
         return shred(self.path(file_id))
 
 

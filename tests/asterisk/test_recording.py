@@ -85,10 +85,12 @@ async def test_a_flagged_call_is_recorded_encrypted_reported_played_and_erased(
     assert audio_files(centre.state.host_inner) == sounds
     key = settings.recordings.key_file
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
+    assert not key.is_relative_to(settings.paths.data_dir)
     assert not key.is_relative_to(store) and key.read_text().strip() not in sealed.hex()
+    assert len(row.wrapped_key) == 2 * 69 and row.wrapped_key not in sealed.hex()
 
     # It decrypts to the call's audio: as long as the call was recorded, and not silence.
-    plain = archive.vault().open(row.file_id)
+    plain = archive.vault().open(row.file_id, row.wrapped_key)
     assert plain[:4] == b"RIFF" and plain[44:1044] not in sealed
     audio = AudioSegment.from_wav(io.BytesIO(plain))
     recorded_s = ended - started

@@ -35,6 +35,22 @@ def _relative(settings: config.Settings) -> dict[str, dict[str, object]]:
     return data
 
 
+def test_the_recordings_key_lives_outside_the_data_folder_by_default(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = config.load(None)
+    key = settings.recordings.key_file
+    assert key == tmp_path / "keys" / "recordings.key"
+    for folder in (settings.paths.data_dir, settings.paths.recordings_dir,
+                   settings.paths.outbox_dir):
+        assert not key.is_relative_to(folder)
+    inside = tmp_path / "inside.toml"
+    inside.write_text('[recordings]\nkey_file = "var/keys/recordings.key"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"recordings\.key_file: keep the key outside "
+                                                 r"paths\.data_dir"):
+        config.load(inside)
+
+
 def test_the_sample_written_by_init_equals_the_built_in_defaults() -> None:
     sample = config.load(SAMPLE_CONFIG)
     assert _relative(sample) == _relative(config.load(None))

@@ -151,6 +151,44 @@ def test_a_wrong_key_another_id_or_any_change_is_refused() -> None:
             pytest.fail(name)
 
 
+def test_a_data_key_unwraps_only_under_its_recordings_key_for_its_own_recording() -> None:
+    data_key = bytes(range(32))
+    wrapped = sealing.wrap(KEY, data_key, FILE_ID, b"\x01" * 12)
+    assert len(wrapped) == sealing.WRAPPED_BYTES and data_key not in wrapped
+    assert sealing.unwrap(KEY, wrapped, FILE_ID) == data_key
+    assert sealing.wrap(KEY, data_key, FILE_ID, b"\x02" * 12) != wrapped  # the nonce
+    refused = {
+        "was destroyed": b"",
+        "wrapped under another recordings key": sealing.wrap(OTHER_KEY, data_key, FILE_ID,
+                                                             b"\x01" * 12),
+        "does not unwrap": wrapped[:-1] + bytes([wrapped[-1] ^ 1]),
+        "not a wrapped key": wrapped[:-1],
+    }
+    for message, bad in refused.items():
+        with pytest.raises(sealing.SealError, match=message):
+            sealing.unwrap(KEY, bad, FILE_ID)
+    with pytest.raises(sealing.SealError, match="another recording's"):
+        sealing.unwrap(KEY, wrapped, "f" * 32)
+
+
+def test_the_format_byte_says_which_key_seals_and_cannot_be_changed() -> None:
+    data = b"audio" * 500
+    v2 = b"".join(sealing.seal([data], KEY, FILE_ID, PREFIX, magic=sealing.MAGIC_DATA_KEY))
+    assert sealing.magic_of(v2) == sealing.MAGIC_DATA_KEY
+    assert sealing.magic_of(_sealed(data)) == sealing.MAGIC
+    assert b"".join(sealing.unseal(io.BytesIO(v2).read, KEY, FILE_ID,
+                                   sealing.MAGIC_DATA_KEY)) == data
+    with pytest.raises(sealing.SealError, match="another format"):
+        _open(v2)  # a format-2 file is never opened as format 1 (with the recordings key)
+    as_v1 = sealing.MAGIC + v2[len(sealing.MAGIC):]
+    with pytest.raises(sealing.SealError, match="does not decrypt"):
+        _open(as_v1)  # the format byte is in every chunk's associated data
+    with pytest.raises(sealing.SealError, match="unknown format"):
+        list(sealing.seal([data], KEY, FILE_ID, PREFIX, magic=b"SDRREC\x00\x09"))
+    with pytest.raises(sealing.SealError, match="not a sealed recording"):
+        sealing.magic_of(b"SDRREC\x00\x09")
+
+
 def test_the_key_id_reveals_nothing_of_the_key() -> None:
     assert sealing.key_id(KEY) != sealing.key_id(OTHER_KEY)
     assert KEY[:8] not in sealing.key_id(KEY) and len(sealing.key_id(KEY)) == 8

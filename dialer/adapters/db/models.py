@@ -389,7 +389,10 @@ class Recording(Base):
     duration_s: Mapped[float | None] = mapped_column(Float)
     stopped_by: Mapped[str] = mapped_column(String(64), default="")  # "": the call ended
     size: Mapped[int] = mapped_column(BigInteger, default=0)  # plain bytes (WAV)
-    key_id: Mapped[str] = mapped_column(String(16), default="")  # which key sealed it
+    key_id: Mapped[str] = mapped_column(String(16), default="")  # the recordings key's id
+    # The recording's own data key, wrapped under the recordings key (hex); its only copy.
+    # Emptied when the recording is erased: every copy of the sealed file is then unreadable.
+    wrapped_key: Mapped[str] = mapped_column(String(160), default="")
     failure: Mapped[str] = mapped_column(String(200), default="")
     reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import Emergency, Recording, RecordingErasure
 from recordings_policy.lifecycle import State
 
@@ -26,6 +27,7 @@ class RecordingRow:
     stopped_by: str
     size: int
     key_id: str
+    wrapped_key: str  # hex; "" when none (failed, erased, or sealed in the old format)
     failure: str
     reported_at: datetime | None
     acknowledged_by: str | None
@@ -44,8 +46,9 @@ class RecordingRow:
 
 _COLUMNS = (Recording.id, Recording.file_id, Recording.call_id, Recording.state,
             Recording.started_at, Recording.ended_at, Recording.duration_s, Recording.stopped_by,
-            Recording.size, Recording.key_id, Recording.failure, Recording.reported_at,
-            Recording.acknowledged_by, Recording.acknowledged_at, Recording.emergency_id,
+            Recording.size, Recording.key_id, Recording.wrapped_key, Recording.failure,
+            Recording.reported_at, Recording.acknowledged_by, Recording.acknowledged_at,
+            Recording.emergency_id,
             Emergency.at, Emergency.flagged_by, Emergency.reason, Emergency.reason_text,
             Emergency.consent, RecordingErasure.at, RecordingErasure.erased_by,
             RecordingErasure.reason, RecordingErasure.reference)
@@ -79,7 +82,7 @@ async def add(conn: AsyncConnection, emergency_id: int, call_id: str, file_id: s
     result = await conn.execute(insert(Recording).values(
         emergency_id=emergency_id, call_id=call_id, file_id=file_id,
         state=State.RECORDING.value, started_at=at, stopped_by="", size=0, key_id="",
-        failure=""))
+        wrapped_key="", failure=""))
     return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
@@ -140,3 +143,17 @@ async def add_erasure(conn: AsyncConnection, recording_id: int, at: datetime, by
                       reason: str, reference: str) -> None:
     await conn.execute(insert(RecordingErasure).values(
         recording_id=recording_id, at=at, erased_by=by, reason=reason, reference=reference))
+
+
+async def drop_old_page_images(database: Database) -> bool:
+    """After a recording's wrapped key was emptied: SQLite's ``secure_delete`` (on for every
+    connection) has zeroed the old value in its page, and ``wal_checkpoint(TRUNCATE)`` now
+    empties the write-ahead log, which would still hold older images of that page. False when
+    another connection kept the log busy (the next checkpoint empties it). PostgreSQL: nothing
+    here (its WAL is outside this service's reach; the erasure certificate says so)."""
+    async with database.engine.connect() as conn:
+        if conn.dialect.name != "sqlite":
+            return True
+        auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+        busy, _log, _done = (await auto.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")).one()
+    return not busy

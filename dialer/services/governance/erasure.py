@@ -105,14 +105,17 @@ class RecordingFiles:
 
 class ArchiveRecordings:
     """The encrypted recording store (``dialer.services.recordings.archive``): every recording of
-    the scope's calls is erased through the archive (its sealed file destroyed; the recording's
-    row, its erasure record and the erasure report stay, as for any erasure the city orders).
-    A full erasure then destroys the key file as well — no copy of a sealed file, wherever it
-    went, can be opened again — and whatever is left in the store and the spool."""
+    the scope's calls is erased through the archive (its own data key destroyed — no copy of its
+    sealed file can be opened again — and its sealed file overwritten and removed; the
+    recording's row, its erasure record and the erasure report stay, as for any erasure the city
+    orders). A full erasure then destroys the recordings key file as well, and whatever is left
+    in the store and the spool."""
 
-    method = ("recordings: erased through the recording archive (AES-256-GCM sealed files "
-              "overwritten and removed, erasure records kept); full erasure: the key file "
-              "destroyed as well / 録音は暗号化ファイルを破壊、全件抹消では鍵も破棄")
+    method = ("recordings: erased through the recording archive (each recording's own AES-256 "
+              "data key destroyed, its AES-256-GCM sealed file overwritten and removed, "
+              "erasure records kept); full erasure: the recordings key file, which wrapped the "
+              "data keys, destroyed as well / 録音は個別の暗号鍵を破棄し暗号化ファイルを破壊、"
+              "全件抹消では録音鍵も破棄")
 
     def __init__(self, database: Database, settings: Settings, actor: str,
                  clock: Callable[[], datetime] = utcnow) -> None:

@@ -121,7 +121,7 @@ class RecordingArchive:
         async with self._db.transaction() as conn:
             await db.set_state(conn, recording_id, state, ended_at=self._clock(),
                                duration_s=duration, size=sealed.size, key_id=sealed.key_id,
-                               stopped_by=stopped_by)
+                               wrapped_key=sealed.wrapped_key, stopped_by=stopped_by)
             await audit.record(conn, SYSTEM, "recording.stored", f"recording:{recording_id}",
                                call=row.call_id, file=row.file_id, bytes=sealed.size,
                                seconds=round(duration, 1), stopped_by=stopped_by or None)
@@ -185,7 +185,7 @@ class RecordingArchive:
             await audit.record(conn, actor, f"recording.{purpose}", f"recording:{recording_id}",
                                call=row.call_id, file=row.file_id, **detail)
         try:
-            plain = await asyncio.to_thread(self.vault().open, row.file_id)
+            plain = await asyncio.to_thread(self.vault().open, row.file_id, row.wrapped_key)
         except VaultError as exc:
             raise RecordingRefused(str(exc)) from None
         return row, plain
@@ -218,8 +218,11 @@ class RecordingArchive:
 
     async def erase(self, actor: str, recording_id: int, reason: str = "instruction",
                     reference: str = "") -> RecordingRow:
-        """Destroy the recording's file; the row, an erasure record, the access log entry and
-        an erasure report for the city remain."""
+        """Destroy the recording: its sealed file overwritten and removed, and its wrapped data
+        key emptied in its row (so no copy of the sealed file, wherever it went, can be opened
+        again: a database backup taken before still holds the key until it ages out). The
+        row, an erasure record, the access log entry and an erasure report for the city
+        remain."""
         row = await self.get(recording_id)
         reason = lifecycle.erasure_reason(reason)
         try:
@@ -229,11 +232,14 @@ class RecordingArchive:
         destroyed = await asyncio.to_thread(self.vault().destroy, row.file_id)
         now = self._clock()
         async with self._db.transaction() as conn:
-            await db.set_state(conn, recording_id, state)
+            await db.set_state(conn, recording_id, state, wrapped_key="")
             await db.add_erasure(conn, recording_id, now, actor, reason, reference[:100])
             await audit.record(conn, actor, "recording.erase", f"recording:{recording_id}",
                                call=row.call_id, file=row.file_id, reason=reason,
                                reference=reference[:100], destroyed=destroyed)
+        if not await db.drop_old_page_images(self._db):
+            log.warning("recording %s: the database's write-ahead log was busy; the erased key's "
+                        "old page images go at its next checkpoint", recording_id)
         log.warning("recording %s (call %s) erased by %s (%s)", recording_id, row.call_id,
                     actor, reason)
         await self.report(recording_id)

@@ -197,10 +197,13 @@ async def test_erasing_one_batch_then_everything_leaves_no_name_or_number_anywhe
     assert files(settings.paths.recordings_dir) == files(settings.paths.outbox_dir) == []
     assert not settings.recordings.key_file.exists()  # keys dropped: no copy can be opened
     archive = RecordingArchive(database, lambda: settings, lambda: AT)
-    assert {r.state.value for r in await archive.listing()} == {"erased"}
+    rows = await archive.listing()
+    assert {r.state.value for r in rows} == {"erased"}
+    assert {r.wrapped_key for r in rows} == {""}  # each recording's own key destroyed too
     for name in ("cert-1.txt", "cert-all.txt"):
         certificate = (tmp_path / name).read_text(encoding="utf-8")
         assert found_in(certificate.encode(), nursery + care) == []
+        assert "own AES-256 data key destroyed" in certificate
         if db_backend == "sqlite":
             assert "PASSED" in certificate
         else:  # the server's files and WAL are not scanned from here: said, never PASSED

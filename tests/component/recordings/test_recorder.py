@@ -99,7 +99,7 @@ async def test_the_flag_starts_mixmonitor_and_the_hangup_seals_and_reports_it(ri
     store = rig.settings.paths.recordings_dir
     assert [p.name for p in store.iterdir()] == [f"{file_id}.rec"]
     assert stat.S_IMODE((store / f"{file_id}.rec").stat().st_mode) == 0o600
-    plain = rig.archive.vault().open(file_id)
+    plain = rig.archive.vault().open(file_id, row.wrapped_key)
     assert plain == wav_header(len(tone(3.0)), closed=True) + tone(3.0)
     assert AudioSegment.from_wav(io.BytesIO(plain)).dBFS > -20
     key = rig.settings.recordings.key_file
@@ -254,7 +254,7 @@ async def test_the_key_is_guarded(settings: Settings, tmp_path: Path) -> None:
     assert stat.S_IMODE((tmp_path / "keys" / "k").stat().st_mode) == 0o600
     plain = tmp_path / "x.wav"
     plain.write_bytes(wav_header(8, closed=True) + b"\1" * 8)
-    vault.seal(plain, "a" * 32)
+    sealed = vault.seal(plain, "a" * 32)
     (tmp_path / "keys" / "k").chmod(0o644)
     with pytest.raises(VaultError, match="chmod 600"):
         Vault(tmp_path / "store", tmp_path / "keys" / "k").key()
@@ -265,8 +265,8 @@ async def test_the_key_is_guarded(settings: Settings, tmp_path: Path) -> None:
     (tmp_path / "store" / f"{'a' * 32}.rec").rename(tmp_path / "elsewhere.rec")
     other.key()  # an empty store: a new key may be made
     (tmp_path / "elsewhere.rec").rename(tmp_path / "store" / f"{'a' * 32}.rec")
-    with pytest.raises(VaultError, match="another key"):
-        other.open("a" * 32)
+    with pytest.raises(VaultError, match="wrapped under another recordings key"):
+        other.open("a" * 32, sealed.wrapped_key)
 
 
 async def test_hooks_run_in_order_and_the_recorder_never_raises(rig: Rig) -> None:
