@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -96,6 +97,10 @@ async def test_the_daily_report_counts_what_was_stored(centre: Centre, dialer: D
             assert from_csv[d.name]["架電件数"] == "0" and from_csv[d.name]["接触件数率"] == ""
             assert from_csv[d.name]["対象者接触率"] == ""  # no list: no share
     total, inbound = from_csv["合計"], expected_inbound(centre, DAY)
+    everyone = sum(reach.values(), Counter())
+    assert total["接触者数（累計）"] == str(everyone["persons_contacted"])
+    assert total["対象者接触率"] == percent(everyone["persons_contacted"],
+                                       everyone["targets"] - everyone["excluded"])
     for header, key in SUMMARY_COLUMNS.items():
         if key != "operators":
             assert total[header] == str(sum(f[key] for f in expected.values())), header
