@@ -16,7 +16,7 @@ from agent_ui import keys, live_ws
 from agent_ui.render import render
 from agent_ui.request_body import json_body, text
 from agent_ui.security import MANAGERS, route, session_of
-from dialer.domain.supervision import CONTACT_RATE_TARGET
+from dialer.domain.reach import PERSON_CONTACT_RATE_TARGET
 from dialer.services.runtime.live import BOARD
 from dialer.services.supervision.board import board_message
 from dialer.services.supervision.listen_in import ListenRefused, ListenUnavailable
@@ -31,7 +31,7 @@ async def page(request: web.Request) -> web.Response:
     settings = keys.backend(request).settings()
     session = session_of(request)
     return render(request, "board.html", phones=[s.name for s in settings.seats],
-                  my_phone=session.seat, target=CONTACT_RATE_TARGET,
+                  my_phone=session.seat, target=PERSON_CONTACT_RATE_TARGET,
                   debt_types={d.code: d.name for d in settings.debt_types})
 
 

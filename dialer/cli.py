@@ -31,6 +31,7 @@ from dialer.commands import (
     documents,
     erasure,
     intake,
+    kpi,
     lines,
     messages,
     outcomes,
@@ -50,7 +51,7 @@ from dialer.pbx.sandbox import SandboxError
 from dialer.services.callbacks.messages import MessageError
 
 COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
-                  documents, report,
+                  documents, report, kpi,
                   asterisk, sandbox, serve, messages, simulate, lines,
                   suspensions, erasure, accounts, backup, doctor)
 EXPECTED_ERRORS = (

@@ -34,7 +34,7 @@ from dialer.config_sections import (
     TrunkSettings,
     WebSettings,
 )
-from dialer.config_tables import ReportsSettings, Seat
+from dialer.config_tables import PlannedCalls, ReportsSettings, Seat
 from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
@@ -73,6 +73,7 @@ class Settings:
     seats: tuple[Seat, ...] = ()
     classification: Classification = field(default_factory=Classification)
     reports: ReportsSettings = field(default_factory=ReportsSettings)
+    planned_calls: PlannedCalls = field(default_factory=dict)  # 想定架電件数, [planned_calls]
     source: str = "built-in defaults"
     base_dir: Path = Path(".")
 
@@ -87,7 +88,8 @@ SECTIONS: dict[str, type] = {
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk",
                  "recordings", "backup", "calling")
 }
-TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports")
+TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports",
+                       "planned_calls")
 
 
 def config_path(cli_value: str | None) -> Path | None:
@@ -133,6 +135,9 @@ def _build(raw: dict[str, Any], source: str, base: Path) -> Settings:
                         classification=config_tables.classification(
                             raw.get("outcomes"), base, problems),
                         reports=config_tables.reports(raw.get("reports"), base, problems),
+                        planned_calls=config_tables.planned_calls(
+                            raw.get("planned_calls"), frozenset(d.code for d in debt_types),
+                            problems),
                         source=source, base_dir=base)
     problems.extend(_cross_checks(settings))
     codes = frozenset(d.code for d in debt_types)

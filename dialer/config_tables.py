@@ -213,3 +213,35 @@ def _definitions(path: Path, problems: list[str]) -> Definitions:
     found, found_problems = report_definitions.parse(data, default_definitions())
     problems.extend(f"reports.definitions: {p}" for p in found_problems)
     return found if found is not None else default_definitions()
+
+
+# --- [planned_calls] -----------------------------------------------------------------------
+
+PlannedCalls = dict[str, dict[str, int]]  # debt type -> list month (YYYY-MM) -> calls
+
+
+def planned_calls(raw: Any, known: frozenset[str], problems: list[str]) -> PlannedCalls:
+    """``[planned_calls]``: 想定架電件数 per debt type and list month, e.g.
+    ``hoikuryo = { "2027-01" = 1200 }``; a month not given is shown as 未設定."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append("[planned_calls]: a table of debt_type = { \"YYYY-MM\" = calls }")
+        return {}
+    out: PlannedCalls = {}
+    for debt_type, months in raw.items():
+        where = f"planned_calls.{debt_type}"
+        if debt_type not in known:
+            problems.append(f"{where}: unknown debt type (see [debt_types])")
+            continue
+        if not isinstance(months, dict):
+            problems.append(f"{where}: a table of \"YYYY-MM\" = calls")
+            continue
+        for month, count in months.items():
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", month):
+                problems.append(f"{where}.{month}: the month must be YYYY-MM")
+            elif isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                problems.append(f"{where}.{month}: a whole number of calls (0 or more)")
+            else:
+                out.setdefault(debt_type, {})[month] = count
+    return out

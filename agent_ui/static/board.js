@@ -67,7 +67,7 @@
     renderInbound(board.inbound);
     renderCampaigns(board.campaigns);
     renderDebtTypes(board.debt_types);
-    renderChart(board.hours, board.target);
+    renderChart(board.hours);
     operators = board.operators;
     renderOperators();
     renderAssignments(board.assignments);
@@ -123,9 +123,21 @@
   }
 
   function renderTotals(board) {
-    const rate = $("total-rate");
-    rate.textContent = board.totals.calls ? pct(board.totals.contact_rate) : "—";
-    rate.className = board.totals.below_target ? "below" : "met";
+    const persons = board.persons;
+    const rate = $("person-rate");
+    rate.textContent = persons.listed ? pct(persons.person_contact_rate) : "—";
+    rate.className = persons.below_target ? "below" : (persons.listed ? "met" : "");
+    $("persons-contacted").textContent = persons.contacted;
+    $("persons-listed").textContent = persons.listed;
+    $("persons-new").textContent = persons.new_today;
+    $("persons-excluded").textContent = persons.excluded;
+    const projected = persons.projection;
+    const shown = $("projected-rate");
+    shown.textContent = projected && projected.calling_days_done ? pct(projected.person_contact_rate) : "—";
+    shown.className = projected && projected.calling_days_done ? (projected.below_target ? "below" : "met") : "";
+    $("projected-detail").textContent = projected ? "（" + projected.contacted + " 人、経過 " +
+      projected.calling_days_done + " 日・残り " + projected.calling_days_left + " 日）" : "（実施期間が未設定）";
+    $("total-rate").textContent = board.totals.calls ? pct(board.totals.contact_rate) : "—";
     $("total-calls").textContent = board.totals.calls;
     $("total-contacts").textContent = board.totals.contacts;
   }
@@ -152,20 +164,27 @@
     }));
   }
 
-  function rateCell(r) {
-    const cell = num(r.calls ? pct(r.contact_rate) : "—", r.below_target ? "below" : (r.calls ? "met" : ""));
+  function rateCell(r) {  // 接触件数率: secondary, no target
+    const cell = num(r.calls ? pct(r.contact_rate) : "—");
     cell.id = "contact-rate-" + r.debt_type;
+    return cell;
+  }
+
+  function personCell(r) {  // 対象者接触率 against the target
+    const p = r.persons;
+    const cell = num(p.listed ? pct(p.person_contact_rate) : "—", p.below_target ? "below" : (p.listed ? "met" : ""));
+    cell.id = "person-rate-" + r.debt_type;
     return cell;
   }
 
   function renderDebtTypes(rows) {
     if (!rows.length) {
-      $("debt-types").replaceChildren(el("tr", {}, el("td", { colSpan: 8, class: "when" }, "本日の結果はまだありません。")));
+      $("debt-types").replaceChildren(el("tr", {}, el("td", { colSpan: 10, class: "when" }, "本日の結果はまだありません。")));
       return;
     }
     $("debt-types").replaceChildren(...rows.map((r) => el("tr", {},
-      el("td", {}, r.label || debtName(r.debt_type)), num(r.in_play), num(r.calls), num(r.contacts),
-      rateCell(r),
+      el("td", {}, r.label || debtName(r.debt_type)), num(r.in_play), personCell(r), num(r.persons.new_today),
+      num(r.calls), num(r.contacts), rateCell(r),
       num(r.promises), num(r.escalations, r.escalations ? "mark" : ""), num(r.callbacks))));
   }
 
@@ -205,7 +224,7 @@
       el("td", {}, r.code, " ", el("span", { class: "mark" }, r.mark)), el("td", {}, r.label), num(r.count))));
   }
 
-  // --- the hourly chart: bars = calls, line = contact rate, dashed line = the target ----------
+  // --- the hourly chart: bars = calls, line = 接触件数率 (per call: no target line, the 70% is per person)
   function svg(tag, attrs, text) {
     const node = document.createElementNS(SVG, tag);
     for (const [k, v] of Object.entries(attrs || {})) { node.setAttribute(k, String(v)); }
@@ -213,7 +232,7 @@
     return node;
   }
 
-  function renderChart(hours, target) {
+  function renderChart(hours) {
     const busy = hours.filter((h) => h.calls > 0).map((h) => h.hour);
     const lo = Math.min(DEFAULT_HOURS[0], ...busy), hi = Math.max(DEFAULT_HOURS[1], ...busy);
     const shown = hours.filter((h) => h.hour >= lo && h.hour <= hi);
@@ -222,7 +241,7 @@
     const maxCalls = Math.max(1, ...shown.map((h) => h.calls));
     const step = plotW / Math.max(1, shown.length);
     const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, class: "hours", role: "img",
-                               "aria-label": "時間帯別の架電数と接触率" });
+                               "aria-label": "時間帯別の架電数と接触件数率" });
     const y = (calls) => top + plotH - (calls / maxCalls) * plotH;
     const yRate = (r) => top + plotH - r * plotH;
     chart.append(svg("line", { x1: left, y1: top + plotH, x2: left + plotW, y2: top + plotH, class: "axis" }));
@@ -230,8 +249,6 @@
     chart.append(svg("text", { x: left - 6, y: top + plotH, class: "tick end" }, 0));
     chart.append(svg("text", { x: left + plotW + 6, y: top + 10, class: "tick" }, "100%"));
     chart.append(svg("text", { x: left + plotW + 6, y: top + plotH, class: "tick" }, "0%"));
-    chart.append(svg("line", { x1: left, y1: yRate(target), x2: left + plotW, y2: yRate(target), class: "target" }));
-    chart.append(svg("text", { x: left + plotW + 6, y: yRate(target) + 4, class: "tick target-label" }, pct(target).replace(".0", "")));
     const points = [];
     shown.forEach((h, i) => {
       const x = left + i * step;
@@ -240,13 +257,13 @@
       bar.append(svg("title", {}, `${h.hour}時: 架電 ${h.calls}・接触 ${h.contacts}`));
       chart.append(bar);
       chart.append(svg("text", { x: x + step / 2, y: H - 10, class: "tick middle" }, h.hour));
-      if (h.calls > 0) { points.push([x + step / 2, yRate(h.contact_rate), h.contact_rate < target]); }
+      if (h.calls > 0) { points.push([x + step / 2, yRate(h.contact_rate)]); }
     });
     if (points.length > 1) {
       chart.append(svg("polyline", { points: points.map((p) => p[0] + "," + p[1]).join(" "), class: "rate" }));
     }
-    for (const [px, py, below] of points) {
-      chart.append(svg("circle", { cx: px, cy: py, r: 3.5, class: below ? "rate below" : "rate" }));
+    for (const [px, py] of points) {
+      chart.append(svg("circle", { cx: px, cy: py, r: 3.5, class: "rate" }));
     }
     $("hours-chart").replaceChildren(chart);
   }

@@ -6,7 +6,9 @@ Definitions (all "today" = the centre's local calendar day, ``[00:00, next 00:00
 * a **call** is an outbound attempt whose result was recorded today (every result code counts,
   system ones such as busy or no answer included: the contact rate's denominator);
 * a **contact** is a call whose result code has ``contact`` in the classification;
-* the **contact rate** is contacts / calls, against the 70% target (SPEC §6(3));
+* the **call contact rate** (接触件数率) is contacts / calls (``call_contact_rate``, the one place
+  it is computed) — a secondary figure: the 70% target of SPEC §6(3) is for 対象者接触率, the
+  people on the list reached (``dialer.domain.reach``);
 * a **promise** is a result with a code in ``PROMISE_CODES`` (outbound or callback);
 * an **escalation** is a result whose code is marked ★/☆, or whose call note was flagged as an
   escalation by the operator (outbound or callback; a call counts once);
@@ -24,7 +26,6 @@ from zoneinfo import ZoneInfo
 
 from dialer.domain.outcomes import Classification, ResultCode, UnknownResultCode
 
-CONTACT_RATE_TARGET = 0.70  # 接触率 target, SPEC §6(3)
 # 納付約束 (payment promise). The classification has no "promise" attribute, so the board names
 # the code: "101" in the default table. A city table that numbers it differently changes this.
 PROMISE_CODES = frozenset({"101"})
@@ -33,6 +34,11 @@ OUTBOUND, INBOUND = "out", "in"
 
 def rate(part: int, whole: int) -> float:
     return part / whole if whole else 0.0
+
+
+def call_contact_rate(contacts: int, calls: int) -> float:
+    """接触件数率: contacts per outbound call (0 without calls)."""
+    return rate(contacts, calls)
 
 
 # --- today --------------------------------------------------------------------------------------
@@ -91,11 +97,7 @@ class DebtTypeFigures:
 
     @property
     def contact_rate(self) -> float:
-        return rate(self.contacts, self.calls)
-
-    @property
-    def below_target(self) -> bool:
-        return self.calls > 0 and self.contact_rate < CONTACT_RATE_TARGET
+        return call_contact_rate(self.contacts, self.calls)
 
 
 def _code(classification: Classification, code: str) -> ResultCode | None:
@@ -149,7 +151,7 @@ class HourFigures:
 
     @property
     def contact_rate(self) -> float:
-        return rate(self.contacts, self.calls)
+        return call_contact_rate(self.contacts, self.calls)
 
 
 def hourly(rows: Iterable[ResultCount], classification: Classification,

@@ -155,8 +155,11 @@ async def test_the_board_fills_live_alerts_and_asks_for_listen_in(board: Board,
     await page.wait_for_url(f"{board.url}/board")
 
     await expect(page.locator("#total-calls")).to_have_text("6")  # CSP: no eval, no strings
-    assert await page.inner_text("#total-rate") == "66.7%"
-    assert "below" in (await page.get_attribute("#total-rate", "class") or "")
+    assert await page.inner_text("#total-rate") == "66.7%"  # 接触件数率: 4 contacts, 6 calls
+    assert await page.inner_text("#person-rate") == "100.0%"  # the one person was reached
+    assert "met" in (await page.get_attribute("#person-rate", "class") or "")
+    assert await page.inner_text("#persons-contacted") == "1"
+    assert await page.inner_text("#person-rate-hoikuryo") == "100.0%"
     assert await page.locator("svg.hours rect.calls").count() == 12  # 9:00-20:00 at least
     assert await page.locator("svg.hours circle.rate").count() == 3
     assert await page.locator("#debt-types tr").count() == 8  # every configured debt type

@@ -65,16 +65,17 @@ def test_per_debt_type_figures() -> None:
     assert (rojin.calls, rojin.in_play, old.in_play, old.label) == (0, 0, 2, "old")
     assert (hoiku.in_play, hoiku.calls, hoiku.contacts, hoiku.promises, hoiku.escalations,
             hoiku.callbacks) == (40, 10, 5, 4, 3, 1)
-    assert hoiku.contact_rate == 0.5 and hoiku.below_target and hoiku.label == "保育料"
-    assert (kyu.calls, kyu.contacts, kyu.contact_rate, kyu.below_target) == (5, 0, 0.0, True)
-    assert (yakan.calls, yakan.below_target) == (0, False)  # nothing called: not "below"
+    assert hoiku.contact_rate == 0.5 and hoiku.label == "保育料"  # 接触件数率: 5 of 10 calls
+    assert (kyu.calls, kyu.contacts, kyu.contact_rate) == (5, 0, 0.0)
+    assert (yakan.calls, yakan.contact_rate) == (0, 0.0)  # nothing called: no rate
     assert "101" in PROMISE_CODES
 
 
-def test_contact_rate_at_the_target_is_not_below_it() -> None:
-    rows = [ResultCount("x", "out", "101", 7), ResultCount("x", "out", "S01", 3)]
+def test_the_call_contact_rate_is_contacts_per_outbound_call() -> None:
+    rows = [ResultCount("x", "out", "101", 7), ResultCount("x", "out", "S01", 3),
+            ResultCount("x", "in", "101", 5)]  # callbacks are not calls
     (row,) = by_debt_type(rows, TABLE, {}, {})
-    assert row.contact_rate == pytest.approx(0.7) and not row.below_target
+    assert row.contact_rate == pytest.approx(0.7)
 
 
 def test_hourly_buckets() -> None:

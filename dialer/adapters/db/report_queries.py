@@ -121,16 +121,6 @@ async def period_operators(conn: AsyncConnection, start: datetime, end: datetime
     return per, await _operators(conn, start, end)
 
 
-async def targets_of_months(conn: AsyncConnection, months: Collection[str]) -> dict[str, int]:
-    """Targets listed per debt type in the batches of ``months`` (YYYY-MM)."""
-    if not months:
-        return {}
-    query = (select(Batch.debt_type, func.count(Target.id))
-             .join(Target, Target.batch_id == Batch.id)
-             .where(Batch.month.in_(months)).group_by(Batch.debt_type))
-    return {debt_type: int(n) for debt_type, n in await conn.execute(query)}
-
-
 async def voices(conn: AsyncConnection, start: datetime, end: datetime) -> list[Voice]:
     """The notes tagged as a resident's voice written in ``[start, end)``."""
     query = (select(CallNote.at, Batch.debt_type, CallNote.result_code, CallNote.note)

@@ -1,8 +1,8 @@
 """The business daily report (業務日報, §13(1)ア): one row per debt type for one day, then the
 total. Pure: built from the day's GROUP BY rows.
 
-Definitions — the board's (``dialer.domain.supervision``: call, contact, contact rate,
-promise, escalation, callback), over the centre's local day, plus:
+Definitions — the board's (``dialer.domain.supervision``: call, contact, 接触件数率 = contacts /
+calls, promise, escalation, callback), over the centre's local day, plus:
 
 * **complaints**: calls with a result that day whose call note is flagged as a complaint;
 * **operators on duty**: different operators with a result that day (the total row counts
@@ -11,6 +11,9 @@ promise, escalation, callback), over the centre's local day, plus:
   play when its debt type's calling or callback period for its month covers the day, or it had
   a result that day); *excluded* by the end of the day; *in play*: neither excluded nor finished
   at the end of the day (finished: ``done`` and no result after the day);
+* **persons contacted / new** and **対象者接触率** (``dialer.domain.reach``): of those targets,
+  the ones not excluded reached at least once by the end of the day / for the first time that
+  day; the rate is reached / (targets - excluded), the city's 70% target;
 * **conversations** = contacts + callbacks; **escalation rate** = escalations / conversations;
 * **inbound received / answered / abandoned / messages**: calls to the dedicated number that
   started that day (centre-wide: the caller is not known before identification, so only the
@@ -29,8 +32,9 @@ from typing import Any
 
 from dialer.domain.calendar import Period
 from dialer.domain.outcomes import Classification
+from dialer.domain.reach import person_contact_rate
 from dialer.domain.reports.definitions import Cell
-from dialer.domain.supervision import ResultCount, by_debt_type, rate
+from dialer.domain.supervision import ResultCount, by_debt_type, call_contact_rate, rate
 
 CALLED = "架電実施"
 NOT_CALLED = "架電なし"
@@ -44,10 +48,13 @@ class TargetCounts:
     targets: int = 0
     excluded: int = 0
     in_play: int = 0
+    contacted: int = 0  # not excluded, reached by the end of the day
+    contacted_today: int = 0  # of those, reached for the first time that day
 
     def __add__(self, other: TargetCounts) -> TargetCounts:
         return TargetCounts(self.targets + other.targets, self.excluded + other.excluded,
-                            self.in_play + other.in_play)
+                            self.in_play + other.in_play, self.contacted + other.contacted,
+                            self.contacted_today + other.contacted_today)
 
 
 @dataclass(frozen=True)
@@ -111,10 +118,18 @@ class Figures:
     inbound_answered: int = 0
     inbound_abandoned: int = 0
     inbound_messages: int = 0
+    persons_contacted: int = 0
+    persons_new: int = 0
 
     @property
     def contact_rate(self) -> float:
-        return rate(self.contacts, self.calls)
+        """接触件数率."""
+        return call_contact_rate(self.contacts, self.calls)
+
+    @property
+    def person_contact_rate(self) -> float:
+        """対象者接触率."""
+        return person_contact_rate(self.persons_contacted, self.targets, self.excluded)
 
     @property
     def conversations(self) -> int:
@@ -128,13 +143,15 @@ class Figures:
         row: dict[str, Cell] = {f.name: getattr(self, f.name) for f in fields(self)}
         row.update(conversations=self.conversations,  # a rate of nothing is left empty
                    contact_rate=self.contact_rate if self.calls else None,
+                   person_contact_rate=(self.person_contact_rate
+                                        if self.targets > self.excluded else None),
                    escalation_rate=self.escalation_rate if self.conversations else None)
         return row
 
 
 COUNTS = ("targets", "in_play", "excluded", "calls", "contacts", "promises", "escalations",
           "complaints", "callbacks", "operators", "inbound_received", "inbound_answered",
-          "inbound_abandoned", "inbound_messages")
+          "inbound_abandoned", "inbound_messages", "persons_contacted", "persons_new")
 
 
 def add(rows: Iterable[Figures], debt_type: str, debt_name: str) -> Figures:
@@ -195,7 +212,8 @@ def daily_report(facts: DayFacts, classification: Classification, labels: Mappin
             b.debt_type, b.label, status(b.calls, plan), remark(b.calls, b.callbacks, plan),
             counts.targets, counts.in_play, counts.excluded, b.calls, b.contacts, b.promises,
             b.escalations, facts.complaints.get(b.debt_type, 0), b.callbacks,
-            facts.operators.get(b.debt_type, 0)))
+            facts.operators.get(b.debt_type, 0), persons_contacted=counts.contacted,
+            persons_new=counts.contacted_today))
     total = replace(add(rows, "", TOTAL), operators=facts.operators_total,
                     inbound_received=facts.inbound.received,
                     inbound_answered=facts.inbound.answered,

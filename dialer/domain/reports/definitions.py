@@ -33,7 +33,11 @@ DAILY_FIELDS = {
     "in_play": "of those, neither finished nor excluded at the end of the day",
     "excluded": "of those, excluded by the end of the day",
     "calls": "outbound calls with a result that day", "contacts": "calls that reached the resident",
-    "contact_rate": "contacts / calls", "promises": "payment promises (outbound or callback)",
+    "contact_rate": "接触件数率: contacts / calls",
+    "persons_contacted": "targets (not excluded) reached at least once by the end of the day",
+    "persons_new": "of those, reached for the first time that day",
+    "person_contact_rate": "対象者接触率: persons contacted / (targets - excluded)",
+    "promises": "payment promises (outbound or callback)",
     "escalations": "results marked ★/☆ or flagged as escalation",
     "complaints": "calls whose note is flagged as a complaint",
     "callbacks": "identified callers' calls with a result that day",
@@ -67,7 +71,8 @@ TARGET_FIELDS = {
 }
 PERIOD_FIGURES = {
     "calls": "outbound calls with a result", "contacts": "calls that reached the resident",
-    "contact_rate": "contacts / calls", "target_rate": "the contact-rate target (70%)",
+    "contact_rate": "接触件数率: contacts / calls",
+    "target_rate": "the 対象者接触率 target (70%, SPEC §6(3))",
     "promises": "payment promises", "escalations": "escalations",
     "escalation_rate": "escalations / conversations", "conversations": "contacts + callbacks",
     "complaints": "complaints", "callbacks": "identified callers' calls with a result",
@@ -76,11 +81,19 @@ PERIOD_FIGURES = {
     "days_worked": "days with calls", "operator_days": "operators on duty, summed over days",
     "operators": "different operators over the period",
 }
+REACH_FIGURES = {  # of the lists of the period's months, at the end of the period
+    "targets": "targets listed", "excluded": "of those, excluded",
+    "persons_contacted": "targets (not excluded) reached at least once",
+    "person_contact_rate": "対象者接触率: persons contacted / (targets - excluded)",
+    "planned_calls": "想定架電件数 ([planned_calls]; 未設定 when not configured)",
+}
 TABLE_FIELDS: dict[str, dict[str, str]] = {
     "summary": {"period": "the period covered", "first": "its first day", "last": "its last day",
-                **PERIOD_FIGURES},
-    "debt_types": {"debt_type": "code", "debt_name": "name", "targets": "targets listed",
-                   **PERIOD_FIGURES},
+                **PERIOD_FIGURES, **REACH_FIGURES},
+    "debt_types": {"debt_type": "code", "debt_name": "name", **PERIOD_FIGURES, **REACH_FIGURES},
+    "lists": {"debt_type": "code", "debt_name": "name", "month": "the list's month (YYYY-MM)",
+              **REACH_FIGURES, "calls": "outbound calls to the list by the period's end",
+              "contacts": "of those, contacts", "contact_rate": "接触件数率: contacts / calls"},
     "days": {"day": "the day", "weekday": "曜日", **PERIOD_FIGURES},
     "months": {"month": "YYYY-MM", **PERIOD_FIGURES},
     "results": {"code": "result code", "label": "its label", "mark": "★/☆",

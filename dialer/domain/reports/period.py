@@ -5,7 +5,10 @@ definitions, ``dialer.domain.reports.daily``), so a month always agrees with its
 
 * **days worked**: days with at least one outbound call; **operator-days**: the operators on
   duty summed over the days; **operators**: different operators over the whole period;
-* **targets** (per debt type): targets of the batches whose month lies in the period;
+* **targets, excluded, persons contacted, 対象者接触率, planned calls** (summary, per debt type,
+  and per debt type and list month in ``lists``): the lists (batches) whose month lies in the
+  period, at the period's end (``dialer.domain.reach``); ``lists`` also gives each list's calls
+  and 接触件数率 by the period's end, against its 想定架電件数;
 * **results breakdown**: every result of the period per code, outbound and callbacks, with its
   share of all results;
 * **residents' voices**: the notes operators tagged as such, oldest first.
@@ -19,9 +22,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from dialer.domain.outcomes import Classification, UnknownResultCode
+from dialer.domain.reach import PERSON_CONTACT_RATE_TARGET, Reach, planned_cell, total
 from dialer.domain.reports.daily import DailyReport, DayFacts, Figures, add, daily_report
 from dialer.domain.reports.definitions import Cell
-from dialer.domain.supervision import CONTACT_RATE_TARGET, INBOUND, OUTBOUND, ResultCount, rate
+from dialer.domain.supervision import INBOUND, OUTBOUND, ResultCount, rate
 
 WEEKDAYS = "月火水木金土日"
 REMARKS_TITLE = "所感・提案"
@@ -43,7 +47,8 @@ class PeriodFacts:
     first: date
     last: date
     days: tuple[DayFacts, ...]
-    targets: Mapping[str, int] = field(default_factory=dict)  # debt type -> targets listed
+    # (debt type, list month) -> its lists' figures at the period's end, planned calls included
+    lists: Mapping[tuple[str, str], Reach] = field(default_factory=dict)
     operators: Mapping[str, int] = field(default_factory=dict)  # debt type -> different ones
     operators_total: int = 0
     voices: tuple[Voice, ...] = ()
@@ -60,8 +65,33 @@ class PeriodReport:
 def _row(figures: Figures, days_worked: int, **extra: Cell) -> Row:
     row = figures.as_row()
     row.update(operator_days=figures.operators, days_worked=days_worked,
-               target_rate=CONTACT_RATE_TARGET, **extra)
+               target_rate=PERSON_CONTACT_RATE_TARGET, **extra)
     return row
+
+
+def reach_cells(reach: Reach) -> Row:
+    """対象者接触率 and its parts (an empty rate when nobody is listed)."""
+    return {"targets": reach.targets, "excluded": reach.excluded,
+            "persons_contacted": reach.contacted,
+            "person_contact_rate": reach.person_contact_rate if reach.listed else None,
+            "planned_calls": planned_cell(reach.planned_calls)}
+
+
+def _lists(facts: PeriodFacts, labels: Mapping[str, str]) -> list[Row]:
+    order = {code: n for n, code in enumerate(labels)}
+    keys = sorted(facts.lists, key=lambda k: (order.get(k[0], len(order)), k[0], k[1]))
+    out = []
+    for debt_type, month in keys:
+        reach = facts.lists[(debt_type, month)]
+        out.append({"debt_type": debt_type, "debt_name": labels.get(debt_type, debt_type),
+                    "month": month, **reach_cells(reach), "calls": reach.calls,
+                    "contacts": reach.contacts,
+                    "contact_rate": reach.call_contact_rate if reach.calls else None})
+    return out
+
+
+def _per_debt_type(facts: PeriodFacts, debt_type: str) -> Reach:
+    return total(r for (d, _m), r in facts.lists.items() if d == debt_type)
 
 
 def period_text(first: date, last: date) -> str:
@@ -84,14 +114,16 @@ def period_report(facts: PeriodFacts, classification: Classification,
         rows = per_debt.get(code, [])
         summed = add(rows, code, labels.get(code, code))
         debt_rows.append(_row(summed, sum(r.calls > 0 for r in rows),
-                              targets=facts.targets.get(code, 0),
-                              operators=facts.operators.get(code, 0)))
+                              operators=facts.operators.get(code, 0),
+                              **reach_cells(_per_debt_type(facts, code))))
     all_days = add(totals, "", "")
     summary = _row(all_days, sum(t.calls > 0 for t in totals),
                    period=period_text(facts.first, facts.last), first=facts.first,
-                   last=facts.last, operators=facts.operators_total)
+                   last=facts.last, operators=facts.operators_total,
+                   **reach_cells(total(facts.lists.values())))
     return PeriodReport(facts.first, facts.last, summary, {
-        "days": days, "debt_types": debt_rows, "months": _months(reports),
+        "days": days, "debt_types": debt_rows, "lists": _lists(facts, labels),
+        "months": _months(reports),
         "results": breakdown((r for d in facts.days for r in d.results), classification),
         "voices": voices(facts.voices, classification, labels, tz)})
 

@@ -21,19 +21,20 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol
 
 from dialer import config
-from dialer.adapters.db import audit
+from dialer.adapters.db import audit, reach_figures
 from dialer.adapters.db import report_queries as queries
 from dialer.adapters.db.engine import Connection, Database
 from dialer.adapters.db.report_queries import BatchRow
 from dialer.adapters.report_files import Block, Chart, Staged, write_book
 from dialer.adapters.report_lists import ListFile
 from dialer.config import Settings
+from dialer.domain.reach import contact_codes
 from dialer.domain.reports import period as period_rules
 from dialer.domain.reports.daily import (
     DailyReport,
@@ -48,6 +49,7 @@ from dialer.domain.reports.schedule import report_day
 from dialer.domain.reports.targets import DayResult, ListedTarget, is_escalation, target_row
 from dialer.domain.supervision import day_bounds
 from dialer.services.governance import suspensions
+from dialer.services.reports import reach
 
 log = logging.getLogger(__name__)
 SYSTEM_ACTOR = "system"
@@ -135,10 +137,15 @@ def _by_debt_type(batches: Sequence[BatchRow]) -> dict[str, list[BatchRow]]:
 async def _daily_figures(conn: Connection, settings: Settings, day: date, start: datetime,
                          end: datetime, active: Sequence[BatchRow]) -> _Daily:
     facts = await queries.day_facts(conn, day, start, end)
-    per_batch = await queries.target_counts(conn, [b.id for b in active], end)
+    ids = [b.id for b in active]
+    per_batch = await queries.target_counts(conn, ids, end)
+    reached = await reach_figures.reach_counts(conn, ids, contact_codes(settings.classification),
+                                               start, end)
     targets: dict[str, TargetCounts] = {}
     for batch in active:
-        counts = per_batch.get(batch.id, TargetCounts())
+        got = reached[batch.id]
+        counts = replace(per_batch.get(batch.id, TargetCounts()), contacted=got.contacted,
+                         contacted_today=got.contacted - got.contacted_before)
         targets[batch.debt_type] = targets.get(batch.debt_type, TargetCounts()) + counts
     calendar = config.calendar(settings)
     calling_day = bool(calendar.windows_on(day))
@@ -247,7 +254,7 @@ async def _period(database: Database, settings: Settings, kind: str, first: date
                   stem: str, actor: str, out: Path | None, now: datetime | None) -> Generated:
     root, tz = _out(settings, out), settings.tz
     async with database.connect() as conn:
-        facts = await period_facts(conn, first, last, tz)
+        facts = await period_facts(conn, settings, first, last)
     report = period_report(facts, settings.classification, _labels(settings), tz)
     definition = getattr(settings.reports.tables, kind)
     cover: list[tuple[str, Cell]] = [
@@ -267,9 +274,12 @@ async def _period(database: Database, settings: Settings, kind: str, first: date
     return Generated(kind, subject, files, rows)
 
 
-async def period_facts(conn: Connection, first: date, last: date, tz: Any) -> PeriodFacts:
+async def period_facts(conn: Connection, settings: Settings, first: date, last: date
+                       ) -> PeriodFacts:
     """Every day's figures (the daily report's queries, day by day: a month always agrees
-    with its daily reports), and what only the whole period can tell."""
+    with its daily reports), and what only the whole period can tell: its operators, the
+    residents' voices, and the lists of its months at its end (対象者接触率)."""
+    tz = settings.tz
     days = []
     day = first
     while day <= last:
@@ -279,13 +289,15 @@ async def period_facts(conn: Connection, first: date, last: date, tz: Any) -> Pe
     start, end = day_bounds(first, tz)[0], day_bounds(last, tz)[1]
     operators, total = await queries.period_operators(conn, start, end)
     months = {f"{d.day:%Y-%m}" for d in days}
-    return PeriodFacts(first, last, tuple(days), await queries.targets_of_months(conn, months),
+    lists = await reach.list_reach(
+        conn, settings, [b for b in await queries.batches(conn) if b.month in months], last)
+    return PeriodFacts(first, last, tuple(days), reach.by_list_month(settings, lists),
                        operators, total, tuple(await queries.voices(conn, start, end)))
 
 
 CHARTS = {  # table -> (kind, title, value field, category fields in order of preference)
-    "days": ("line", "接触率（日別）", "contact_rate", ("day",)),
-    "months": ("line", "接触率（月別）", "contact_rate", ("month",)),
+    "days": ("line", "接触件数率（日別）", "contact_rate", ("day",)),
+    "months": ("line", "接触件数率（月別）", "contact_rate", ("month",)),
     "results": ("bar", "架電結果の内訳", "count", ("label", "code")),
 }
 

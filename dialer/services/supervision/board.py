@@ -1,5 +1,7 @@
-"""The supervisor board's figures: operators by state, today's results per debt type and per
-hour against the contact-rate target, the callback line, the campaigns' states, who has which
+"""The supervisor board's figures: its headline 対象者接触率 (the people on the lists in play
+reached, against the 70% target, with the projection to the calling period's end:
+``dialer.domain.reach.project``), today's results per debt type and per hour with 接触件数率
+(contacts per call) as a secondary figure, the callback line, the campaigns' states, who has which
 targets, and the emergencies flagged in the last hour. Rules and definitions are in
 ``dialer.domain.supervision``; SQL in ``dialer.adapters.db.board_figures``.
 
@@ -34,8 +36,14 @@ from dialer.domain.calendar import NO_SUSPENSION, Calendar
 from dialer.domain.inbound import InboundSummary, summarize
 from dialer.domain.operators import Operator
 from dialer.domain.outcomes import Classification
+from dialer.domain.reach import (
+    PERSON_CONTACT_RATE_TARGET,
+    Projection,
+    Reach,
+    projection_total,
+    total,
+)
 from dialer.domain.supervision import (
-    CONTACT_RATE_TARGET,
     OUTBOUND,
     AssignmentCount,
     BatchAssignment,
@@ -45,18 +53,20 @@ from dialer.domain.supervision import (
     ResultCount,
     assignments,
     by_debt_type,
+    call_contact_rate,
     campaign_state,
     day_bounds,
     hour_edges,
     hourly,
     is_contact,
     local_day,
-    rate,
 )
 from dialer.domain.suspension import Order
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.runner import CampaignRunner
 from dialer.services.console.operator_pool import OperatorPool
+from dialer.services.reports import reach as reach_figures
+from dialer.services.reports.reach import ListReach
 from dialer.services.runtime.live import BOARD, LiveHub
 from dialer.services.supervision.board_alerts import alert_message, recording_message
 
@@ -101,16 +111,29 @@ class Board:
     emergencies: list[EmergencyRow] = field(default_factory=list)
     recordings: list[RecordingRow] = field(default_factory=list)  # reports not acknowledged
     asterisk_up: bool = True
-    target: float = CONTACT_RATE_TARGET
+    target: float = PERSON_CONTACT_RATE_TARGET  # for 対象者接触率
     suspensions: list[Order] = field(default_factory=list)  # the city's orders in force
+    lists: list[ListReach] = field(default_factory=list)  # the lists in play, to date
 
     @property
     def contact_rate(self) -> float:
-        return rate(self.contacts, self.attempts)
+        """接触件数率 of today's calls (secondary)."""
+        return call_contact_rate(self.contacts, self.attempts)
 
     @property
-    def below_target(self) -> bool:
-        return self.attempts > 0 and self.contact_rate < self.target
+    def persons(self) -> Reach:
+        """対象者接触率 of the lists in play, to date: the headline."""
+        return total(item.reach for item in self.lists)
+
+    @property
+    def projection(self) -> Projection | None:
+        return projection_total(i.projection for i in self.lists if i.projection is not None)
+
+    def persons_by_debt_type(self) -> dict[str, Reach]:
+        out: dict[str, Reach] = {}
+        for item in self.lists:
+            out[item.debt_type] = out.get(item.debt_type, Reach()) + item.reach
+        return out
 
 
 class BoardSource:
@@ -120,8 +143,9 @@ class BoardSource:
     and the congestion-message interval; ``ami_connected`` tells an Asterisk outage apart from
     a closed window. Without them the clock's zone is the day's and the states are coarser.
     ``wall`` is the clock of Asterisk's event timestamps (the service clock may be shifted).
-    The day's results are read at every call; the open batches' target counts at most every
-    ``targets_ttl_s``.
+    The day's results are read at every call; the open batches' target counts and the lists'
+    対象者接触率 (lists in play today: a calling or callback period covers the day, or the
+    campaign is open) at most every ``targets_ttl_s``.
     """
 
     def __init__(self, database: Database, pool: OperatorPool, runner: CampaignRunner,
@@ -135,6 +159,7 @@ class BoardSource:
         self._settings, self._ami_connected, self._wall = settings, ami_connected, wall
         self._targets_ttl_s = targets_ttl_s
         self._target_cache: tuple[tuple[int, ...], float, TargetFigures] | None = None
+        self._reach_cache: tuple[tuple[Any, ...], float, list[ListReach]] | None = None
         self._calendar: tuple[Settings, Calendar] | None = None
         self.changed = asyncio.Event()
         pool.on_change(lambda _op: self.changed.set())
@@ -152,6 +177,7 @@ class BoardSource:
             recordings = await recording_rows.unacknowledged(conn)
             batch_rows, playing, assigned = await self._targets(conn, open_ids)
             orders = await orders_db.active(conn)
+            lists = await self._lists(conn, settings, local_day(now, tz), open_ids)
         table = self._classification()
         debt_of = {b.id: b.debt_type for b in batch_rows}
         in_play: dict[str, int] = {}
@@ -179,7 +205,24 @@ class BoardSource:
             recordings=recordings,
             asterisk_up=up,
             suspensions=orders,
+            lists=lists,
         )
+
+    async def _lists(self, conn: Connection, settings: Settings | None, today: Any,
+                     open_ids: tuple[int, ...]) -> list[ListReach]:
+        """The lists in play and their 対象者接触率 to date, reused for ``targets_ttl_s``
+        (it counts every target of those lists). Without settings: none."""
+        if settings is None:
+            return []
+        key = (open_ids, today, id(settings))
+        cached = self._reach_cache
+        if cached is not None and cached[0] == key and \
+                time.monotonic() - cached[1] < self._targets_ttl_s:
+            return cached[2]
+        batches = await reach_figures.lists_in_play(conn, settings, today, open_ids)
+        found = await reach_figures.list_reach(conn, settings, batches, today)
+        self._reach_cache = (key, time.monotonic(), found)
+        return found
 
     async def _targets(self, conn: Connection, open_ids: tuple[int, ...]) -> TargetFigures:
         """The open batches' targets: in play and assigned. They move slowly and cost a scan
@@ -265,6 +308,23 @@ def _with_rate(figures_row: Any) -> dict[str, Any]:
     return dataclasses.asdict(figures_row) | {"contact_rate": round(figures_row.contact_rate, 4)}
 
 
+def persons_message(reach: Reach, projection: Projection | None = None) -> dict[str, Any]:
+    """対象者接触率 and its parts (the projection when the period is known)."""
+    message: dict[str, Any] = {
+        "targets": reach.targets, "excluded": reach.excluded, "listed": reach.listed,
+        "contacted": reach.contacted, "new_today": reach.new_today,
+        "person_contact_rate": round(reach.person_contact_rate, 4),
+        "below_target": reach.below_target}
+    if projection is not None:
+        message["projection"] = {
+            "contacted": projection.contacted,
+            "person_contact_rate": round(projection.person_contact_rate, 4),
+            "below_target": projection.below_target,
+            "calling_days_done": projection.calling_days_done,
+            "calling_days_left": projection.calling_days_left}
+    return message
+
+
 def order_message(order: Order) -> dict[str, Any]:
     """A suspension order in force, for the boards (scope, the city's words and reference)."""
     return {"id": order.id, "scope": order.scope.value, "debt_type": order.debt_type,
@@ -275,19 +335,20 @@ def order_message(order: Order) -> dict[str, Any]:
 def board_message(board: Board) -> dict[str, Any]:
     """The board as the ``board`` topic's JSON message (no personal data: logins, seats,
     codes, counts)."""
+    persons = board.persons_by_debt_type()
     return {
         "type": "board",
         "at": board.at.isoformat(),
         "asterisk_up": board.asterisk_up,
         "dialing": board.dialing,
         "target": board.target,
+        "persons": persons_message(board.persons, board.projection),
         "totals": {"calls": board.attempts, "contacts": board.contacts,
-                   "contact_rate": round(board.contact_rate, 4),
-                   "below_target": board.below_target},
+                   "contact_rate": round(board.contact_rate, 4)},
         "inbound": dataclasses.asdict(board.inbound),
         "operators": [_operator(op, board.at) for op in board.operators],
-        "debt_types": [_with_rate(row) | {"below_target": row.below_target}
-                       for row in board.by_debt_type],
+        "debt_types": [_with_rate(row) | {"persons": persons_message(persons.get(
+                           row.debt_type, Reach()))} for row in board.by_debt_type],
         "hours": [_with_rate(row) for row in board.hours],
         "campaigns": [{"batch_id": c.batch_id, "debt_type": c.debt_type, "state": str(c.state),
                        "until": _iso(c.until)} for c in board.campaign_states],

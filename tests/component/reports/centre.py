@@ -51,6 +51,9 @@ debt_type = "kyushoku"
 month = "2027-01"
 calling = ["2027-01-04", "2027-01-15"]
 callback = ["2027-01-04", "2027-01-22"]
+
+[planned_calls]
+hoikuryo = { "2027-01" = 150 }
 """
 HEADER = ["管理番号", "氏名", "氏名カナ", "電話番号", "携帯電話番号", "年度", "期別", "納期限",
           "金額"]
@@ -296,3 +299,41 @@ def day_calls(centre: Centre, person: Person, day: date) -> list[Call]:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+def expected_reach(centre: Centre, end: datetime, start: datetime | None = None,
+                   months: tuple[str, ...] = ("2027-01",)) -> dict[str, Counter[str]]:
+    """Per debt type, the lists of ``months`` at ``end``, person by person: targets, those
+    excluded, those (not excluded) reached at least once (a contact code, either direction),
+    those first reached at or after ``start``, and the lists' outbound calls and contacts."""
+    figures: dict[str, Counter[str]] = {}
+    for person in centre.people:
+        f = figures.setdefault(person.debt_type, Counter())
+        if "2027-01" not in months:
+            continue
+        f["targets"] += 1
+        excluded = any(at < end for _r, at in person.exclusions)
+        f["excluded"] += excluded
+        mine = [c for c in centre.calls if c.person is person and c.code is not None
+                and c.at < end]
+        reached = sorted(c.at for c in mine if c.code in CONTACT)
+        f["persons_contacted"] += bool(reached) and not excluded
+        f["persons_new"] += bool(reached) and not excluded and start is not None \
+            and reached[0] >= start
+        f["calls"] += sum(c.direction == "out" for c in mine)
+        f["contacts"] += sum(c.direction == "out" and c.code in CONTACT for c in mine)
+    return figures
+
+
+def reach_cases(centre: Centre, end: datetime) -> Counter[str]:
+    """How many people of the record are the cases the share must get right."""
+    cases: Counter[str] = Counter()
+    for person in centre.people:
+        mine = [c for c in centre.calls if c.person is person and c.code is not None
+                and c.at < end]
+        contacts = sum(c.code in CONTACT for c in mine)
+        cases["contacted twice or more"] += contacts >= 2
+        cases["called, never reached"] += bool(mine) and contacts == 0
+        cases["excluded, reached"] += bool(person.exclusions) and contacts > 0
+        cases["excluded"] += bool(person.exclusions)
+    return cases

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, date, datetime
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,9 +26,11 @@ from tests.component.reports.centre import (
     batch_of,
     day_calls,
     expected_inbound,
+    expected_reach,
     expected_summary,
     file_order,
     local,
+    reach_cases,
     status,
     strongest_mark,
 )
@@ -58,6 +61,11 @@ async def test_the_daily_report_counts_what_was_stored(centre: Centre, dialer: D
     assert code == 0, err
     assert len(json.loads(out)["files"]) == 2 + 2 * 2 * 2  # summary + 2 lists × 2 debt types
     settings, expected = centre.settings, expected_summary(centre, DAY)
+    end = local(DAY, 0) + timedelta(days=1)
+    reach = expected_reach(centre, end, local(DAY, 0))
+    cases = reach_cases(centre, end)
+    assert all(cases[k] for k in ("contacted twice or more", "called, never reached",
+                                  "excluded, reached")), cases  # the seed has every case
     stem = daily_dir(settings) / f"{DAY:%Y%m%d}_業務日報"
     from_csv = {r["債権名"]: r for r in records(csv_rows(stem.with_suffix(".csv")))}
     from_xlsx = {r["債権名"]: r for r in records(xlsx_rows(stem.with_suffix(".xlsx")))}
@@ -67,14 +75,32 @@ async def test_the_daily_report_counts_what_was_stored(centre: Centre, dialer: D
         for header, key in SUMMARY_COLUMNS.items():
             assert from_csv[name][header] == str(figures[key]), (name, header)
             assert from_xlsx[name][header] == figures[key], (name, header)
-        assert from_csv[name]["接触率"] == percent(figures["contacts"], figures["calls"])
-        assert from_xlsx[name]["接触率"] == pytest.approx(figures["contacts"] / figures["calls"])
+        # 接触件数率: the day's contacts per call (secondary)
+        assert from_csv[name]["接触件数率"] == percent(figures["contacts"], figures["calls"])
+        assert from_xlsx[name]["接触件数率"] == pytest.approx(
+            figures["contacts"] / figures["calls"])
+        # 対象者接触率: the people on the list reached by the day's end, counted person by
+        # person from the record (reached twice: once; excluded: out of both sides)
+        people = reach[debt_type]
+        assert (people["targets"], people["excluded"]) == (figures["targets"],
+                                                           figures["excluded"])
+        assert from_xlsx[name]["接触者数（累計）"] == people["persons_contacted"] > 0
+        assert from_xlsx[name]["本日新規接触者数"] == people["persons_new"] > 0
+        listed = people["targets"] - people["excluded"]
+        assert from_xlsx[name]["対象者接触率"] == pytest.approx(
+            people["persons_contacted"] / listed)
+        assert from_csv[name]["対象者接触率"] == percent(people["persons_contacted"], listed)
         assert from_csv[name]["実施状況"] == "架電実施"
     for d in settings.debt_types:
         if d.code not in NAMES:
             assert from_csv[d.name]["実施状況"] == "実施期間外"
-            assert from_csv[d.name]["架電件数"] == "0" and from_csv[d.name]["接触率"] == ""
+            assert from_csv[d.name]["架電件数"] == "0" and from_csv[d.name]["接触件数率"] == ""
+            assert from_csv[d.name]["対象者接触率"] == ""  # no list: no share
     total, inbound = from_csv["合計"], expected_inbound(centre, DAY)
+    everyone = sum(reach.values(), Counter())
+    assert total["接触者数（累計）"] == str(everyone["persons_contacted"])
+    assert total["対象者接触率"] == percent(everyone["persons_contacted"],
+                                       everyone["targets"] - everyone["excluded"])
     for header, key in SUMMARY_COLUMNS.items():
         if key != "operators":
             assert total[header] == str(sum(f[key] for f in expected.values())), header

@@ -94,6 +94,7 @@ class Row:
     at: datetime
     noted: bool = False  # a call note flagged as an escalation
     batch_id: int = 0
+    target_id: int = 0
 
 
 @dataclass
@@ -155,6 +156,7 @@ async def make_centre(database: Database, now: datetime, seed: int = 7, n: int =
         for row in rows:
             batch_id = row.batch_id
             target_id = rnd.choice(targets[batch_id])
+            row.target_id = target_id
             await conn.execute(insert(Attempt).values(
                 id=row.id, batch_id=batch_id, target_id=target_id, phase="done",
                 created_at=row.at, result_code=row.code, result_at=row.at if row.code else None,
@@ -189,6 +191,28 @@ def expected_per_debt_type(rows: list[Row]) -> dict[str, dict[str, int]]:
         c["escalations"] += code.escalation or r.noted
     return {d: {k: c[k] for k in ("calls", "contacts", "promises", "escalations", "callbacks")}
             for d, c in out.items()}
+
+
+def expected_persons(centre: Centre) -> dict[str, Any]:
+    """Target by target: who was reached (a contact code, either direction) by the day's end,
+    who first today; the excluded targets apart."""
+    excluded = {centre.targets[b][i] for b, i in zip(centre.open_batches, (10, 20), strict=True)}
+    firsts: dict[int, datetime] = {}
+    contacts: Counter[int] = Counter()
+    called: set[int] = set()
+    for r in centre.rows:
+        if r.code is None or r.at >= DAY_END:
+            continue
+        called.add(r.target_id)
+        if TABLE.get(r.code).contact:
+            contacts[r.target_id] += 1
+            firsts[r.target_id] = min(firsts.get(r.target_id, r.at), r.at)
+    reached = {t for t in firsts if t not in excluded}
+    return {"reached": len(reached), "reached_ids": reached,
+            "new": sum(firsts[t] >= DAY_START for t in reached),
+            "twice": sum(n >= 2 for n in contacts.values()),
+            "never": len(called - set(contacts)),
+            "excluded_reached": len(excluded & set(firsts))}
 
 
 def expected_per_hour(rows: list[Row]) -> dict[int, tuple[int, int]]:
@@ -284,10 +308,35 @@ async def test_the_board_figures_match_an_independent_count(
     configured = [d.code for d in settings.debt_types]
     assert list(got) == configured  # every debt type, in the configured order
     assert got == {d: expected.get(d, dict.fromkeys(keys, 0)) for d in configured}
-    for row in board["debt_types"]:
+    for row in board["debt_types"]:  # 接触件数率: secondary, no target
         rate = row["contacts"] / row["calls"] if row["calls"] else 0.0
         assert row["contact_rate"] == pytest.approx(rate, abs=1e-4)
-        assert row["below_target"] == (row["calls"] > 0 and rate < 0.7)
+        assert "below_target" not in row
+    # 対象者接触率, the headline: the lists in play (all three: the period covers the day),
+    # counted target by target from the rows (reached twice: once; excluded: apart)
+    people = expected_persons(centre)
+    assert people["twice"] and people["never"] and people["excluded_reached"]
+    persons = board["persons"]
+    listed = 3 * 40 - 2
+    assert (persons["targets"], persons["excluded"], persons["listed"]) == (120, 2, listed)
+    assert (persons["contacted"], persons["new_today"]) == (people["reached"], people["new"])
+    assert persons["person_contact_rate"] == pytest.approx(people["reached"] / listed, abs=1e-4)
+    assert persons["below_target"] == (people["reached"] / listed < 0.7)
+    by_debt = {r["debt_type"]: r["persons"] for r in board["debt_types"]}
+    assert by_debt["hoikuryo"]["contacted"] + by_debt["kyushoku"]["contacted"] == \
+        people["reached"]
+    assert by_debt["kyushoku"]["listed"] == 39 and by_debt["yakan"]["listed"] == 0
+    # the projection: hoikuryo's calling period 2027-01-04..29 has 6 weekdays and a Saturday
+    # and Sunday up to the 12th (a holiday, 成人の日 on the 11th, is a weekend day): 9 days so far
+    # and 17 left; kyushoku has no period, so only hoikuryo's lists are projected
+    projected = persons["projection"]
+    assert (projected["calling_days_done"], projected["calling_days_left"]) == (9, 17)
+    hoiku = [b for b, d in centre.batches.items() if d == "hoikuryo"]
+    reached = sum(1 for t in people["reached_ids"] if any(t in centre.targets[b] for b in hoiku))
+    listed_h = 2 * 40 - 1
+    expected_more = min(listed_h - reached, reached * 17 // 9)
+    assert projected["contacted"] == reached + expected_more
+    assert '対象者接触率' in html and '接触件数率' in html
     in_play = {r["debt_type"]: r["in_play"] for r in board["debt_types"]}
     assert {d: n for d, n in in_play.items() if n} == {  # batch 3 is not open
         "hoikuryo": 40 - 6 - 1, "kyushoku": 40 - 3 - 1}

@@ -11,6 +11,8 @@ from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer.domain.inbound import InboundSummary
 from dialer.domain.operators import Operator, SeatState
+from dialer.domain.reach import Reach
+from dialer.services.reports.reach import ListReach
 from dialer.services.supervision.board import Board, ResultRow
 from dialer.services.supervision.health import Health
 from tests.component.web.kit import login
@@ -36,7 +38,9 @@ async def test_the_status_page_shows_the_board_escaped(backend: Backend) -> None
                                                          SeatState.ON_CALL)],
                   [ResultRow("101", "納付約束", "", 7), ResultRow("S01", "話中", "", 3)],
                   contacts=7, attempts=10, inbound=InboundSummary(4, 2, 1, 1, 0, 30.0),
-                  campaigns=[1], dialing=True)
+                  campaigns=[1], dialing=True,
+                  lists=[ListReach(1, "hoikuryo", "2027-01",
+                                   Reach(targets=12, excluded=2, contacted=4))])
 
     async def source() -> Board:
         return board
@@ -52,6 +56,7 @@ async def test_the_status_page_shows_the_board_escaped(backend: Backend) -> None
     assert response.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "テストセンター" in text and "22.10.1" in text
-    assert "接触率 70.0%" in text and "納付約束" in text and "on_call" in text
+    assert "接触件数率\n       70.0%" in text and "納付約束" in text and "on_call" in text
+    assert "対象者接触率\n       40.0%" in text and "4 / 10 人" in text
     assert "<b>op1</b>" not in text and "&lt;b&gt;op1" in text
     assert "放棄 1" in text
