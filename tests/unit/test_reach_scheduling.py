@@ -4,11 +4,13 @@ measures it."""
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from dialer.cli import main
 from dialer.domain import reach_scheduling as reach
 from dialer.domain.calendar import Calendar, DayKind
 from dialer.domain.outcomes import Classification, Retry
@@ -158,3 +160,18 @@ def test_the_simulation_reaches_more_people_with_the_same_hours(seed: int) -> No
 def test_a_bad_setup_is_refused() -> None:
     with pytest.raises(ValueError, match="at least one"):
         Setup(0, 1, 1)
+
+
+def test_the_command_prints_the_figures_the_issue_names(capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    args = ["simulate", "reach", "--targets", "200", "--operators", "2", "--days", "8",
+            "--seed", "3", "--json"]
+    assert main([*args, "--policy", "naive"]) == 0
+    naive = json.loads(capsys.readouterr().out)
+    assert {"persons_reached_share", "calls", "operator_hours", "calls_per_person_reached",
+            "contact_rate_per_call"} <= set(naive)
+    assert main([*args, "--policy", "reach"]) == 0
+    better = json.loads(capsys.readouterr().out)
+    assert better["operator_hours"] == naive["operator_hours"] == 2 * 8 * 6  # 6 h a day
+    assert main(["simulate", "reach", "--targets", "0", "--operators", "1", "--days", "1"]) == 2
+    assert main(["simulate", "--hours", "0.1"]) == 2  # the pacing run still wants --operators
