@@ -36,8 +36,9 @@ IN_MAY = datetime(2027, 5, 11, 12, 0, tzinfo=TOKYO)  # Tuesday, inside 11:30-13:
 IN_JUNE = datetime(2027, 6, 8, 12, 0, tzinfo=TOKYO)  # Tuesday, inside 11:30-13:30
 
 
-def runner(tmp_path: Path, now: datetime) -> tuple[CampaignRunner, SentLink]:
-    (tmp_path / "cal.toml").write_text(PERIODS)
+def runner(tmp_path: Path, now: datetime, periods: str = PERIODS
+           ) -> tuple[CampaignRunner, SentLink]:
+    (tmp_path / "cal.toml").write_text(periods)
     settings = config.load(tmp_path / "cal.toml")
     link, pool = SentLink(), OperatorPool()
     for user_id in (1, 2, 3):
@@ -93,3 +94,18 @@ def test_the_callback_period_follows_the_list(tmp_path: Path) -> None:
     assert not calendar.in_callback_period(day, "hoikuryo", "2027-06")
     assert calendar.in_callback_period(day, "hoikuryo")  # the debt type as a whole: yes
     assert not calendar.in_calling_period(day, "hoikuryo", "2027-05")
+
+
+def test_the_list_whose_period_ends_soonest_is_served_first(tmp_path: Path) -> None:
+    text = PERIODS + """
+[[periods]]
+debt_type = "kyushoku"
+month = "2027-06"
+calling = ["2027-06-07", "2027-06-18"]
+callback = ["2027-06-07", "2027-06-25"]
+"""
+    june, _link = runner(tmp_path, IN_JUNE, text)
+    june.open(Campaign(batch_id=2, debt_type="hoikuryo", month="2027-06"))  # ends the 25th
+    june.open(Campaign(batch_id=3, debt_type="kyushoku", month="2027-06"))  # ends the 18th
+    june.open(Campaign(batch_id=4, debt_type="hoikuryo"))  # no month: last
+    assert [c.batch_id for c in june.by_period_end()] == [3, 2, 4]

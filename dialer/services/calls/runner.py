@@ -17,7 +17,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.domain import attempt as attempts
@@ -107,6 +107,18 @@ class CampaignRunner:
                 self.windows[batch_id] = allowed
         return dict(self.windows)
 
+    def by_period_end(self) -> list[Campaign]:
+        """The open campaigns, the list whose calling period ends soonest first: its people
+        have the fewest days left to be reached (a list without a known period comes last)."""
+        calendar = self._calendar()
+
+        def ends(campaign: Campaign) -> date:
+            period = (calendar.period(campaign.debt_type, campaign.month)
+                      if campaign.month else None)
+            return period.calling.last if period else date.max
+
+        return sorted(self.campaigns.values(), key=lambda c: (ends(c), c.batch_id))
+
     def may_dial(self, campaign: Campaign) -> bool:
         return self._link.connected and self._calendar().may_dial(
             self._clock(), campaign.debt_type, suspension=self.suspension, month=campaign.month)
@@ -123,7 +135,7 @@ class CampaignRunner:
         self._limit.new_tick()
         if self._inbound_waiting():  # residents calling back have priority for operators
             return 0
-        for campaign in list(self.campaigns.values()):
+        for campaign in self.by_period_end():
             if not self.may_dial(campaign):
                 continue
             decision = self._decide(campaign)
