@@ -57,9 +57,11 @@ async def centre(sandbox_state: SandboxState, tmp_path: Path,
 @contextlib.asynccontextmanager
 async def running_centre(sandbox_state: SandboxState, tmp_path: Path, residents: Path,
                          web: dict[str, Any] | None = None, web_port: int | None = None,
-                         console_user: bool = True) -> AsyncIterator[Centre]:
-    """The centre; ``web`` overrides ``[web]`` settings (the TLS proxy's public origin), and
-    without ``console_user`` no operator is logged in by the test's own client."""
+                         console_user: bool = True, rows: list[list[str]] | None = None
+                         ) -> AsyncIterator[Centre]:
+    """The centre; ``web`` overrides ``[web]`` settings (the TLS proxy's public origin),
+    without ``console_user`` no operator is logged in by the test's own client, and ``rows``
+    replace the two residents."""
     path = tmp_path / "dialer.toml"
     path.write_text("")
     port = web_port or ports.free_tcp_port()
@@ -79,7 +81,7 @@ async def running_centre(sandbox_state: SandboxState, tmp_path: Path, residents:
         await service.start()
         settings = service.settings
         batch = (await import_file(service.database, settings, ImportRequest(
-            write_csv(tmp_path / "hoikuryo.csv", ROWS), "hoikuryo", "2027-01"))).batch
+            write_csv(tmp_path / "hoikuryo.csv", rows or ROWS), "hoikuryo", "2027-01"))).batch
         await accounts.add_user(service.database, "op1", "オペ一", "operator", ["hoikuryo"],
                                 settings.debt_types)
         await accounts.set_password(service.database, "setup", "op1", PASSWORD, LoginPolicy())
