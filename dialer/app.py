@@ -30,6 +30,7 @@ from dialer.domain import retry
 from dialer.domain.reach_scheduling import Policy
 from dialer.services.callbacks import gate as callback_gate
 from dialer.services.callbacks import messages
+from dialer.services.callbacks.admission import SeenOnAmi
 from dialer.services.callbacks.callers import CallerLookup
 from dialer.services.callbacks.gate import CallbackGate
 from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
@@ -123,7 +124,8 @@ class Service:
                                  lambda: self.runner.suspension, self.now,
                                  self.inbound.gate_decided, self.callers)
         self.agi = AgiServer(self.settings.agi.host, self.settings.agi.port,
-                             {callback_gate.ROUTE: self.gate})
+                             {callback_gate.ROUTE: self.gate}, self.settings.agi.allowed_peers,
+                             SeenOnAmi(self.inbound.wait_seen, lambda: self.ami.connected))
 
     def _build_calls(self) -> None:
         """The outbound campaign: the attempts' store and the runner that dials them."""

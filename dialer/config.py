@@ -236,6 +236,7 @@ def _cross_checks(s: Settings) -> list[str]:
     if s.web.login_max_failures < 1 or s.web.lockout_min < 1:
         problems.append("web.login_max_failures and web.lockout_min: at least 1")
     problems.extend(_web_problems(s))
+    problems.extend(_agi_problems(s))
     problems.extend(_recordings_problems(s))
     problems.extend(_backup_problems(s))
     return problems
@@ -270,6 +271,16 @@ def _web_problems(s: Settings) -> list[str]:
             problems.append(f"web.trusted_proxies: {proxy!r} is not an address or a network")
     if any(not h or "/" in h for h in s.web.allowed_hosts):
         problems.append("web.allowed_hosts: host names only (no scheme, no path)")
+    return problems
+
+
+def _agi_problems(s: Settings) -> list[str]:
+    problems = []
+    for peer in s.agi.allowed_peers:
+        try:
+            ipaddress.ip_network(peer, strict=False)
+        except ValueError:
+            problems.append(f"agi.allowed_peers: {peer!r} is not an address or a network")
     return problems
 
 

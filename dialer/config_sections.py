@@ -56,8 +56,12 @@ class AmiSettings:
 
 @dataclass(frozen=True)
 class AgiSettings:
+    # Where the service's FastAGI server listens: loopback, where Asterisk runs (see [ami] host).
     host: str = "127.0.0.1"
     port: int = 4573
+    # The addresses or networks allowed to connect (Asterisk's, seen from here); anyone else is
+    # closed at once. Empty: loopback only. Set it if host is not a loopback address.
+    allowed_peers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Residents calling the dedicated number: the gate's state picks the message, OPEN callers wait
 in the queue and reach an operator as soon as one is free, abandons are seen, and with the
-service down the dialplan's own calendar still answers."""
+service down the dialplan's own calendar still answers. The gate runs as the service runs it:
+loopback peers only, answering only calls the inbound tracker saw on the AMI."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from dialer.adapters.agi import AgiServer
+from dialer.adapters.agi import AgiRefusals, AgiServer
 from dialer.adapters.ami import AmiLink
 from dialer.adapters.ami_events import translate
 from dialer.config import Settings
@@ -19,7 +20,9 @@ from dialer.domain.calendar import Calendar, Suspension
 from dialer.domain.inbound import InboundCall, InboundEnd
 from dialer.pbx import sipp
 from dialer.pbx.sandbox import SandboxState
+from dialer.services.callbacks.admission import SeenOnAmi
 from dialer.services.callbacks.gate import ROUTE, CallbackGate
+from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.console.seat_sync import SeatSync
 from dialer.services.console.seats import connect_seat, disconnect_seat
@@ -38,18 +41,28 @@ class Gate:
     def __init__(self, calendar: Calendar) -> None:
         self.clock = Clock(OPEN)
         self.suspension = Suspension()
-        self.gate = CallbackGate(lambda: calendar, lambda: self.suspension, self.clock)
+        self.tracker = InboundTracker()
+        self.gate = CallbackGate(lambda: calendar, lambda: self.suspension, self.clock,
+                                 self.tracker.gate_decided)
 
 
 @pytest.fixture
-async def gate(sandbox_state: SandboxState, calendar: Calendar) -> AsyncIterator[Gate]:
+async def gate(sandbox_state: SandboxState, calendar: Calendar, ami: AmiLink
+               ) -> AsyncIterator[Gate]:
     holder = Gate(calendar)
-    server = AgiServer("127.0.0.1", sandbox_state.agi_port, {ROUTE: holder.gate})
+    server = AgiServer("127.0.0.1", sandbox_state.agi_port, {ROUTE: holder.gate},
+                       admit=SeenOnAmi(holder.tracker.wait_seen, lambda: ami.connected))
+    events = ami.subscribe(*INBOUND_EVENTS)
+    follow = asyncio.create_task(holder.tracker.run(events))
     await server.start()
     try:
         yield holder
     finally:
         await server.stop()
+        follow.cancel()
+        ami.unsubscribe(events)
+    assert server.refusals == AgiRefusals(), "a real call was refused by the FastAGI checks"
+    assert all(c.gate_state for c in holder.tracker.calls.values()), "the gate answered"
 
 
 async def call_and_collect(ami: AmiLink, state: SandboxState, settings: Settings, tmp: Path,
@@ -96,6 +109,9 @@ async def test_each_state_plays_its_message(
     assert not [e for e in events if e.get("Event") == "QueueCallerJoin"]
     [call] = tracked(events)
     assert call.end is InboundEnd.MESSAGE and call.message == message
+    assert not [e for e in events if e.get("UserEvent") == "DialerGateFallback"]
+    [followed] = gate.tracker.calls.values()  # the service's own record: the gate's answer
+    assert followed.gate_state == ("SUSPENDED" if suspended else message.upper())
 
 
 async def test_with_the_service_down_the_dialplan_calendar_still_answers(

@@ -51,6 +51,6 @@ async def test_evening_callers_hear_the_out_of_hours_message_while_the_centre_is
                         lambda c, s, n: decisions.append((c, s, n)))
     gate.clock_for = evening
     for call, caller in (("c1", "0115550001"), ("c2", "0115550003")):
-        await gate(AgiRequest(caller, (call,), RecordingChannel()))
+        await gate(AgiRequest(caller, (), RecordingChannel(), uniqueid=call))
     assert decisions == [("c1", "OPEN", 0), ("c2", "OUT_OF_HOURS", 0)]
     assert gate.state() is gate.state(noon)  # the centre itself stays open

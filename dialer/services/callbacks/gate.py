@@ -3,6 +3,8 @@
 The dialplan asks over FastAGI (`AGI(agi://…/gate)`) and receives CALLBACK_STATE: OPEN,
 OUT_OF_HOURS, OUT_OF_PERIOD or SUSPENDED. If the service does not answer, the dialplan falls back
 to the calendar include rendered from the same configuration (extensions_calendar.conf).
+A call is known by its channel's unique id, as Asterisk sends it with the request; the service
+answers only the calls it saw on the AMI (``admission``).
 """
 
 from __future__ import annotations
@@ -46,9 +48,9 @@ class CallbackGate:
         await request.set_variable("CALLBACK_STATE", state.name)
         found = await self._lookup(caller) if self._lookup and state is CallbackState.OPEN else []
         if found:
-            self.candidates[request.arg(1)] = found
-        self._on_decision(request.arg(1), state.name, len(found))
-        log.info("callback %s from %s: %s", request.arg(1), phone.mask(caller), state.name)
+            self.candidates[request.uniqueid] = found
+        self._on_decision(request.uniqueid, state.name, len(found))
+        log.info("callback %s from %s: %s", request.uniqueid, phone.mask(caller), state.name)
 
     def forget(self, call_id: str) -> None:
         """The call ended: its candidates are no longer needed."""

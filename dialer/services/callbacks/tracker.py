@@ -7,6 +7,7 @@ Asterisk sends ``FullyBooted`` at every AMI login: the calls followed then are r
 the channels Asterisk carries, so a call whose hangup was never seen (Asterisk killed, events
 lost on a stalled link) ends instead of "waiting" for ever — outbound dialing yields to
 waiting callers.
+The FastAGI gate answers only the calls followed here (``wait_seen``, see ``admission``).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class InboundTracker:
         self._live_channels = live_channels
         self._wall = wall
         self._pruned_at = 0.0
+        self._awaited: dict[str, asyncio.Event] = {}  # channel -> set when its call appears
 
     async def run(self, events: asyncio.Queue[CallEvent]) -> None:
         """Follow the calls in ``events`` (an AMI subscription to ``EVENTS``) for the
@@ -68,7 +70,29 @@ class InboundTracker:
             if not isinstance(event, DialplanStep) or event.context != CALLBACK_CONTEXT:
                 return
             call = InboundCall(channel_id, event.at)
+            if (awaited := self._awaited.get(channel_id)) is not None:
+                awaited.set()
         self._update(call, observe(call, event))
+
+    def ongoing(self, channel_id: str) -> bool:
+        """Whether ``channel_id`` is a call on the callback line that has not ended."""
+        call = self.calls.get(channel_id)
+        return call is not None and call.ended_at is None
+
+    async def wait_seen(self, channel_id: str, wait_s: float) -> bool:
+        """Whether ``channel_id`` is a call followed here and still going on, waiting up to
+        ``wait_s`` for its first event (a FastAGI request can arrive before the AMI event
+        announcing its call has been handled). Nothing is kept once the wait is over."""
+        if not channel_id or self.ongoing(channel_id):
+            return bool(channel_id)
+        arrived = self._awaited.setdefault(channel_id, asyncio.Event())
+        try:
+            await asyncio.wait_for(arrived.wait(), wait_s)
+        except TimeoutError:
+            pass
+        finally:
+            self._awaited.pop(channel_id, None)
+        return self.ongoing(channel_id)
 
     def _update(self, call: InboundCall, updated: InboundCall) -> None:
         self.calls[call.channel_id] = updated

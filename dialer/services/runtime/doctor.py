@@ -3,9 +3,10 @@ OK, or what to fix; a NOTE is advice that does not stop the centre. Nothing is c
 
 Checks: the secrets (no placeholder, long enough), file modes of what holds personal data or
 keys, the AMI login and that its user cannot run CLI commands, SIP bound to one interface and the
-carrier known by address, the console behind TLS (public origin, trusted proxy, loopback), the
-three callback messages, lines against operators, backups on another disk with their key apart,
-and Asterisk's clock against this machine's.
+carrier known by address, the console behind TLS (public origin, trusted proxy, loopback),
+FastAGI on loopback or behind an allowlist, the three callback messages, lines against
+operators, backups on another disk with their key apart, and Asterisk's clock against this
+machine's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dialer.pbx import render
 from dialer.services.callbacks import messages
 
 CLOCK_SKEW_S = 5.0
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 
 
 class Level(StrEnum):
@@ -59,7 +61,7 @@ def _note(topic: str, text: str) -> Finding:
 def offline(settings: Settings, config_file: Path | None) -> list[Finding]:
     """Everything that needs no Asterisk."""
     return [*_secrets(settings), *_modes(settings, config_file), *_sip(settings),
-            *_installed_ami(settings), *_web(settings), *_messages(settings),
+            *_installed_ami(settings), *_web(settings), *_agi(settings), *_messages(settings),
             *_lines(settings), *_backups(settings)]
 
 
@@ -146,13 +148,24 @@ def _web(s: Settings) -> Iterator[Finding]:
                           "TLS proxy (deploy/nginx-dialer.conf) and set it")
     else:
         yield _ok("web", f"console served as {w.public_origin}")
-    if w.host not in ("127.0.0.1", "::1", "localhost"):
+    if w.host not in LOOPBACK_HOSTS:
         yield _fix("web", f"web.host {w.host}: listen on loopback, behind the proxy")
     if not w.trusted_proxies:
         yield _fix("web", "web.trusted_proxies is empty: the access log and the login throttle "
                           "would see the proxy, not the browsers")
     else:
         yield _ok("web", f"browsers' addresses taken from {', '.join(w.trusted_proxies)}")
+
+
+def _agi(s: Settings) -> Iterator[Finding]:
+    a = s.agi
+    peers = f"only {', '.join(a.allowed_peers)}" if a.allowed_peers else "loopback only"
+    if a.host in LOOPBACK_HOSTS or a.allowed_peers:
+        yield _ok("agi", f"FastAGI on {a.host}:{a.port}, answering {peers}")
+    else:
+        yield _fix("agi", f"agi.host {a.host} is not loopback and agi.allowed_peers is empty: "
+                          "bind it to 127.0.0.1, or list Asterisk's address in "
+                          "agi.allowed_peers (only loopback peers are answered until then)")
 
 
 def _messages(s: Settings) -> Iterator[Finding]:

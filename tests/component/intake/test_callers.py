@@ -63,7 +63,7 @@ async def test_the_gate_counts_candidates_for_open_calls_only(
     await store.set_phase("att-g", Phase.DIALING, NOW)
 
     asterisk = RecordingChannel()
-    request = AgiRequest(SAME, ("call-1",), asterisk)
+    request = AgiRequest(SAME, (), asterisk, uniqueid="call-1")
 
     decisions: list[tuple[str, str, int]] = []
     clock = {"now": NOW}
