@@ -101,6 +101,7 @@ class DbAttemptStore:
         """Claim the candidate's target and write its attempt (PLANNED), in one transaction;
         False (nothing written) when another dialer sharing the database claimed it first."""
         async with self._db.engine.begin() as conn:
+            await self._learn(conn, candidate.batch_id)
             if await self._over_today(conn, candidate.target_id, now):
                 return False
             if not await _claim(conn, candidate, now):
@@ -110,6 +111,17 @@ class DbAttemptStore:
                 phone_index=candidate.phone_position, operator_id=operator_id,
                 phase=Phase.PLANNED.value, created_at=now, instance=self._instance))
         return True
+
+    async def _learn(self, conn: AsyncConnection, batch_id: int) -> None:
+        """The batch's answer rates from its calls so far, once per process (then each result
+        adds to them): a restarted service keeps what the campaign learned."""
+        if self._calendar is None or batch_id in self._rates:
+            return
+        calendar, rates = self._calendar(), reach.AnswerRates()
+        for at, number, code in await target_facts.recent_calls(conn, batch_id):
+            rates.add(reach.slot_at(calendar, at.astimezone(self._tz)), reach.number_kind(number),
+                      reach.answered(self._classification.get(code)))
+        self._rates[batch_id] = rates
 
     async def _over_today(self, conn: AsyncConnection, target_id: int, now: datetime) -> bool:
         """The target's person had today's calls already on the debt type's other lists: it

@@ -83,3 +83,24 @@ async def person_calls_since(conn: AsyncConnection, target_id: int, since: datet
                                  Attempt.created_at >= since))
              .where(here.id == target_id))
     return int(await conn.scalar(query) or 0)
+
+
+LEARN_FROM = 20_000  # the newest calls a restarted process learns its answer rates from
+
+
+async def recent_calls(conn: AsyncConnection, batch_id: int) -> list[tuple[datetime, str, str]]:
+    """The batch's newest finished outbound calls (at most LEARN_FROM): when, the number
+    called, the result code — what the answer rates are learned from after a restart."""
+    calls = (await conn.execute(
+        select(Attempt.created_at, Attempt.target_id, Attempt.phone_index, Attempt.result_code)
+        .where(Attempt.batch_id == batch_id, Attempt.direction == "out",
+               Attempt.result_code.is_not(None))
+        .order_by(Attempt.created_at.desc()).limit(LEARN_FROM))).all()
+    numbers: dict[int, list[str]] = {}
+    for target, number in await conn.execute(
+            select(TargetPhone.target_id, TargetPhone.number)
+            .where(TargetPhone.target_id.in_({c.target_id for c in calls}))
+            .order_by(TargetPhone.position)):
+        numbers.setdefault(target, []).append(number)
+    return [(at, numbers[target][index], code) for at, target, index, code in calls
+            if index < len(numbers.get(target, ()))]

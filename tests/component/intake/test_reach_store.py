@@ -87,3 +87,17 @@ async def test_the_total_limit_counts_every_list_of_the_debt_type(
         at += timedelta(minutes=15)
     target = await call(s, february, "att-feb", "S01", at)
     assert not await s.still_dialable(target)  # the person's third call: February's is done
+
+
+async def test_a_restarted_store_learns_the_answer_rates_from_the_calls_so_far(
+        database: Database, settings: Settings, tmp_path: Path) -> None:
+    [batch] = await lists(database, settings, tmp_path, "2027-01")
+    first = store(database, settings)
+    await call(first, batch, "att-1", "S02", TUESDAY_NOON)  # midday, the landline: no answer
+    restarted = store(database, settings)
+    evening = TUESDAY_NOON.replace(hour=16, minute=30)
+    candidate = await restarted.next_candidate(batch, evening, frozenset())
+    assert candidate is not None and await restarted.create("att-2", candidate, None, evening)
+    [(slot_kind, rate)] = [((slot.kind, kind), rates) for (slot, kind), rates
+                           in restarted._rates[batch].counts.items()]
+    assert slot_kind == ("weekday", "FIXED") and rate == [1, 0]  # one call, not answered
