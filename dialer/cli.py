@@ -35,6 +35,7 @@ from dialer.commands import (
     messages,
     outcomes,
     report,
+    results,
     sandbox,
     serve,
     settings,
@@ -49,8 +50,8 @@ from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 from dialer.services.callbacks.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
-                  documents, report,
+COMMAND_GROUPS = (settings, calendar, outcomes, intake, results, calllist, campaign, users,
+                  audit, documents, report,
                   asterisk, sandbox, serve, messages, simulate, lines,
                   suspensions, erasure, accounts, backup, doctor)
 EXPECTED_ERRORS = (
