@@ -123,7 +123,7 @@ async def import_results(database: Database, settings: Settings, request: Result
     try:
         await suspensions.ensure_data_allowed(database)
     except suspensions.DataSuspended as exc:
-        raise IntakeRefused(str(exc)) from None
+        raise ResultsRefused(str(exc)) from None
     sha256 = tabular.file_sha256(request.path)
     report = ErrorReport(errors_path(settings, f"results-batch{request.batch}", sha256))
     try:

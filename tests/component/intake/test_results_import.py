@@ -118,6 +118,9 @@ async def test_good_rows_are_recorded_as_an_operators_result_and_bad_ones_listed
     path = results_file(tmp_path / "paper.csv", GOOD + BAD + BLANK)
     code, out, err = await in_thread(dialer, batch, path)
     assert code == 0, err
+    assert set(out) == {"batch", "recorded", "already_recorded", "rejected", "skipped_blank",
+                        "errors", "errors_file", "encoding"}
+    assert set(out["errors"][0]) == {"row", "column", "value", "reason"}
     assert (out["recorded"], out["already_recorded"], out["rejected"], out["skipped_blank"]) \
         == (4, 0, 9, 1)
     reasons = {e["row"]: (e["column"], e["reason"]) for e in out["errors"]}
