@@ -36,6 +36,7 @@ from dialer.commands import (
     messages,
     outcomes,
     report,
+    results,
     sandbox,
     serve,
     settings,
@@ -50,8 +51,8 @@ from dialer.pbx.prerequisites import PrerequisiteError
 from dialer.pbx.sandbox import SandboxError
 from dialer.services.callbacks.messages import MessageError
 
-COMMAND_GROUPS = (settings, calendar, outcomes, intake, calllist, campaign, users, audit,
-                  documents, report, kpi,
+COMMAND_GROUPS = (settings, calendar, outcomes, intake, results, calllist, campaign, users,
+                  audit, documents, report, kpi,
                   asterisk, sandbox, serve, messages, simulate, lines,
                   suspensions, erasure, accounts, backup, doctor)
 EXPECTED_ERRORS = (

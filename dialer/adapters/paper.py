@@ -2,7 +2,8 @@
 
 Written under ``DATA_DIR/exports/`` (the data server), readable by the owner only; each target
 on a line with its numbers in full (the list is for dialing by hand), blank columns for the
-result code and notes, one page group per operator. Excluded targets are not on it.
+time, the result code and notes, one page group per operator. Excluded targets are not on it.
+The CSV with 日時 and 結果 filled in (a row per call) is a file ``dialer results import`` takes.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from dialer.domain import phone
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CSV_HEADER = ("順番", "管理番号", "氏名", "氏名カナ", "電話番号1", "電話番号2", "電話番号3",
-              "金額合計", "最早納期限", "件数", "架電回数", "担当", "結果", "メモ")
+              "金額合計", "最早納期限", "件数", "架電回数", "担当", "日時", "結果", "メモ")
 TOKYO = ZoneInfo("Asia/Tokyo")
 
 
@@ -83,7 +84,8 @@ def _write_csv(sheet: Sheet, out: IO[str]) -> None:
         writer.writerow((e.position, e.ref, e.name, e.kana or "",
                          *(numbers + [""] * (3 - len(numbers))),
                          "" if e.total_amount is None else e.total_amount,
-                         e.earliest_due or "", e.debts, e.attempts, e.operator or "", "", ""))
+                         e.earliest_due or "", e.debts, e.attempts, e.operator or "", "", "",
+                         ""))
 
 
 def _write_html(sheet: Sheet, out: IO[str]) -> None:

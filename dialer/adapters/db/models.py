@@ -231,6 +231,9 @@ class Attempt(Base):
     # The dialer process that placed it ([database] instance): after a restart each one takes
     # back its own calls only, when several share the database. None: written before 0009.
     instance: Mapped[str | None] = mapped_column(String(64))
+    # Where the result was made: "dialer" (this system) or "paper" (the paper fallback, SPEC
+    # §9(6), entered afterwards by ``dialer results import``; migration 0012).
+    source: Mapped[str] = mapped_column(String(8), default="dialer", server_default="dialer")
 
 
 class InboundCallRecord(Base):
