@@ -22,6 +22,7 @@ from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import AuditEntry
 from dialer.config import ConfigError, Settings
 from dialer.services.governance import access_log, audit_anchor
+from dialer.services.runtime import doctor
 from tests.component.audit.tamper import centre_key, tamper
 from tests.component.conftest import Dialer
 
@@ -246,3 +247,14 @@ def test_the_digest_is_not_plain_sha256_of_the_same_bytes() -> None:
     body = audit.GENESIS.encode() + audit.canonical(row.at, "kanri", "x", "y", "{}")
     assert plain_sha256(audit.GENESIS, row) == hashlib.sha256(body).hexdigest()
     assert keyed_with(b"k" * 32)(audit.GENESIS, row) != hashlib.sha256(body).hexdigest()
+
+
+async def test_doctor_names_the_key_and_a_loose_key_file(database: Database,
+                                                         settings: Settings) -> None:
+    await _record_n(database, 1)
+    lines = [f.line() for f in doctor.offline(settings, None)]
+    assert f"OK    audit       access-log key {settings.audit.key_file}, apart" in "\n".join(lines)
+    settings.audit.key_file.chmod(0o640)
+    lines = [f.line() for f in doctor.offline(settings, None)]
+    assert f"FIX   files       {settings.audit.key_file} is readable by others: chmod 600 it" \
+        in lines
