@@ -42,7 +42,7 @@ from dialer.services.console.operator_console import OperatorConsole
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seat_sync import SeatSync
 from dialer.services.console.sessions import OperatorSessions
-from dialer.services.governance import backups
+from dialer.services.governance import access_log, backups
 from dialer.services.governance.accounts import login_policy
 from dialer.services.governance.suspensions import Suspensions
 from dialer.services.recordings.archive import RecordingArchive
@@ -182,6 +182,7 @@ class Service:
     async def start(self) -> None:
         messages.require_all(self.settings)  # the callback line never opens without them
         await upgrade_database(self.database)
+        await access_log.require_key(self.database)  # never a service that cannot log
         await self.suspensions.load()  # the city's orders in force, before anything dials
         self.ami.start()
         try:

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 
 from dialer import config
 from dialer.adapters.ami import AmiError
+from dialer.adapters.db.audit_key import AuditKeyError
 from dialer.commands import (
     UsageError,
     accounts,
@@ -57,7 +58,7 @@ COMMAND_GROUPS = (settings, calendar, outcomes, intake, results, calllist, campa
                   suspensions, erasure, accounts, backup, doctor)
 EXPECTED_ERRORS = (
     ConfigError, PrerequisiteError, SandboxError, rootfs.RootfsError, AmiError, OSError,
-    UsageError, UnknownDebtType, MessageError,
+    UsageError, UnknownDebtType, MessageError, AuditKeyError,
 )
 
 

@@ -25,6 +25,7 @@ from dialer.config_sections import (
     AgiSettings,
     AmiSettings,
     AsteriskSettings,
+    AuditSettings,
     BackupSettings,
     CallingSettings,
     CentreSettings,
@@ -67,6 +68,7 @@ class Settings:
     recordings: RecordingsSettings = field(default_factory=RecordingsSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     calling: CallingSettings = field(default_factory=CallingSettings)
+    audit: AuditSettings = field(default_factory=AuditSettings)
     debt_types: tuple[DebtType, ...] = DEFAULT_DEBT_TYPES
     calendar: CalendarSettings = field(default_factory=CalendarSettings)
     dialplan_horizon_days: int = config_calendar.DEFAULT_HORIZON_DAYS
@@ -86,7 +88,7 @@ _SETTINGS_HINTS = get_type_hints(Settings)
 SECTIONS: dict[str, type] = {
     name: _SETTINGS_HINTS[name]
     for name in ("centre", "database", "paths", "ami", "agi", "web", "trunk", "asterisk",
-                 "recordings", "backup", "calling")
+                 "recordings", "backup", "calling", "audit")
 }
 TABLES_OF_THEIR_OWN = ("debt_types", "calendar", "periods", "seats", "outcomes", "reports",
                        "planned_calls")
@@ -239,6 +241,7 @@ def _cross_checks(s: Settings) -> list[str]:
     problems.extend(_agi_problems(s))
     problems.extend(_recordings_problems(s))
     problems.extend(_backup_problems(s))
+    problems.extend(_audit_problems(s))
     return problems
 
 
@@ -317,6 +320,15 @@ def _backup_problems(s: Settings) -> list[str]:
             problems.append(f"backup.key_file: keep the key outside {where} (a copy of the data "
                             "must not carry its own key)")
     return problems
+
+
+def _audit_problems(s: Settings) -> list[str]:
+    key = s.audit.key_file.resolve()
+    for where, folder in (("paths.data_dir", s.paths.data_dir), ("backup.dir", s.backup.dir)):
+        if key.is_relative_to(folder.resolve()):
+            return [f"audit.key_file: keep the key outside {where} (whoever can rewrite the "
+                    "data must not also hold the key that proves it unchanged)"]
+    return []
 
 
 def database_file(s: Settings) -> Path | None:

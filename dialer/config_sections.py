@@ -1,6 +1,6 @@
 """The configuration's plain sections: `[centre]`, `[database]`, `[paths]`, `[ami]`, `[agi]`,
-`[web]`, `[trunk]`, `[asterisk]`, `[recordings]` and `[backup]` — keys with a default, read as
-they are typed.
+`[web]`, `[trunk]`, `[asterisk]`, `[recordings]`, `[backup]` and `[audit]` — keys with a default,
+read as they are typed.
 
 ``dialer.config`` reads them (and checks the values); import them from there.
 """
@@ -143,6 +143,16 @@ class BackupSettings:
     key_file: Path = Path("keys/backup.key")
     keep: int = 14  # the newest backups kept; older ones are destroyed
     at: str = "02:30"  # taken every night at this time (centre time) by the service; "" = never
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """The access log's hash chain (``dialer audit``)."""
+
+    # The HMAC key every link of the chain is made with: outside the data folder (mode 0600;
+    # created with the first entry of an empty log). Without it the log cannot be verified and
+    # the service writes no entry: keep a copy apart from the data and its backups.
+    key_file: Path = Path("keys/audit.key")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,11 @@
-"""`dialer audit verify / export / show`: the access log, a hash chain the city can check.
+"""`dialer audit verify / head / export / show / rekey`: the access log, a keyed hash chain the
+city can check.
 
-``verify`` walks the whole chain and exits 1 at the first row that does not fit. ``export``
+``verify`` walks the whole chain and exits 1 at the first row that does not fit; with
+``--anchor FILE`` (repeatable; a folder: every ``access-log-head_*.txt`` under it) it also checks
+the log against heads taken earlier (``audit_anchor``) and exits 1 when one no longer fits.
+``head`` prints the head as an anchor file (``--out FILE`` writes one, mode 0600, recorded).
+``rekey`` re-chains a log written before the chain was keyed, once (``audit_rekey``). ``export``
 writes the rows of a date range (inclusive, in the centre's time zone) as a CSV for the city:
 CP932, CRLF, bilingual header. Exporting is itself recorded in the log. For the city's
 investigations ``export`` and ``show`` take ``--target ID``, ``--batch ID`` and ``--user LOGIN``:
@@ -11,15 +16,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
-from dialer.adapters.db import audit, audit_query
+from dialer.adapters.db import audit, audit_query, audit_rekey
 from dialer.adapters.db.engine import Database
 from dialer.commands import Commands, UsageError
 from dialer.commands.intake import actor, add_common, emit
 from dialer.config import Settings
-from dialer.services.governance import audit_export
+from dialer.services.governance import audit_anchor, audit_export
 
 HEADER = audit_export.HEADER
 ENCODING = audit_export.ENCODING
@@ -28,8 +33,17 @@ ENCODING = audit_export.ENCODING
 def register(commands: Commands) -> None:
     sub = commands.add_parser("audit", help="the access log (append-only hash chain)") \
         .add_subparsers(dest="audit_command", required=True)
-    add_common(sub.add_parser("verify", help="check the whole chain (exit 1 if broken)"),
-               handler=verify)
+    ver = sub.add_parser("verify", help="check the whole chain (exit 1 if broken)")
+    ver.add_argument("--anchor", type=Path, action="append", default=[], metavar="FILE",
+                     help="an anchor file (access-log-head_*.txt) or a folder of them: the log "
+                          "must still hold each anchored row with its hash (repeatable)")
+    add_common(ver, handler=verify)
+    head = sub.add_parser("head", help="the chain's head, as an anchor file to keep apart")
+    head.add_argument("--out", type=Path, metavar="FILE",
+                      help="write it to FILE (mode 0600) and record that in the log")
+    add_common(head, handler=show_head)
+    add_common(sub.add_parser("rekey", help="re-chain a log written before the chain was "
+                                            "keyed under a new key (once)"), handler=rekey)
     exp = sub.add_parser("export", help="CSV of a date range for the city (CP932, CRLF)")
     exp.add_argument("--from", dest="first", required=True, type=date.fromisoformat,
                      metavar="DATE", help="first day, YYYY-MM-DD (centre's time zone)")
@@ -72,13 +86,52 @@ def _positive(text: str) -> int:
 
 
 async def verify(args: argparse.Namespace, _s: Settings, database: Database) -> int:
+    try:
+        checks = await audit_anchor.check(database, args.anchor) if args.anchor else []
+    except audit_anchor.AnchorError as exc:
+        raise UsageError(str(exc)) from None
+    if args.anchor and not checks:
+        raise UsageError("--anchor: no access-log-head_*.txt file there")
     async with database.connect() as conn:
         result = await audit.verify(conn)
     head = f"; head: row {result.last_id} {result.last_hash}" if result.last_id else ""
-    text = (f"{result.checked} rows checked: OK{head}" if result.ok else
-            f"BROKEN at row {result.broken_id} ({result.checked} rows checked): {result.reason}")
-    emit(args, {**dataclasses.asdict(result), "ok": result.ok}, text)
-    return 0 if result.ok else 1
+    lines = [f"{result.checked} rows checked: OK{head}" if result.ok else
+             f"BROKEN at row {result.broken_id} ({result.checked} rows checked): {result.reason}"]
+    lines += [f"anchor {c.path}: " + (f"OK (row {c.head.id})" if c.ok else
+                                      f"FAILED: {c.problem}") for c in checks]
+    anchors = [{"file": str(c.path), "row": c.head.id, "ok": c.ok, "problem": c.problem}
+               for c in checks]
+    emit(args, {**dataclasses.asdict(result), "ok": result.ok, "anchors": anchors},
+         "\n".join(lines))
+    return 0 if result.ok and all(c.ok for c in checks) else 1
+
+
+async def show_head(args: argparse.Namespace, settings: Settings, database: Database) -> int:
+    taken = datetime.now(settings.tz)
+    if args.out is None:
+        found = await audit_anchor.current(database)
+    else:
+        found = await audit_anchor.take_now(database, args.out, actor(args), taken)
+    if found is None:
+        raise UsageError("the access log is empty: no head to anchor yet")
+    where = f"{args.out}: " if args.out else ""
+    emit(args, {"row": found.id, "hash": found.hash, "at": found.at.isoformat(),
+                "rows": found.rows, **({"file": str(args.out)} if args.out else {})},
+         where + (f"row {found.id} {found.hash}" if args.out else
+                  audit_anchor.text(found, taken).rstrip()))
+    return 0
+
+
+async def rekey(args: argparse.Namespace, _s: Settings, database: Database) -> int:
+    try:
+        done = await audit_rekey.rekey(database, actor(args))
+    except audit.AuditKeyError as exc:
+        raise UsageError(str(exc)) from None
+    emit(args, {"rows": done.rows, "unkeyed_head": done.unkeyed_head, "row": done.head.id,
+                "hash": done.head.hash, "key_file": str(database.audit_key.path)},
+         f"{done.rows} rows re-chained under the new key {database.audit_key.path} (keep a "
+         f"copy apart); head: row {done.head.id} {done.head.hash}")
+    return 0
 
 
 async def export(args: argparse.Namespace, settings: Settings, database: Database) -> int:

@@ -32,6 +32,7 @@ def _relative(settings: config.Settings) -> dict[str, dict[str, object]]:
                                          .relative_to(settings.base_dir))
     data["backup"] |= {k: str(Path(data["backup"][k]).relative_to(settings.base_dir))
                        for k in ("dir", "key_file")}
+    data["audit"]["key_file"] = str(Path(data["audit"]["key_file"]).relative_to(settings.base_dir))
     return data
 
 

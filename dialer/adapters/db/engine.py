@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from dialer import config
+from dialer.adapters.db import audit_key
 from dialer.config import Settings
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,8 @@ class Database:
     """The service's database; built once in app.py and disposed on the way out."""
 
     def __init__(self, settings: Settings) -> None:
-        self.engine: AsyncEngine = _create_engine(settings)
+        self.audit_key = audit_key.ChainKey(settings.audit.key_file)
+        self.engine: AsyncEngine = _create_engine(settings, self.audit_key)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
@@ -58,15 +60,17 @@ class Database:
         await self.engine.dispose()
 
 
-def _create_engine(settings: Settings) -> AsyncEngine:
+def _create_engine(settings: Settings, chain_key: audit_key.ChainKey) -> AsyncEngine:
     url = settings.database.url
     path = config.database_file(settings)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         url = f"sqlite+aiosqlite:///{path}"
     # hide_parameters: a database error never carries the statement's values (a caller's
-    # number, a name) into a log line or a traceback.
-    engine = create_async_engine(url, hide_parameters=True)
+    # number, a name) into a log line or a traceback. The access log's key rides on every
+    # connection as an execution option (see audit_key).
+    engine = create_async_engine(url, hide_parameters=True,
+                                 execution_options={audit_key.OPTION: chain_key})
     if path is not None:
         pragmas = _sqlite_pragmas(int(settings.database.busy_timeout_ms))
         event.listen(engine.sync_engine, "connect", pragmas)

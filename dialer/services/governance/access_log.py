@@ -12,7 +12,7 @@ from dialer.adapters.db.audit import Row, VerifyResult
 from dialer.adapters.db.audit_query import Filter
 from dialer.adapters.db.engine import Database
 
-__all__ = ["Filter", "LogPage", "Row", "VerifyResult", "page", "record"]
+__all__ = ["Filter", "LogPage", "Row", "VerifyResult", "page", "record", "require_key"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +29,13 @@ async def page(database: Database, flt: Filter, limit: int, offset: int) -> LogP
         rows, total = await audit_query.page(conn, flt, limit, offset)
         verified = await audit.verify(conn)
     return LogPage(rows, total, verified)
+
+
+async def require_key(database: Database) -> None:
+    """``AuditKeyError`` (saying what to do) unless the log's key is there or the log is empty:
+    the service does not start without a log it can add to."""
+    async with database.connect() as conn:
+        await audit.require_key(conn)
 
 
 async def record(database: Database, actor: str, action: str, obj: str,

@@ -11,6 +11,8 @@ filter) and shaped by the report definitions (``[reports] definitions``); SQL is
 Every generation is recorded in the access log (``report.generate``: which report, which day or
 period, the files' names and row counts — no personal data) in the same transaction that swaps
 the new files in, so a re-run replaces the same files and a failed one leaves the previous ones.
+The daily reports carry the access log's head beside them (``access-log-head_YYYYMMDD.txt``,
+see ``audit_anchor``): the city keeps an anchor of the log every day.
 
 One module (about 350 lines): the three kinds of report share their staging, logging and
 scheduling; split by kind they would repeat it.
@@ -48,7 +50,7 @@ from dialer.domain.reports.period import PeriodFacts, PeriodReport, period_repor
 from dialer.domain.reports.schedule import report_day
 from dialer.domain.reports.targets import DayResult, ListedTarget, is_escalation, target_row
 from dialer.domain.supervision import day_bounds
-from dialer.services.governance import suspensions
+from dialer.services.governance import audit_anchor, suspensions
 from dialer.services.reports import reach
 
 log = logging.getLogger(__name__)
@@ -81,9 +83,14 @@ def _out(settings: Settings, out: Path | None) -> Path:
 
 
 async def _record(database: Database, staged: Staged, out: Path, actor: str, kind: str,
-                  subject: str, rows: dict[str, int]) -> list[Path]:
-    """Swap the files in and log it, in one transaction."""
+                  subject: str, rows: dict[str, int],
+                  anchor: tuple[Path, datetime] | None = None) -> list[Path]:
+    """Swap the files in and log it, in one transaction; with ``anchor`` (file, now) the access
+    log's head is written there too (its committed head, before this transaction's rows)."""
     async with database.transaction() as conn:
+        if anchor is not None:
+            path, taken = anchor
+            await audit_anchor.take(conn, lambda: staged.path(path), path.name, actor, taken)
         names = [final.relative_to(out).as_posix() for _t, final in staged.pairs]
         await audit.record(conn, actor, "report.generate", f"report:{kind}", subject=subject,
                            files=names, rows=rows)
@@ -111,7 +118,9 @@ async def generate_daily(database: Database, settings: Settings, day: date, acto
                     conn, staged, root, settings, day, start, end, debt_type, debt_batches)
                 rows[f"targets:{debt_type}"] = listed
                 rows[f"escalations:{debt_type}"] = escalated
-        files = await _record(database, staged, root, actor, "daily", day.isoformat(), rows)
+        anchor = _summary_stem(root, defs, day).parent / audit_anchor.file_name(day)
+        files = await _record(database, staged, root, actor, "daily", day.isoformat(), rows,
+                              anchor=(anchor, now or datetime.now(tz)))
     finally:
         staged.discard()
     log.info("daily reports for %s: %d files", day, len(files))
@@ -162,11 +171,15 @@ class _Daily:
     breakdown: list[dict[str, Cell]]  # the day's results per code
 
 
+def _summary_stem(root: Path, defs: Definitions, day: date) -> Path:
+    return root / file_stem(defs.daily_summary.file, date=compact(day))
+
+
 def _summary_file(staged: Staged, root: Path, defs: Definitions, daily: _Daily,
                   settings: Settings, now: datetime) -> None:
     report = daily.report
     table = defs.daily_summary
-    stem = root / file_stem(table.file, date=compact(report.day))
+    stem = _summary_stem(root, defs, report.day)
     listing = ListFile(staged, stem, table.title, table.headers)
     try:
         for row in (*report.rows, report.total):

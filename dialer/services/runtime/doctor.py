@@ -5,8 +5,8 @@ Checks: the secrets (no placeholder, long enough), file modes of what holds pers
 keys, the AMI login and that its user cannot run CLI commands, SIP bound to one interface and the
 carrier known by address, the console behind TLS (public origin, trusted proxy, loopback),
 FastAGI on loopback or behind an allowlist, the three callback messages, lines against
-operators, backups on another disk with their key apart, and Asterisk's clock against this
-machine's.
+operators, backups on another disk with their key apart, the access log's key apart from
+the data, and Asterisk's clock against this machine's.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def offline(settings: Settings, config_file: Path | None) -> list[Finding]:
     """Everything that needs no Asterisk."""
     return [*_secrets(settings), *_modes(settings, config_file), *_sip(settings),
             *_installed_ami(settings), *_web(settings), *_agi(settings), *_messages(settings),
-            *_lines(settings), *_backups(settings)]
+            *_lines(settings), *_backups(settings), *_audit(settings)]
 
 
 async def check(settings: Settings, config_file: Path | None) -> list[Finding]:
@@ -85,9 +85,10 @@ def _loose(path: Path) -> bool:
 
 def _modes(s: Settings, config_file: Path | None) -> Iterator[Finding]:
     private = [p for p in (config_file, config.database_file(s), s.recordings.key_file,
-                           s.backup.key_file, s.paths.data_dir, s.paths.recordings_dir,
-                           s.paths.outbox_dir, s.backup.dir, s.recordings.key_file.parent,
-                           s.backup.key_file.parent) if p is not None]
+                           s.backup.key_file, s.audit.key_file, s.paths.data_dir,
+                           s.paths.recordings_dir, s.paths.outbox_dir, s.backup.dir,
+                           s.recordings.key_file.parent, s.backup.key_file.parent,
+                           s.audit.key_file.parent) if p is not None]
     loose = [p for p in private if _loose(p)]
     for path in loose:
         yield _fix("files", f"{path} is readable by others: chmod "
@@ -214,6 +215,14 @@ def _backups(s: Settings) -> Iterator[Finding]:
     if s.backup.at:
         yield _ok("backup", f"nightly at {s.backup.at}, newest {s.backup.keep} kept, key "
                             f"{s.backup.key_file}")
+
+
+def _audit(s: Settings) -> Iterator[Finding]:
+    """The access log's key: outside the data folder (refused by the configuration otherwise)."""
+    where = s.audit.key_file
+    state = "" if where.exists() else " (created with the log's first entry)"
+    yield _ok("audit", f"access-log key {where}{state}, apart from the data: keep a copy apart "
+                       "from the backups, which do not hold it")
 
 
 async def _asterisk(s: Settings) -> list[Finding]:

@@ -14,7 +14,7 @@ import pytest
 from dialer.adapters.db import audit, migrate
 from dialer.commands.audit import HEADER
 from dialer.config import Settings
-from tests.component.audit.tamper import tamper
+from tests.component.audit.tamper import centre_key, tamper
 from tests.component.conftest import Dialer
 
 # the centre is in Asia/Tokyo: 2026-12-01 there is 2026-11-30T15:00Z .. 2026-12-01T15:00Z
@@ -80,7 +80,7 @@ def test_verify_exits_1_at_the_first_broken_row(dialer: Dialer, settings: Settin
 
 
 def test_export_writes_the_days_in_the_centres_time_zone(
-        dialer: Dialer, tmp_path: Path, logged: list[datetime]) -> None:
+        dialer: Dialer, tmp_path: Path, settings: Settings, logged: list[datetime]) -> None:
     out_file = tmp_path / "city.csv"
     code, out, _ = dialer("audit", "export", "--from", "2026-12-01", "--to", "2026-12-01",
                           "--out", str(out_file))
@@ -94,7 +94,7 @@ def test_export_writes_the_days_in_the_centres_time_zone(
     assert json.loads(rows[0][5]) == {"n": 1, "note": "割当変更"}
     assert rows[1][6] == rows[0][7] and all(len(r[7]) == 64 for r in rows)
     assert rows[0][7] == audit.chain_hash(
-        rows[0][6], datetime.fromisoformat(rows[0][1]), *rows[0][2:6])
+        centre_key(settings), rows[0][6], datetime.fromisoformat(rows[0][1]), *rows[0][2:6])
 
 
 def test_export_defaults_to_a_named_file_here_and_is_itself_logged(

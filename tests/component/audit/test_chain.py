@@ -48,8 +48,9 @@ async def test_the_first_row_starts_from_the_genesis_value(database: Database) -
     await _record_n(database, 2)
     first, second = await _rows(database)
     assert first.prev_hash == audit.GENESIS and second.prev_hash == first.hash
-    assert first.hash == audit.chain_hash(audit.GENESIS, first.at, first.actor, first.action,
-                                          first.obj, first.detail)
+    key = database.audit_key.existing()
+    assert first.hash == audit.chain_hash(key, audit.GENESIS, first.at, first.actor,
+                                          first.action, first.obj, first.detail)
     assert len(first.hash) == 64 and first.hash != second.hash
 
 
@@ -107,8 +108,8 @@ async def test_a_rewritten_row_with_a_fresh_hash_breaks_the_next_link(
     await _record_n(database, 5)
     rows = await _rows(database)
     target = rows[1]
-    forged = audit.chain_hash(target.prev_hash, target.at, "someone", target.action,
-                              target.obj, target.detail)
+    forged = audit.chain_hash(database.audit_key.existing(), target.prev_hash, target.at,
+                              "someone", target.action, target.obj, target.detail)
     await _tamper(database, "UPDATE audit_log SET actor = 'someone', hash = :h WHERE id = :id",
                   h=forged, id=target.id)
     result = await _verify(database)

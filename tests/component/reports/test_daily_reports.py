@@ -59,7 +59,8 @@ async def test_the_daily_report_counts_what_was_stored(centre: Centre, dialer: D
     code, out, err = await asyncio.to_thread(  # the command runs its own event loop
         dialer, "report", "daily", "--date", DAY.isoformat(), "--json")
     assert code == 0, err
-    assert len(json.loads(out)["files"]) == 2 + 2 * 2 * 2  # summary + 2 lists × 2 debt types
+    # summary + 2 lists × 2 debt types (xlsx and csv), and the access log's head
+    assert len(json.loads(out)["files"]) == 2 + 2 * 2 * 2 + 1
     settings, expected = centre.settings, expected_summary(centre, DAY)
     end = local(DAY, 0) + timedelta(days=1)
     reach = expected_reach(centre, end, local(DAY, 0))
@@ -181,7 +182,8 @@ async def test_a_rerun_replaces_the_same_files_and_every_run_is_logged(
                                      .where(AuditEntry.action == "report.generate"))).all()
     assert [(a, o) for a, o, _d in logged] == [("kanri", "report:daily")] * 2
     detail = json.loads(logged[0][2])
-    assert detail["subject"] == DAY.isoformat() and len(detail["files"]) == 10
+    assert detail["subject"] == DAY.isoformat() and len(detail["files"]) == 11
+    assert f"daily/{DAY:%Y%m%d}/access-log-head_{DAY:%Y%m%d}.txt" in detail["files"]
     personal = [p.ref for p in centre.people] + [p.name for p in centre.people] + \
         [n for p in centre.people for n in p.phones]
     assert not [x for x in personal if x in logged[0][2]]
@@ -197,10 +199,11 @@ async def test_a_callback_day_without_calling_still_reports_and_says_so(
     assert hoikuryo["実施状況"] == "架電なし（折返し対応期間中）"
     assert hoikuryo["備考"] == "架電業務なし（折返し対応期間中）、折返し電話なし"
     assert summary[NAMES["kyushoku"]]["実施状況"] == "実施期間外"  # its callbacks ended 01-22
-    assert sorted(p.name for p in daily_dir(settings, day).iterdir()) == sorted(
-        f"{day:%Y%m%d}_{kind}{suffix}.{ext}" for ext in ("csv", "xlsx")
-        for kind, suffix in (("業務日報", ""), ("架電先別結果報告", "_保育所等保育料"),
-                             ("エスカレーション案件リスト", "_保育所等保育料")))
+    assert sorted(p.name for p in daily_dir(settings, day).iterdir()) == sorted([
+        *(f"{day:%Y%m%d}_{kind}{suffix}.{ext}" for ext in ("csv", "xlsx")
+          for kind, suffix in (("業務日報", ""), ("架電先別結果報告", "_保育所等保育料"),
+                               ("エスカレーション案件リスト", "_保育所等保育料"))),
+        f"access-log-head_{day:%Y%m%d}.txt"])
     person = file_order(centre, "hoikuryo")[3]
     async with database.engine.begin() as conn:
         await conn.execute(insert(Attempt).values(

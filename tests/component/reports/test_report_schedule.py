@@ -3,6 +3,7 @@ trigger at that time whatever the clock says, and reporting on the day before th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -12,10 +13,12 @@ from typing import Any
 from sqlalchemy import select
 
 from dialer import config
+from dialer.adapters.db import audit
 from dialer.adapters.db.engine import Database
 from dialer.adapters.db.models import AuditEntry
 from dialer.adapters.scheduler import Scheduler
 from dialer.domain.reports.schedule import next_run
+from dialer.services.governance import audit_anchor
 from dialer.services.reports import city_reports as reports
 from tests.component.reports.centre import DAY, TOKYO, Centre
 
@@ -59,8 +62,32 @@ async def test_the_job_reports_on_the_day_before_its_clock(centre: Centre,
     assert (name, hour, minute) == (reports.JOB_NAME, 8, 0)
     await job()
     folder = centre.settings.paths.outbox_dir / "daily" / f"{DAY:%Y%m%d}"
-    assert len(list(folder.iterdir())) == 10
+    assert len(list(folder.iterdir())) == 11  # ten reports and the access log's head
     async with database.engine.connect() as conn:
         logged = (await conn.execute(select(AuditEntry.actor, AuditEntry.object)
                                      .where(AuditEntry.action == "report.generate"))).all()
     assert logged == [("system", "report:daily")]
+
+
+async def test_the_job_leaves_the_access_logs_head_beside_the_reports(
+        centre: Centre, database: Database) -> None:
+    async with database.engine.connect() as conn:
+        before = await audit.head(conn)
+    assert before is not None  # the centre's imports are in the log
+    clock = datetime(2027, 1, 13, 8, 0, tzinfo=TOKYO)
+
+    await reports.run_daily(database, lambda: centre.settings, lambda: clock)
+
+    anchor = (centre.settings.paths.outbox_dir / "daily" / f"{DAY:%Y%m%d}"
+              / f"access-log-head_{DAY:%Y%m%d}.txt")
+    assert anchor.stat().st_mode & 0o777 == 0o600
+    assert audit_anchor.read(anchor) == before  # the log as it stood when the job began
+    assert f"taken = \"{clock.isoformat()}\"" in anchor.read_text(encoding="utf-8")
+    async with database.engine.connect() as conn:
+        logged = (await conn.execute(select(AuditEntry.actor, AuditEntry.detail)
+                                     .where(AuditEntry.action == "audit.anchor"))).all()
+        assert await audit.check_anchor(conn, before) == ""
+    assert [(a, json.loads(d)) for a, d in logged] == [("system", {
+        "file": anchor.name, "row": before.id, "hash": before.hash, "rows": before.rows})]
+    [check] = await audit_anchor.check(database, [centre.settings.paths.outbox_dir])
+    assert check.ok and check.path == anchor

@@ -109,8 +109,9 @@ BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END
 
 
 def _chain_existing_audit_rows() -> None:
-    """Rows written before the chain get their prev_hash and hash, in id order."""
-    from dialer.adapters.db.audit import GENESIS, chain_hash
+    """Rows written before the chain get their prev_hash and hash, in id order: the unkeyed
+    links of the time (the key came later: ``dialer audit rekey`` re-chains them under it)."""
+    from dialer.adapters.db.audit import GENESIS, unkeyed_hash
     from dialer.adapters.db.models import UtcDateTime
 
     log = sa.table("audit_log", sa.column("id", sa.Integer()), sa.column("at", UtcDateTime()),
@@ -129,7 +130,7 @@ def _chain_existing_audit_rows() -> None:
         op.execute("ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only")
     prev_hash = GENESIS
     for row_id, at, actor, action, obj, detail in rows:
-        digest = chain_hash(prev_hash, at, actor, action, obj, detail)
+        digest = unkeyed_hash(prev_hash, at, actor, action, obj, detail)
         bind.execute(log.update().where(log.c.id == row_id).values(prev_hash=prev_hash,
                                                                    hash=digest))
         prev_hash = digest
