@@ -39,6 +39,10 @@ def register(commands: Commands) -> None:
         help="sandboxes, demos and tests: the service clock starts at this instant (centre "
              'time, e.g. "2027-01-12 12:00") and runs on from there, so calling windows are '
              "open whatever the real hour")
+    serve_cmd.add_argument(
+        "--at-since", type=float, metavar="UNIX_TIME",
+        help="with --at: the real moment the clock reads --at (default: when the service "
+             "starts); several processes given the same pair share one clock")
     serve_cmd.set_defaults(handler=serve)
     demo_cmd = commands.add_parser("demo", help="sandbox Asterisk + the service, on loopback")
     demo_cmd.add_argument("--dir", type=Path, help="sandbox folder (default: DATA_DIR/sandbox)")
@@ -55,7 +59,7 @@ def serve(args: argparse.Namespace, settings: Settings) -> int:
             print(f"dialer: {problem}", file=sys.stderr)
         print("dialer: not starting on the centre's Asterisk with these", file=sys.stderr)
         return 2
-    asyncio.run(_run(settings, config.config_path(args.config), state, at))
+    asyncio.run(_run(settings, config.config_path(args.config), state, at, args.at_since))
     return 0
 
 
@@ -75,11 +79,12 @@ def _instant(text: str, settings: Settings) -> datetime:
 
 
 async def _run(settings: Settings, path: Path | None, state: sandbox.SandboxState | None = None,
-               at: datetime | None = None) -> None:
+               at: datetime | None = None, since: float | None = None) -> None:
     def adjust(s: Settings) -> Settings:
         return sandbox.service_settings(s, state) if state is not None else s
 
-    await app.run(app.Service(settings, path, adjust=adjust, clock=Clock(settings.tz, at)))
+    await app.run(app.Service(settings, path, adjust=adjust,
+                              clock=Clock(settings.tz, at, since)))
 
 
 def demo(args: argparse.Namespace, settings: Settings) -> int:

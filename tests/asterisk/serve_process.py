@@ -36,12 +36,15 @@ class ServeProcess:
         self.config_path, self.sandbox_dir, self.log = config_path, Path(sandbox_dir), log
         self.process: asyncio.subprocess.Process | None = None
 
-    async def start(self, at: str, url: str) -> None:
-        """Start `dialer serve` with its clock at ``at``; return once ``url`` is healthy."""
+    async def start(self, at: str, url: str, since: float | None = None) -> None:
+        """Start `dialer serve` with its clock at ``at`` (at the real moment ``since``, when
+        given: processes started with the same pair share one clock); return once ``url`` is
+        healthy."""
+        anchor = ["--at-since", repr(since)] if since is not None else []
         with self.log.open("ab") as out:
             self.process = await asyncio.create_subprocess_exec(
                 str(DIALER), "--config", str(self.config_path), "serve",
-                "--sandbox", str(self.sandbox_dir), "--at", at,
+                "--sandbox", str(self.sandbox_dir), "--at", at, *anchor,
                 cwd=ROOT, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
         assert await until_healthy(url, self.process), self.tail()
 
@@ -92,14 +95,17 @@ PASSWORD = "operator-pass-1"  # every operator account these tests make
 
 
 def write_config(folder: Path, port: int, database_url: str | None = None,
-                 instance: str | None = None) -> Path:
+                 instance: str | None = None, audit_key: Path | None = None) -> Path:
     """A service's TOML in ``folder``: its web port, its database (by default a SQLite file
-    there), its instance name if given, its data folder, and the test calling period."""
+    there), its instance name if given, its data folder, the access log's key (every process
+    on one database shares it; by default keys/audit.key there), and the test calling
+    period."""
     url = database_url or f"sqlite+aiosqlite:///{folder}/centre.sqlite3"
     path = folder / "dialer.toml"
     path.write_text(f'[web]\nport = {port}\n[database]\nurl = "{url}"\n'
                     + (f'instance = "{instance}"\n' if instance else "")
-                    + f'[paths]\ndata_dir = "{folder}/var"\n' + PERIOD)
+                    + f'[paths]\ndata_dir = "{folder}/var"\n'
+                    + (f'[audit]\nkey_file = "{audit_key}"\n' if audit_key else "") + PERIOD)
     return path
 
 

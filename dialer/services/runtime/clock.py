@@ -11,12 +11,16 @@ from zoneinfo import ZoneInfo
 class Clock:
     """Aware 'now' in the centre's time zone, optionally shifted to start at ``at``."""
 
-    def __init__(self, tz: ZoneInfo, at: datetime | None = None) -> None:
+    def __init__(self, tz: ZoneInfo, at: datetime | None = None,
+                 since: float | None = None) -> None:
+        """``since`` (a Unix time): the real moment the clock reads ``at`` — processes given
+        the same pair share one shifted clock; default: now."""
         self._tz = tz
         self._offset = timedelta(0)
         if at is not None:
             at = at if at.tzinfo else at.replace(tzinfo=tz)
-            self._offset = at - datetime.now(tz)
+            real = datetime.fromtimestamp(since, tz) if since is not None else datetime.now(tz)
+            self._offset = at - real
         self._started = time.monotonic()
 
     @property
