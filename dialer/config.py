@@ -39,6 +39,7 @@ from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 from dialer.domain.outcomes import Classification
+from recordings_policy import retention
 
 ENV_VAR = "DIALER_CONFIG"
 SECRET_FIELDS = frozenset({"secret", "password"})
@@ -244,8 +245,11 @@ def _cross_checks(s: Settings) -> list[str]:
 
 def _recordings_problems(s: Settings) -> list[str]:
     problems = []
-    if not 1 <= s.recordings.retention_days <= 3650:
-        problems.append("recordings.retention_days: between 1 and 3650 days")
+    try:
+        retention.check_setting(s.recordings.retention_days)
+    except ValueError:
+        problems.append("recordings.retention_days: 0 (kept until the city instructs) or "
+                        f"between {retention.MIN_DAYS} and {retention.MAX_DAYS} days")
     key = s.recordings.key_file.resolve()
     for where, folder in (("paths.data_dir", s.paths.data_dir),
                           ("paths.recordings_dir", s.paths.recordings_dir),
