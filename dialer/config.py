@@ -39,7 +39,6 @@ from dialer.domain import phone
 from dialer.domain.calendar import Calendar, CalendarSettings
 from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 from dialer.domain.outcomes import Classification
-from recordings_policy import retention
 
 ENV_VAR = "DIALER_CONFIG"
 SECRET_FIELDS = frozenset({"secret", "password"})
@@ -245,11 +244,10 @@ def _cross_checks(s: Settings) -> list[str]:
 
 def _recordings_problems(s: Settings) -> list[str]:
     problems = []
-    try:
-        retention.check_setting(s.recordings.retention_days)
-    except ValueError:
+    days = s.recordings.retention_days
+    if not (days == 0 or 1 <= days <= 3650):  # recordings_policy.retention's bounds
         problems.append("recordings.retention_days: 0 (kept until the city instructs) or "
-                        f"between {retention.MIN_DAYS} and {retention.MAX_DAYS} days")
+                        "between 1 and 3650 days")
     key = s.recordings.key_file.resolve()
     for where, folder in (("paths.data_dir", s.paths.data_dir),
                           ("paths.recordings_dir", s.paths.recordings_dir),
@@ -350,7 +348,8 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
     out["seats"] = [{"name": seat.name, "contact": seat.contact,
                      "password": "********" if mask_secrets and seat.password else seat.password}
                     for seat in s.seats]
-    out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions}
+    out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions,
+                      "deadline_at": s.reports.deadline_at}
     return out
 
 

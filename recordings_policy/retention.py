@@ -19,13 +19,6 @@ def automatic(days: int) -> bool:
     return days != NEVER
 
 
-def check_setting(days: int) -> int:
-    """``retention_days`` as configured: 0 (never), or ``MIN_DAYS``..``MAX_DAYS``."""
-    if days != NEVER:
-        check_days(days)
-    return days
-
-
 def check_days(days: int) -> int:
     if not MIN_DAYS <= days <= MAX_DAYS:
         raise ValueError(f"retention: between {MIN_DAYS} and {MAX_DAYS} days")
