@@ -1,6 +1,8 @@
-"""Talk scripts and Q&A sets (SPEC "Talk script and Q&A"): the versions per kind and scope,
-one version's text, a new version from a file (a draft), the city's approval recorded; and the
-operators' read of what they may use (the newest approved version, never a draft)."""
+"""Talk scripts, Q&A sets and the 業務マニュアル (SPEC "Talk script and Q&A"): the versions per
+kind and scope, one version's text, a new version from a file (a draft), the city's approval
+recorded; and the operators' read of what they may use (the newest approved version, never a
+draft): the script and Q&A on the console, the manual on a page of its own (read-only, each
+reading in the access log)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from agent_ui import keys
 from agent_ui.admin_common import actor, context, form_fields, path_id
 from agent_ui.admin_uploads import UploadRefused, mib, receive
 from agent_ui.render import render
-from agent_ui.security import MANAGERS, OPERATOR, route
+from agent_ui.security import MANAGERS, OPERATOR, route, session_of
 from dialer.domain import documents as rules
 from dialer.domain.debt_types import UnknownDebtType
 from dialer.domain.documents import DocumentError, DocumentVersion
@@ -127,9 +129,23 @@ async def for_operator(request: web.Request) -> web.Response:
     return web.json_response(body)
 
 
+async def manual_page(request: web.Request) -> web.Response:
+    """The approved 業務マニュアル of a debt type (``?debt_type=``, else the first configured),
+    read-only; the reading is in the access log."""
+    back = keys.backend(request)
+    names = {d.code: d.name for d in back.settings().debt_types}
+    debt_type = request.query.get("debt_type", "") or next(iter(names), "")
+    if debt_type not in names:
+        raise web.HTTPBadRequest(text="unknown debt_type")
+    manual = await documents.read_manual(back.db(), debt_type, session_of(request).login)
+    return render(request, "manual.html", manual=manual, debt_type=debt_type, names=names,
+                  local=lambda at: at.astimezone(back.settings().tz).strftime("%Y-%m-%d"))
+
+
 def add(app: web.Application) -> None:
     route(app, "GET", "/admin/documents", documents_page, MANAGERS)
     route(app, "POST", "/admin/documents", add_document, MANAGERS)
     route(app, "GET", "/admin/documents/{id}", document_page, MANAGERS)
     route(app, "POST", "/admin/documents/{id}/approve", approve_document, MANAGERS)
     route(app, "GET", "/api/console/documents", for_operator, (OPERATOR,))
+    route(app, "GET", "/console/manual", manual_page, (OPERATOR,))

@@ -48,6 +48,8 @@ from dialer.services.governance.suspensions import Suspensions
 from dialer.services.recordings.archive import RecordingArchive
 from dialer.services.recordings.recorder import Recorder, emergency_hooks
 from dialer.services.reports import city_reports as reports
+from dialer.services.reports import deadline
+from dialer.services.reports.deadline import DeadlineWatch
 from dialer.services.runtime.clock import Clock
 from dialer.services.runtime.config_watch import ConfigWatcher
 from dialer.services.runtime.live import LiveHub
@@ -143,10 +145,12 @@ class Service:
 
     def _build_supervision(self) -> None:
         """The board, the live hub, recording, the operator console and listening in."""
+        self.report_watch = DeadlineWatch(self.database, self.live.current, self.now)
         self.board = BoardSource(self.database, self.pool, self.runner, self.inbound,
                                  lambda: self.settings.classification, self.now,
                                  settings=self.live.current,
-                                 ami_connected=lambda: self.ami.connected)
+                                 ami_connected=lambda: self.ami.connected,
+                                 reports_overdue=lambda: self.report_watch.overdue)
         self.hub = LiveHub()
         self.recorder = Recorder(
             self.ami, RecordingArchive(self.database, self.live.current, self.now),
@@ -209,6 +213,7 @@ class Service:
         self.scheduler.daily("calendar-include", 0, 5, self._publish_calendar)
         self.scheduler.every("campaign-windows", 30, self._check_windows)
         self._schedule_reports()
+        deadline.schedule_watch(self.scheduler, self.report_watch)
         self._schedule_backup()
         self.scheduler.start()
         self._supervise("config-watch", self.watcher.run)

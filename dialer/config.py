@@ -247,8 +247,10 @@ def _cross_checks(s: Settings) -> list[str]:
 
 def _recordings_problems(s: Settings) -> list[str]:
     problems = []
-    if not 1 <= s.recordings.retention_days <= 3650:
-        problems.append("recordings.retention_days: between 1 and 3650 days")
+    days = s.recordings.retention_days
+    if not (days == 0 or 1 <= days <= 3650):  # recordings_policy.retention's bounds
+        problems.append("recordings.retention_days: 0 (kept until the city instructs) or "
+                        "between 1 and 3650 days")
     key = s.recordings.key_file.resolve()
     for where, folder in (("paths.data_dir", s.paths.data_dir),
                           ("paths.recordings_dir", s.paths.recordings_dir),
@@ -358,7 +360,8 @@ def as_dict(s: Settings, *, mask_secrets: bool = True) -> dict[str, Any]:
     out["seats"] = [{"name": seat.name, "contact": seat.contact,
                      "password": "********" if mask_secrets and seat.password else seat.password}
                     for seat in s.seats]
-    out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions}
+    out["reports"] = {"daily_at": s.reports.daily_at, "definitions": s.reports.definitions,
+                      "deadline_at": s.reports.deadline_at}
     return out
 
 

@@ -115,7 +115,9 @@ class RecordingsSettings:
     # the database and the recordings store, so no copy of the data carries it (created, mode
     # 0600, when first needed and no recording exists yet).
     key_file: Path = Path("keys/recordings.key")
-    retention_days: int = 90  # erased automatically this long after they end
+    # Kept until the city instructs their erasure (SPEC §14(7)): 0 (the default) never erases
+    # automatically; a value above 0 opts in to erasing them this many days after they end.
+    retention_days: int = 0
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,12 @@ from dialer.domain.debt_types import DEFAULT_DEBT_TYPES, DebtType
 from dialer.domain.outcomes import Classification, Mark, ResultCode, Retry
 from dialer.domain.reports import definitions as report_definitions
 from dialer.domain.reports.definitions import Definitions
-from dialer.domain.reports.schedule import DEFAULT_AT, parse_daily_at
+from dialer.domain.reports.schedule import (
+    DEFAULT_AT,
+    DEFAULT_DEADLINE_AT,
+    parse_daily_at,
+    parse_deadline_at,
+)
 
 
 def debt_types(raw: Any, problems: list[str]) -> tuple[DebtType, ...]:
@@ -149,7 +154,7 @@ def classification_toml(table: Classification) -> str:
 # --- [reports] -----------------------------------------------------------------------------
 
 DEFINITIONS_FILE = Path(report_definitions.__file__).with_name("definitions.toml")
-REPORTS_KEYS = {"daily_at", "definitions"}
+REPORTS_KEYS = {"daily_at", "deadline_at", "definitions"}
 
 
 @functools.cache
@@ -165,16 +170,22 @@ def default_definitions() -> Definitions:
 @dataclass(frozen=True)
 class ReportsSettings:
     """``[reports]``: when the daily reports are generated (centre time, before the 09:30
-    deadline) and the file of report definitions ("" = the built-in ones), parsed once."""
+    deadline), when they are watched for (missing then: an alert and a retry), and the file
+    of report definitions ("" = the built-in ones), parsed once."""
 
     daily_at: str = DEFAULT_AT
     definitions: str = ""
     tables: Definitions = dataclasses.field(default_factory=default_definitions, hash=False,
                                             repr=False)
+    deadline_at: str = DEFAULT_DEADLINE_AT
 
     @property
     def daily_time(self) -> time:
         return parse_daily_at(self.daily_at)
+
+    @property
+    def deadline_time(self) -> time:
+        return parse_deadline_at(self.deadline_at, self.daily_time)
 
 
 def reports(raw: Any, base: Path, problems: list[str]) -> ReportsSettings:
@@ -195,13 +206,27 @@ def reports(raw: Any, base: Path, problems: list[str]) -> ReportsSettings:
     except ValueError as exc:
         problems.append(f"reports.daily_at: {exc}")
         daily_at = DEFAULT_AT
+    deadline_at = _deadline_at(raw.get("deadline_at", DEFAULT_DEADLINE_AT), daily_at, problems)
     if not isinstance(file, str):
         problems.append("reports.definitions: a file name (\"\" for the built-in ones)")
         file = ""
     if not file:
-        return ReportsSettings(daily_at)
+        return ReportsSettings(daily_at, deadline_at=deadline_at)
     path = Path(file) if Path(file).is_absolute() else base / file
-    return ReportsSettings(daily_at, str(path), _definitions(path, problems))
+    return ReportsSettings(daily_at, str(path), _definitions(path, problems), deadline_at)
+
+
+def _deadline_at(value: Any, daily_at: str, problems: list[str]) -> str:
+    """``[reports] deadline_at``: after ``daily_at``, before 09:30 (the default when not)."""
+    if not isinstance(value, str):
+        problems.append(f"reports.deadline_at: \"HH:MM\", got {value!r}")
+        return DEFAULT_DEADLINE_AT
+    try:
+        parse_deadline_at(value, parse_daily_at(daily_at))
+    except ValueError as exc:
+        problems.append(f"reports.deadline_at: {exc}")
+        return DEFAULT_DEADLINE_AT
+    return value
 
 
 def _definitions(path: Path, problems: list[str]) -> Definitions:

@@ -1,13 +1,22 @@
-"""How long a recording is kept (pure): erased on the city's instruction at any time, and at the
-latest ``retention_days`` after it ended (a daily job erases what is due)."""
+"""How long a recording is kept (pure): until the city instructs its erasure (SPEC §14(7)).
+
+Nothing is erased automatically unless the configuration opts in with ``retention_days`` above
+0 (``NEVER``, the default): then a daily job also erases every recording that ended that many
+days ago."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-DEFAULT_DAYS = 90
+NEVER = 0  # kept until the city instructs: no automatic erasure
+DEFAULT_DAYS = NEVER
 MIN_DAYS = 1
 MAX_DAYS = 3650
+
+
+def automatic(days: int) -> bool:
+    """Whether ``retention_days`` opts in to automatic erasure (0 means never)."""
+    return days != NEVER
 
 
 def check_days(days: int) -> int:

@@ -75,6 +75,16 @@
     renderRecordings(board.recordings || []);
     (board.emergencies || []).forEach(addAlert);
     renderSuspensions(board.suspensions || []);
+    renderReportsOverdue(board.reports_overdue);
+  }
+
+  // --- the daily reports missing past [reports] deadline_at (retried by the service) ---------
+  function renderReportsOverdue(day) {
+    const box = $("reports-overdue");
+    box.hidden = !day;
+    box.replaceChildren(...(day ? [el("div", { class: "suspension" },
+      el("strong", {}, "日次報告 未作成"), " ", day,
+      " 分の日次報告（業務日報ほか）が出力フォルダにありません。再作成を試みています。提出期限は 9:30 です — 管理 → 報告書")] : []));
   }
 
   // --- the city's suspension orders in force (dialer suspend / 停止命令) ---------------------

@@ -118,6 +118,7 @@
   }
 
   async function loadDocuments(debtType) {
+    $("manual-link").href = "/console/manual?debt_type=" + encodeURIComponent(debtType);
     try {
       const docs = await send("GET", "/api/console/documents?debt_type=" + encodeURIComponent(debtType));
       $("script-body").textContent = docs.script ? docs.script.body : "（承認済みのスクリプトがありません）";

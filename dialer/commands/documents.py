@@ -24,12 +24,12 @@ from dialer.services.runtime.clock import parse_at
 
 def register(commands: Commands) -> None:
     sub = commands.add_parser(
-        "script", help="talk scripts and Q&A sets: versions and the city's approval"
-    ).add_subparsers(dest="script_command", required=True)
+        "script", help="talk scripts, Q&A sets and the 業務マニュアル (manual): versions and "
+                       "the city's approval").add_subparsers(dest="script_command", required=True)
 
     add = sub.add_parser("add", help="add a new version (a draft until approved)")
     add.add_argument("file", type=Path,
-                     help="script: UTF-8 text/markdown; qa: CSV with columns 質問, 回答")
+                     help="script, manual: UTF-8 text/markdown; qa: CSV with columns 質問, 回答")
     add.add_argument("--kind", choices=rules.KINDS, required=True)
     add.add_argument("--scope", required=True,
                      help="a debt type (code or Japanese name), or '*' for all")
@@ -160,7 +160,7 @@ def _text(document: DocumentVersion, settings: Settings) -> str:
                      f"{document.approved_by} (ref {document.approval_ref}), "
                      f"recorded by {document.recorded_by}")
     lines.append("")
-    if document.kind == rules.SCRIPT:
+    if document.kind in rules.TEXT_KINDS:
         lines.append(document.body.rstrip())
     else:
         for n, entry in enumerate(document.entries, start=1):
@@ -173,7 +173,7 @@ def _json(document: DocumentVersion, entries: bool = False) -> dict[str, Any]:
     data["state"] = document.state
     if not entries:
         del data["entries"]
-        if document.kind == rules.SCRIPT:
+        if document.kind in rules.TEXT_KINDS:
             data["body_chars"] = len(document.body)
         del data["body"]
     return data

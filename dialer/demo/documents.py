@@ -1,5 +1,6 @@
-"""The demo's talk script and Q&A set (documents.toml beside this module), filled in for the
-demo centre and approved as by the city, so the console shows them from the first call."""
+"""The demo's talk script, Q&A set and 業務マニュアル (documents.toml beside this module), filled
+in for the demo centre and approved as by the city, so the console shows them from the first
+call (and the demo's campaign may open: it needs all three approved)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ DEMO_NUMBER = "0112110000"
 async def seed_demo_documents(database: Database, debt_type: DebtType,
                               centre_name: str = DEMO_CENTRE,
                               dedicated_number: str = DEMO_NUMBER) -> list[DocumentVersion]:
-    """The demo's talk script and Q&A set for ``debt_type``, approved as by "札幌市 (デモ)"
+    """The demo's talk script, Q&A set and manual for ``debt_type``, approved as by "札幌市 (デモ)"
     (ref DEMO-1); a kind is skipped when any version of it exists for that debt type or for
     all. The versions added."""
     demo = _demo_texts()
@@ -44,6 +45,7 @@ async def seed_demo_documents(database: Database, debt_type: DebtType,
         rules.SCRIPT: (fill(demo.script_title), fill(demo.script_body) + "\n", ()),
         rules.QA: (fill(demo.qa_title), "", tuple(
             QaEntry(fill(q), fill(a)) for q, a in demo.qa_entries)),
+        rules.MANUAL: (fill(demo.manual_title), fill(demo.manual_body) + "\n", ()),
     }
     added = []
     now = datetime.now(UTC)
@@ -70,12 +72,15 @@ class _DemoTexts:
     account_transfer: str
     qa_title: str
     qa_entries: tuple[tuple[str, str], ...]
+    manual_title: str
+    manual_body: str
 
 
 def _demo_texts() -> _DemoTexts:
     source = resources.files("dialer.demo") / "documents.toml"
     loaded = tomllib.loads(source.read_text(encoding="utf-8"))
-    script, qa = loaded["script"], loaded["qa"]
+    script, qa, manual = loaded["script"], loaded["qa"], loaded["manual"]
     return _DemoTexts(str(script["title"]), str(script["body"]),
                       str(script["account_transfer"]), str(qa["title"]),
-                      tuple((str(e["question"]), str(e["answer"])) for e in qa["entries"]))
+                      tuple((str(e["question"]), str(e["answer"])) for e in qa["entries"]),
+                      str(manual["title"]), str(manual["body"]))

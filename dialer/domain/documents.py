@@ -1,7 +1,9 @@
-"""Talk scripts and Q&A sets (トークスクリプト, Q&A集, SPEC §10) as versioned documents.
+"""Talk scripts, Q&A sets and the business manual (トークスクリプト, Q&A集, 業務マニュアル,
+SPEC §10, §11(2)) as versioned documents.
 
-Operators follow the script and the Q&A the city approved, and starting or revising either
-needs the city's approval. So each is a series of versions per kind and scope (a debt type
+Operators follow the script, the Q&A and the manual the city approved, and starting or revising
+any of them needs the city's approval; a campaign for a debt type opens only when all three are
+approved for it (``missing_for``). So each is a series of versions per kind and scope (a debt type
 code, or ``*`` for every debt type): a new version is a draft until a manager records the
 city's approval (who at the city, when, the city's reference); operators only ever see the
 newest approved version — of their debt type's own series if it has one, else of the ``*``
@@ -22,9 +24,11 @@ from datetime import datetime
 
 SCRIPT = "script"
 QA = "qa"
-KINDS = (SCRIPT, QA)
+MANUAL = "manual"  # 業務マニュアル: text like a script, read by operators from the console
+KINDS = (SCRIPT, QA, MANUAL)
+TEXT_KINDS = (SCRIPT, MANUAL)  # a body of text; a Q&A set has entries instead
 ALL = "*"  # the scope of a version meant for every debt type
-KIND_LABELS = {SCRIPT: "トークスクリプト", QA: "Q&A集"}
+KIND_LABELS = {SCRIPT: "トークスクリプト", QA: "Q&A集", MANUAL: "業務マニュアル"}
 
 MAX_TITLE = 200  # the columns' sizes
 MAX_APPROVER = 100
@@ -94,11 +98,11 @@ def check_new(kind: str, title: str, body: str, entries: Sequence[QaEntry]) -> s
         raise DocumentError("the title is empty")
     if len(title) > MAX_TITLE:
         raise DocumentError(f"the title is longer than {MAX_TITLE} characters")
-    if kind == SCRIPT:
+    if kind in TEXT_KINDS:
         if entries:
-            raise DocumentError("a talk script has no Q&A entries")
+            raise DocumentError(f"a {kind} has no Q&A entries")
         if not body.strip():
-            raise DocumentError("the script is empty")
+            raise DocumentError(f"the {kind} is empty")
     else:
         if not entries:
             raise DocumentError("a Q&A set needs at least one question")
@@ -161,6 +165,21 @@ def visible(versions: Iterable[DocumentVersion], kind: str,
     return None
 
 
+def missing_for(versions: Iterable[DocumentVersion], debt_type: str) -> list[str]:
+    """The kinds (in ``KINDS`` order) with no approved version an operator on ``debt_type``
+    would see: a campaign for it may open only when this is empty (SPEC §10, §11(2))."""
+    seen = list(versions)
+    return [kind for kind in KINDS if visible(seen, kind, debt_type) is None]
+
+
+def missing_refusal(missing: Sequence[str], debt_type: str) -> str:
+    """Why a campaign may not open, naming what is missing ("" when nothing is)."""
+    if not missing:
+        return ""
+    names = ", ".join(f"{KIND_LABELS[k]} ({k})" for k in missing)
+    return f"no approved {names} for {debt_type}: the city's approval must be recorded first"
+
+
 def search(entries: Sequence[QaEntry], query: str) -> list[QaEntry]:
     """The entries whose question or answer contains every word of ``query``, in order.
 
@@ -188,13 +207,13 @@ def fold(text: str) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """A script file: UTF-8 with or without a BOM, line ends as ``\\n``."""
+    """A script or manual file: UTF-8 with or without a BOM, line ends as ``\\n``."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"the script file is not UTF-8 text (byte {exc.start})") from None
+        raise DocumentError(f"the file is not UTF-8 text (byte {exc.start})") from None
     if "\x00" in text:
-        raise DocumentError("the script file is not text")
+        raise DocumentError("the file is not text")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
@@ -252,8 +271,9 @@ def parse_qa(data: bytes) -> tuple[QaEntry, ...]:
 
 
 def read_source(kind: str, data: bytes) -> tuple[str, tuple[QaEntry, ...]]:
-    """A new version's (body, entries) from its source file: the script's text, or the CSV."""
-    if check_kind(kind) == SCRIPT:
+    """A new version's (body, entries) from its source file: the script's or the manual's
+    text, or the Q&A CSV."""
+    if check_kind(kind) in TEXT_KINDS:
         return decode_text(data), ()
     return "", parse_qa(data)
 

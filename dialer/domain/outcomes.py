@@ -4,8 +4,9 @@ Every call, outbound or inbound, ends with one result code from this table. The 
 is an attachment we do not have, so it is configuration (``[outcomes] table = FILE``) with the
 default below. Per code: whether the resident was reached (接触, the contact rate counts these),
 the escalation mark (★: the creditor division must act; ☆: reported for information), when to
-try again, whether the target is finished, and whether the account-transfer recommendation
-(口座振替の勧奨, §12(1)ク) follows.
+try again, whether the target is finished, whether it is a payment promise (納付約束: the board
+and the reports count these) and whether the account-transfer recommendation (口座振替の勧奨,
+§12(1)ク) follows. A table without a promise code is refused: its promises would always be 0.
 
 System outcomes (what Asterisk tells, before any operator speaks) map onto codes too.
 """
@@ -42,6 +43,7 @@ class ResultCode:
     retry_after_min: int = 0
     ends_target: bool = False
     account_transfer: bool = False  # recommend account transfer after this result
+    promise: bool = False  # a payment promise (納付約束): counted as one on the board and reports
     system: bool = False  # set by the dialer, never chosen by an operator
 
     @property
@@ -56,7 +58,8 @@ DEFAULT_TABLE: tuple[ResultCode, ...] = (
     ResultCode("S04", "回線混雑・発信失敗", retry=Retry.LATER, retry_after_min=30, system=True),
     ResultCode("S05", "放棄呼（オペレーター不在）", retry=Retry.LATER, retry_after_min=10,
                system=True),
-    ResultCode("101", "納付約束", contact=True, ends_target=True, account_transfer=True),
+    ResultCode("101", "納付約束", contact=True, ends_target=True, account_transfer=True,
+               promise=True),
     ResultCode("102", "納付済の申出", contact=True, mark=Mark.REPORT, ends_target=True),
     ResultCode("103", "分納・納付相談", contact=True, mark=Mark.ESCALATE, ends_target=True),
     ResultCode("104", "賦課内容・制度の問合せ", contact=True, mark=Mark.ESCALATE,
@@ -109,6 +112,10 @@ class Classification:
     def abandoned(self) -> ResultCode:
         return self.get(ABANDONED)
 
+    def is_promise(self, code: str) -> bool:
+        """Whether ``code`` is a payment promise (an unknown code, of an older table, never is)."""
+        return any(c.code == code and c.promise for c in self.codes)
+
 
 def validate(codes: Iterable[ResultCode]) -> list[str]:
     """Every problem with a table at once."""
@@ -125,8 +132,13 @@ def validate(codes: Iterable[ResultCode]) -> list[str]:
             problems.append(f"{c.code}: a code that ends the target cannot be retried")
         if c.system and c.contact:
             problems.append(f"{c.code}: a system code cannot be a contact")
+        if c.promise and not c.contact:
+            problems.append(f"{c.code}: a payment promise must be a contact (contact = true)")
         if not c.label.strip():
             problems.append(f"{c.code}: label is empty")
     if not any(c.contact for c in table):
         problems.append("no code counts as a contact: the contact rate would always be 0")
+    if not any(c.promise for c in table):
+        problems.append("no code is a payment promise (promise = true on 納付約束): "
+                        "the promises would always be 0")
     return problems

@@ -9,7 +9,8 @@ Definitions (all "today" = the centre's local calendar day, ``[00:00, next 00:00
 * the **call contact rate** (接触件数率) is contacts / calls (``call_contact_rate``, the one place
   it is computed) — a secondary figure: the 70% target of SPEC §6(3) is for 対象者接触率, the
   people on the list reached (``dialer.domain.reach``);
-* a **promise** is a result with a code in ``PROMISE_CODES`` (outbound or callback);
+* a **promise** is a result whose code has ``promise`` in the classification (outbound or
+  callback);
 * an **escalation** is a result whose code is marked ★/☆, or whose call note was flagged as an
   escalation by the operator (outbound or callback; a call counts once);
 * a **callback** here is an inbound attempt (an identified resident calling back) with a result
@@ -26,9 +27,6 @@ from zoneinfo import ZoneInfo
 
 from dialer.domain.outcomes import Classification, ResultCode, UnknownResultCode
 
-# 納付約束 (payment promise). The classification has no "promise" attribute, so the board names
-# the code: "101" in the default table. A city table that numbers it differently changes this.
-PROMISE_CODES = frozenset({"101"})
 OUTBOUND, INBOUND = "out", "in"
 
 
@@ -131,7 +129,7 @@ def by_debt_type(rows: Iterable[ResultCount], classification: Classification,
                 t["contacts"] += row.count
         else:
             t["callbacks"] += row.count
-        if row.code in PROMISE_CODES:
+        if classification.is_promise(row.code):
             t["promises"] += row.count
         t["escalations"] += escalations_in(classification, row)
     present = set(totals) | {d for d, n in in_play.items() if n}

@@ -24,6 +24,7 @@ from dialer.domain.login import LoginPolicy
 from dialer.services.governance import accounts
 from dialer.services.intake.importer import ImportRequest, import_file
 from tests.asterisk.kit import PERIOD
+from tests.support.approved_documents import approve_documents
 
 ROOT = Path(__file__).resolve().parents[2]
 DIALER = Path(sys.executable).with_name("dialer")  # the venv's console script
@@ -111,7 +112,8 @@ def write_config(folder: Path, port: int, database_url: str | None = None,
 
 async def prepare_centre(settings: Settings, csv: Path, operators: Iterable[str]) -> int:
     """The database a service will run on, migrated: the batch of ``csv`` (hoikuryo,
-    2027-01), the ``operators`` (password ``PASSWORD``) and the manager ``kanri``."""
+    2027-01), the ``operators`` (password ``PASSWORD``), the manager ``kanri`` and hoikuryo's
+    approved talk script, Q&A set and manual (its campaign opens only with them)."""
     database = Database(settings)
     try:
         await upgrade_database(database)
@@ -122,6 +124,7 @@ async def prepare_centre(settings: Settings, csv: Path, operators: Iterable[str]
                                     settings.debt_types)
             await accounts.set_password(database, "setup", login, PASSWORD, LoginPolicy())
         await accounts.add_user(database, "kanri", "管理者", "manager", [], settings.debt_types)
+        await approve_documents(database, "hoikuryo")
     finally:
         await database.close()
     return int(batch)

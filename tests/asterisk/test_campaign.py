@@ -30,6 +30,7 @@ from tests.asterisk.kit import (
     until,
 )
 from tests.asterisk.memory_store import MemoryStore, MemTarget
+from tests.support import ami_wire
 
 
 @pytest.fixture
@@ -168,3 +169,95 @@ async def test_predictive_dials_ahead_and_unreserved_answers_reach_free_operator
     for abandoned in [a for a in store.attempts.values() if a.result_code == "S05"]:
         retry = await store.next_candidate(12, OPEN + timedelta(hours=1), frozenset())
         assert retry is None or retry.target_id != abandoned.target_id or retry.needs_operator
+
+
+# --- no machine voice to residents (SPEC §14(8)) ----------------------------------------------
+MACHINE_VOICE = {"Playback", "Background", "MusicOnHold", "StartMusicOnHold", "SayDigits",
+                 "SayNumber", "SayAlpha", "Festival", "ControlPlayback", "Read"}
+
+
+def resident_channels(events: list[ami_wire.Raw]) -> set[str]:
+    """The called residents' channels: those that ran the outbound context after answering."""
+    return {e["Channel"] for e in events
+            if e.get("Event") == "Newexten" and e.get("Context") == "dialer-outbound"}
+
+
+def machine_voice(events: list[ami_wire.Raw], channel: str) -> list[str]:
+    """Everything on ``channel`` that could put a recording or hold music in a resident's ear:
+    a playing dialplan application, or music on hold started by anything (a queue too)."""
+    return [e.get("Application") or e.get("Event", "") for e in events
+            if e.get("Channel") == channel and (
+                (e.get("Event") == "Newexten" and e.get("Application") in MACHINE_VOICE)
+                or e.get("Event") in {"MusicOnHoldStart", "Playback"})]
+
+
+def drain(events: asyncio.Queue[ami_wire.Raw]) -> list[ami_wire.Raw]:
+    return [events.get_nowait() for _ in range(events.qsize())]
+
+
+async def test_an_answered_progressive_call_hears_nothing_before_its_operator(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool
+) -> None:
+    """The resident (answers, talks 2 s) is bridged to the reserved operator; nothing is
+    played on the resident's channel before the bridge, nor after it."""
+    tap = ami_wire.tap(ami)
+    try:
+        store = MemoryStore([MemTarget(1, 21, ["09021210004"])], settings.classification)
+        runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+        runner.open(Campaign(batch_id=21, debt_type="hoikuryo", ring_timeout_s=5))
+        async with running_runner(runner, operators):
+            assert await until(lambda: any(a.result_code for a in store.attempts.values())
+                               and not runner.in_flight, 20), store.attempts
+        await asyncio.sleep(0.3)
+        events = drain(tap)
+    finally:
+        ami_wire.untap(ami, tap)
+    [record] = store.attempts.values()
+    assert record.result_code == "101" and record.operator_id is not None
+    [resident] = resident_channels(events)
+    on_channel = [e for e in events if e.get("Channel") == resident]
+    bridged = [i for i, e in enumerate(on_channel) if e.get("Event") == "BridgeEnter"]
+    assert bridged, "the resident was bridged to the operator"
+    before = on_channel[:bridged[0]]
+    assert [e for e in before if e.get("Event") == "Newexten"], "the dialplan ran before it"
+    assert machine_voice(before, resident) == []
+    assert machine_voice(events, resident) == []
+    assert any(e.get("Event") == "Hangup" for e in on_channel)
+
+
+async def test_an_abandoned_predictive_call_is_silence_then_hangup(
+    ami: AmiLink, settings: Settings, calendar: Calendar, operators: OperatorPool,
+    sandbox_state: SandboxState,
+) -> None:
+    """Predictive calls answered while no seat can take them (every seat unavailable to the
+    queue) wait two silent seconds and are hung up: abandoned (S05), never a recording."""
+    await SeatSync(ami).reset(list(sandbox_state.seats))  # the queue can ring no seat
+    numbers = [f"09031{n:05d}6" for n in range(1, 9)]  # answer and stay until hung up
+    store = MemoryStore([MemTarget(n, 22, [num]) for n, num in enumerate(numbers, 1)],
+                        settings.classification)
+    policy = Policy(mode=Mode.PREDICTIVE, abandon_cap=0.5, min_operators=1, min_samples=0,
+                    min_window_calls=1, prior_bias=0.5)
+    tap = ami_wire.tap(ami)
+    try:
+        runner = make_runner(ami, store, operators, calendar, settings, Clock(OPEN))
+        runner.open(Campaign(batch_id=22, debt_type="hoikuryo", ring_timeout_s=5,
+                             policy=policy))
+        async with running_runner(runner, operators):
+            assert await until(lambda: any(a.result_code == "S05"
+                                           for a in store.attempts.values()), 25)
+            runner.close(22)
+            assert await until(lambda: not runner.in_flight, 15)
+        await asyncio.sleep(0.3)
+        events = drain(tap)
+    finally:
+        ami_wire.untap(ami, tap)
+    abandoned = {e["Channel"] for e in events if e.get("Event") == "UserEvent"
+                 and e.get("UserEvent") == "DialerBridgeEnded" and e.get("Result") == "NOOPERATOR"}
+    assert abandoned, "an answered call found no operator"
+    assert abandoned <= resident_channels(events)
+    for channel in resident_channels(events):
+        assert machine_voice(events, channel) == [], channel
+    for channel in abandoned:
+        on_channel = [e for e in events if e.get("Channel") == channel]
+        assert any(e.get("Event") == "Hangup" for e in on_channel), channel
+        assert not any(e.get("Event") == "BridgeEnter" for e in on_channel), channel

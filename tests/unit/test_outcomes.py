@@ -75,3 +75,40 @@ def test_a_broken_table_file_is_refused_with_its_problems(tmp_path: Path) -> Non
     assert "'◎' is not a valid Mark" in text
     assert "needs at least code and label" in text
     assert "system code S01 is missing" in text
+
+
+def test_a_table_without_a_promise_code_is_refused_at_load(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from dialer import config
+    from dialer.config import ConfigError
+    from dialer.config_tables import classification_toml
+
+    no_promise = Classification(tuple(replace(c, promise=False) for c in DEFAULT_TABLE))
+    (tmp_path / "classification.toml").write_text(classification_toml(no_promise))
+    (tmp_path / "dialer.toml").write_text('[outcomes]\ntable = "classification.toml"\n')
+    with pytest.raises(ConfigError) as caught:
+        config.load(tmp_path / "dialer.toml")
+    assert any("no code is a payment promise" in p for p in caught.value.problems)
+
+
+def test_the_promise_attribute_is_read_from_the_table_file(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from dialer import config
+    from dialer.config_tables import classification_toml
+
+    table = Classification(tuple(replace(c, promise=c.code in {"101", "106"})
+                                 for c in DEFAULT_TABLE))
+    (tmp_path / "classification.toml").write_text(classification_toml(table))
+    (tmp_path / "dialer.toml").write_text('[outcomes]\ntable = "classification.toml"\n')
+    loaded = config.load(tmp_path / "dialer.toml").classification
+    assert [c.code for c in loaded.codes if loaded.is_promise(c.code)] == ["101", "106"]
+    assert not loaded.is_promise("ZZZ")
+
+
+def test_a_promise_must_be_a_contact() -> None:
+    from dataclasses import replace
+
+    table = [replace(c, contact=False) if c.code == "101" else c for c in DEFAULT_TABLE]
+    assert "101: a payment promise must be a contact (contact = true)" in validate(table)

@@ -247,3 +247,22 @@ def test_only_the_recorder_ever_asks_asterisk_to_record() -> None:
             users.add(path.relative_to(ROOT).as_posix())
     assert senders == {"dialer/adapters/ami.py"}
     assert users == {"dialer/services/recordings/recorder.py"}
+
+
+def test_recordings_are_kept_unless_the_configuration_opts_in() -> None:
+    assert retention.DEFAULT_DAYS == retention.NEVER == 0
+    assert not retention.automatic(0) and retention.automatic(90)
+
+
+@pytest.mark.parametrize(("days", "ok"), [(0, True), (1, True), (3650, True), (-1, False),
+                                          (3651, False)])
+def test_retention_days_in_the_configuration(tmp_path: Path, days: int, ok: bool) -> None:
+    from dialer import config
+    from dialer.config import ConfigError
+
+    (tmp_path / "dialer.toml").write_text(f"[recordings]\nretention_days = {days}\n")
+    if ok:
+        assert config.load(tmp_path / "dialer.toml").recordings.retention_days == days
+    else:
+        with pytest.raises(ConfigError, match="0 \\(kept until the city instructs\\)"):
+            config.load(tmp_path / "dialer.toml")

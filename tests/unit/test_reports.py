@@ -264,3 +264,30 @@ def test_config_show_prints_the_reports_section(tmp_path: Path,
     out = capsys.readouterr().out
     assert '[reports]\ndaily_at = "07:30"\ndefinitions = ""' in out
     assert '[[seats]]\nname = "seat01"' in out
+
+
+def test_the_deadline_watch_starts_at_deadline_at() -> None:
+    from dialer.domain.reports.schedule import parse_deadline_at, watched_day
+
+    tz = TOKYO
+    at = parse_deadline_at("09:00", time(8, 0))
+    assert watched_day(datetime(2027, 1, 13, 8, 59, tzinfo=tz), at, tz) is None
+    assert watched_day(datetime(2027, 1, 13, 9, 0, tzinfo=tz), at, tz) == date(2027, 1, 12)
+    assert watched_day(datetime(2027, 1, 13, 23, 59, tzinfo=tz), at, tz) == date(2027, 1, 12)
+    for bad, why in (("09:30", "09:30 deadline"), ("08:00", "not after daily_at"),
+                     ("nine", "not HH:MM")):
+        with pytest.raises(ValueError, match=why):
+            parse_deadline_at(bad, time(8, 0))
+
+
+def test_deadline_at_is_read_and_checked(tmp_path: Path) -> None:
+    from dialer import config
+    from dialer.config import ConfigError
+
+    assert config.load(None).reports.deadline_at == "09:00"
+    path = tmp_path / "dialer.toml"
+    path.write_text('[reports]\ndaily_at = "07:00"\ndeadline_at = "08:30"\n')
+    assert config.load(path).reports.deadline_time == time(8, 30)
+    path.write_text('[reports]\ndaily_at = "08:00"\ndeadline_at = "07:30"\n')
+    with pytest.raises(ConfigError, match="deadline_at: 07:30 is not after daily_at 08:00"):
+        config.load(path)

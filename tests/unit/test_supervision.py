@@ -11,7 +11,6 @@ import pytest
 from dialer.domain.inbound import InboundCall, InboundEnd, summarize
 from dialer.domain.outcomes import Classification
 from dialer.domain.supervision import (
-    PROMISE_CODES,
     AssignmentCount,
     CampaignState,
     ResultCount,
@@ -68,7 +67,19 @@ def test_per_debt_type_figures() -> None:
     assert hoiku.contact_rate == 0.5 and hoiku.label == "保育料"  # 接触件数率: 5 of 10 calls
     assert (kyu.calls, kyu.contacts, kyu.contact_rate) == (5, 0, 0.0)
     assert (yakan.calls, yakan.contact_rate) == (0, 0.0)  # nothing called: no rate
-    assert "101" in PROMISE_CODES
+
+
+def test_promises_are_the_codes_the_table_marks_as_promises() -> None:
+    """A city table numbering its 納付約束 otherwise (here 301) still counts promises."""
+    from dataclasses import replace
+
+    renumbered = Classification(tuple(
+        replace(c, code="301") if c.code == "101" else c for c in TABLE.codes))
+    rows = [ResultCount("x", "out", "301", 3), ResultCount("x", "out", "101", 2)]
+    (row,) = by_debt_type(rows, renumbered, {}, {})
+    assert row.promises == 3  # 101 is no code of this table: not a promise
+    (row,) = by_debt_type(rows, TABLE, {}, {})
+    assert row.promises == 2
 
 
 def test_the_call_contact_rate_is_contacts_per_outbound_call() -> None:

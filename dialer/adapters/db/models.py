@@ -292,13 +292,13 @@ class Emergency(Base):
 
 
 class Document(Base):
-    """A version of a talk script or a Q&A set (per debt type or for all). A draft until a
-    manager records the city's approval; operators only ever see the newest approved version.
-    Every version is kept."""
+    """A version of a talk script, a Q&A set or the 業務マニュアル (per debt type or for all). A
+    draft until a manager records the city's approval; operators only ever see the newest
+    approved version. Every version is kept."""
 
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("kind", "scope", "version"),
-                      CheckConstraint("kind IN ('script', 'qa')", name="kind"))
+                      CheckConstraint("kind IN ('script', 'qa', 'manual')", name="kind"))
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(8))
     scope: Mapped[str] = mapped_column(String(32))  # a debt type code, or "*" for all

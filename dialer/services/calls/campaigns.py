@@ -24,7 +24,7 @@ from dialer.adapters.db.models import utcnow
 from dialer.domain.calendar import Calendar
 from dialer.domain.pacing import Mode, Policy
 from dialer.services.calls.runner import Campaign
-from dialer.services.governance import accounts
+from dialer.services.governance import accounts, documents
 from dialer.services.runtime.stamped_view import StampedView
 
 log = logging.getLogger(__name__)
@@ -59,8 +59,9 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
                         actor: str | None, opening: Opening = PROGRESSIVE_OPENING
                         ) -> CampaignInfo:
     """Open the batch's campaign (manager only, in the access log). Refused for a batch that
-    does not exist (or was erased), one already open, or when its own month's calling period
-    is not configured or has ended (a May list never dials in June's period)."""
+    does not exist (or was erased), one already open, when its own month's calling period
+    is not configured or has ended (a May list never dials in June's period), or when its
+    debt type lacks an approved talk script, Q&A set or 業務マニュアル (SPEC §10, §11(2))."""
     check_opening(opening)
     async with database.transaction() as conn:
         manager = await accounts.require(conn, actor)
@@ -70,6 +71,9 @@ async def open_campaign(database: Database, calendar: Calendar, today: date, bat
         refusal = period_refusal(calendar, today, batch.debt_type, batch.month)
         if refusal:
             raise CampaignError(f"batch {batch_id}: {refusal}; see `dialer calendar`")
+        refusal = await documents.approval_refusal(conn, batch.debt_type)
+        if refusal:
+            raise CampaignError(f"batch {batch_id}: {refusal}; see `dialer script`")
         try:
             opened = await campaigns_db.open_(conn, batch_id, opening, manager.login, utcnow())
         except Conflict:  # opened by someone else at the same moment

@@ -1,5 +1,6 @@
-"""Talk scripts and Q&A sets (SPEC §10): versions a manager adds, the city's approval a
-manager records, and what operators see (the newest approved version, never a draft).
+"""Talk scripts, Q&A sets and the 業務マニュアル (SPEC §10): versions a manager adds, the city's
+approval a manager records, what operators see (the newest approved version, never a draft),
+and whether a debt type has all three approved (a campaign opens only then).
 
 Every manager action is checked against the acting account (``accounts.require``) and written
 to the audit log in the same transaction as the change.
@@ -110,6 +111,26 @@ async def for_operator(database: Database, kind: str, debt_type: str) -> Documen
     rules.check_kind(kind)
     async with database.connect() as conn:
         return await repo.approved_for(conn, kind, debt_type)
+
+
+async def read_manual(database: Database, debt_type: str, actor: str
+                      ) -> DocumentVersion | None:
+    """The approved 業務マニュアル an operator on ``debt_type`` reads (None when none is), the
+    reading written to the access log (``document.read``)."""
+    manual = await for_operator(database, rules.MANUAL, debt_type)
+    async with database.transaction() as conn:
+        await audit.record(conn, actor, "document.read",
+                           f"document:{manual.id}" if manual else f"manual:{debt_type}",
+                           kind=rules.MANUAL, debt_type=debt_type,
+                           version=manual.version if manual else None)
+    return manual
+
+
+async def approval_refusal(conn: Connection, debt_type: str) -> str:
+    """Why a campaign for ``debt_type`` may not open for want of approved documents, naming
+    the kinds missing ("" when the script, the Q&A set and the manual are all approved)."""
+    missing = rules.missing_for(await repo.list_versions(conn), debt_type)
+    return rules.missing_refusal(missing, debt_type)
 
 
 async def search_qa(database: Database, debt_type: str, query: str) -> list[QaEntry]:

@@ -1,5 +1,6 @@
 """Emergency recordings once they exist: stored encrypted, reported to the city at once, played
-and exported by managers, erased on instruction or at the retention limit (SPEC "Recording").
+and exported by managers, erased when the city instructs (its instruction's reference recorded),
+or at a retention limit only when ``[recordings] retention_days`` opts in (SPEC "Recording").
 
 Every step is in the access log (``recording.*``). Operators never reach any of this: the web
 routes are for managers only and every method here that shows audio takes the acting login for
@@ -222,9 +223,14 @@ class RecordingArchive:
         key emptied in its row (so no copy of the sealed file, wherever it went, can be opened
         again: a database backup taken before still holds the key until it ages out). The
         row, an erasure record, the access log entry and an erasure report for the city
-        remain."""
-        row = await self.get(recording_id)
+        remain. An erasure on the city's instruction needs the instruction's reference (kept
+        in the erasure record and the access log)."""
         reason = lifecycle.erasure_reason(reason)
+        reference = " ".join(reference.split())[:100]
+        if reason == "instruction" and not reference:
+            raise RecordingRefused("the city's instruction reference is required to erase a "
+                                   "recording")
+        row = await self.get(recording_id)
         try:
             state = lifecycle.step(row.state, Event.ERASED)
         except RecordingRuleError as exc:
@@ -233,10 +239,10 @@ class RecordingArchive:
         now = self._clock()
         async with self._db.transaction() as conn:
             await db.set_state(conn, recording_id, state, wrapped_key="")
-            await db.add_erasure(conn, recording_id, now, actor, reason, reference[:100])
+            await db.add_erasure(conn, recording_id, now, actor, reason, reference)
             await audit.record(conn, actor, "recording.erase", f"recording:{recording_id}",
                                call=row.call_id, file=row.file_id, reason=reason,
-                               reference=reference[:100], destroyed=destroyed)
+                               reference=reference, destroyed=destroyed)
         if not await db.drop_old_page_images(self._db):
             log.warning("recording %s: the database's write-ahead log was busy; the erased key's "
                         "old page images go at its next checkpoint", recording_id)
@@ -258,9 +264,12 @@ class RecordingArchive:
                 for r in rows if r.state is not State.ERASED]
 
     async def erase_expired(self) -> int:
-        """The retention limit: erase every recording that ended ``retention_days`` ago or
-        more; how many were erased. Scheduled daily by the service."""
+        """The retention limit, only when ``retention_days`` opts in (above 0): erase every
+        recording that ended that many days ago or more; how many were erased. Scheduled daily
+        by the service; with the default (0) nothing is ever erased without an instruction."""
         settings = self._settings()
+        if not retention.automatic(settings.recordings.retention_days):
+            return 0
         cutoff = retention.cutoff(self._clock(), settings.recordings.retention_days)
         async with self._db.connect() as conn:
             rows = await db.due(conn, cutoff)

@@ -356,10 +356,26 @@ JOB_NAME = "daily-reports"
 
 async def run_daily(database: Database, settings: Callable[[], Settings],
                     clock: Callable[[], datetime]) -> Generated:
-    """The scheduled job: the daily reports of the day before ``clock()`` (centre time)."""
+    """The scheduled job: the daily reports of the day before ``clock()`` (centre time). A run
+    that fails is recorded in the access log (``report.failed``: the day and the error's kind
+    and text) and raised again."""
     current = settings()
     day = report_day(clock(), current.tz)
-    return await generate_daily(database, current, day, SYSTEM_ACTOR, now=clock())
+    try:
+        return await generate_daily(database, current, day, SYSTEM_ACTOR, now=clock())
+    except Exception as exc:
+        await _record_failure(database, day, exc)
+        raise
+
+
+async def _record_failure(database: Database, day: date, exc: Exception) -> None:
+    try:
+        async with database.transaction() as conn:
+            await audit.record(conn, SYSTEM_ACTOR, "report.failed", "report:daily",
+                               subject=day.isoformat(), error=type(exc).__name__,
+                               why=str(exc)[:200])
+    except Exception:  # the database itself is down: the log line below is all there is
+        log.exception("the daily reports of %s failed; the failure could not be logged", day)
 
 
 def schedule_daily(scheduler: DailyScheduler, database: Database,

@@ -20,7 +20,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -114,6 +114,7 @@ class Board:
     target: float = PERSON_CONTACT_RATE_TARGET  # for 対象者接触率
     suspensions: list[Order] = field(default_factory=list)  # the city's orders in force
     lists: list[ListReach] = field(default_factory=list)  # the lists in play, to date
+    reports_overdue: date | None = None  # the day whose daily reports missed deadline_at
 
     @property
     def contact_rate(self) -> float:
@@ -143,6 +144,8 @@ class BoardSource:
     and the congestion-message interval; ``ami_connected`` tells an Asterisk outage apart from
     a closed window. Without them the clock's zone is the day's and the states are coarser.
     ``wall`` is the clock of Asterisk's event timestamps (the service clock may be shifted).
+    ``reports_overdue`` tells the day whose daily reports are missing past ``[reports]
+    deadline_at`` (``DeadlineWatch.overdue``).
     The day's results are read at every call; the open batches' target counts and the lists'
     対象者接触率 (lists in play today: a calling or callback period covers the day, or the
     campaign is open) at most every ``targets_ttl_s``.
@@ -153,11 +156,13 @@ class BoardSource:
                  clock: Callable[[], datetime], *,
                  settings: Callable[[], Settings] | None = None,
                  ami_connected: Callable[[], bool] | None = None,
+                 reports_overdue: Callable[[], date | None] | None = None,
                  wall: Callable[[], float] = time.time, targets_ttl_s: float = 5.0) -> None:
         self._db, self._pool, self._runner = database, pool, runner
         self._inbound, self._classification, self.clock = inbound, classification, clock
         self._settings, self._ami_connected, self._wall = settings, ami_connected, wall
         self._targets_ttl_s = targets_ttl_s
+        self._reports_overdue = reports_overdue or (lambda: None)
         self._target_cache: tuple[tuple[int, ...], float, TargetFigures] | None = None
         self._reach_cache: tuple[tuple[Any, ...], float, list[ListReach]] | None = None
         self._calendar: tuple[Settings, Calendar] | None = None
@@ -206,6 +211,7 @@ class BoardSource:
             asterisk_up=up,
             suspensions=orders,
             lists=lists,
+            reports_overdue=self._reports_overdue(),
         )
 
     async def _lists(self, conn: Connection, settings: Settings | None, today: Any,
@@ -358,6 +364,8 @@ def board_message(board: Board) -> dict[str, Any]:
                         for e in board.emergencies],
         "suspensions": [order_message(o) for o in board.suspensions],
         "recordings": [recording_message(r) for r in board.recordings],
+        "reports_overdue": (board.reports_overdue.isoformat()
+                            if board.reports_overdue is not None else None),
     }
 
 

@@ -1,7 +1,8 @@
 """Outbound campaigns a manager opens and closes on the command line: stored, applied by a
 running service within a second (it polls), found again by a service started later; refused
-for a missing or erased batch, a debt type whose calling period has ended, a non-manager; every
-open and close in the access log. On SQLite and PostgreSQL."""
+for a missing or erased batch, a debt type whose calling period has ended or that lacks an
+approved talk script, Q&A set or 業務マニュアル, a non-manager; every open and close in the access
+log. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ import pytest
 
 from dialer import config
 from dialer.adapters.db import audit, batches
+from dialer.adapters.db import documents as documents_db
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.domain.pacing import Mode, Policy
@@ -22,6 +24,7 @@ from dialer.services.calls.campaigns import CampaignError, Campaigns, Opening
 from dialer.services.calls.runner import Campaign
 from tests.component.conftest import Dialer, config_text
 from tests.component.governance.conftest import until
+from tests.support.approved_documents import approve_documents
 
 PERIODS = """
 [[periods]]
@@ -44,6 +47,12 @@ def config_file(tmp_path: Path, database_url: str) -> Path:
     path = tmp_path / "dialer.toml"
     path.write_text(config_text(database_url) + PERIODS, encoding="utf-8")
     return path
+
+
+@pytest.fixture
+async def approved(database: Database) -> None:
+    """The city's approvals hoikuryo's campaigns need: its script, Q&A set and manual."""
+    await approve_documents(database, "hoikuryo")
 
 
 class Runner:
@@ -80,7 +89,8 @@ async def cli(dialer: Dialer, *args: str) -> tuple[int, str, str]:
 
 
 async def test_a_command_line_open_and_close_reach_a_running_service_within_a_second(
-        database: Database, settings: Settings, manager: str, dialer: Dialer) -> None:
+        database: Database, settings: Settings, manager: str, dialer: Dialer,
+        approved: None) -> None:
     batch = await add_batch(database)
     running, pushes = Runner(), []
     part = Campaigns(database, running, lambda: config.calendar(settings), lambda: TODAY,
@@ -120,7 +130,7 @@ async def test_a_command_line_open_and_close_reach_a_running_service_within_a_se
 
 
 async def test_a_closed_campaign_opens_again_with_its_new_settings(
-        database: Database, settings: Settings, manager: str) -> None:
+        database: Database, settings: Settings, manager: str, approved: None) -> None:
     batch = await add_batch(database)
     running = Runner()
     part = service(database, settings, running)
@@ -141,7 +151,7 @@ async def test_a_closed_campaign_opens_again_with_its_new_settings(
 
 
 async def test_an_erased_batch_stops_being_dialed(
-        database: Database, settings: Settings, manager: str) -> None:
+        database: Database, settings: Settings, manager: str, approved: None) -> None:
     batch = await add_batch(database)
     running = Runner()
     part = service(database, settings, running)
@@ -177,3 +187,24 @@ async def test_refusals_are_clear(database: Database, settings: Settings, manage
     assert code == 0 and "no campaign opened yet" in out
     async with database.engine.connect() as conn:
         assert not [e for e in await audit.entries(conn) if e.action.startswith("campaign.")]
+
+
+async def test_a_campaign_opens_only_with_an_approved_script_qa_and_manual(
+        database: Database, settings: Settings, manager: str, dialer: Dialer) -> None:
+    batch = await add_batch(database)
+    code, _, err = await cli(dialer, "campaign", "open", "--batch", str(batch), "--as", "kanri")
+    assert code == 2
+    assert f"batch {batch}: no approved トークスクリプト (script), Q&A集 (qa), 業務マニュアル " \
+           "(manual) for hoikuryo" in err
+    await approve_documents(database, "hoikuryo", ["script"])
+    await approve_documents(database, "*", ["qa"])  # one for every debt type counts too
+    async with database.transaction() as conn:  # a manual in draft is not enough
+        await documents_db.add_version(conn, "manual", "hoikuryo", "draft", "text", (), "kanri")
+    code, _, err = await cli(dialer, "campaign", "open", "--batch", str(batch), "--as", "kanri")
+    assert code == 2 and "no approved 業務マニュアル (manual) for hoikuryo" in err, err
+    assert "トークスクリプト" not in err and "Q&A" not in err
+    async with database.engine.connect() as conn:
+        assert not [e for e in await audit.entries(conn) if e.action == "campaign.open"]
+    await approve_documents(database, "hoikuryo", ["manual"])
+    code, out, err = await cli(dialer, "campaign", "open", "--batch", str(batch), "--as", "kanri")
+    assert code == 0 and "opened" in out, err

@@ -16,7 +16,7 @@ from dialer.adapters.db.engine import Database
 from dialer.config import Settings
 from dialer.demo.documents import seed_demo_documents
 from dialer.domain.debt_types import DebtType, UnknownDebtType
-from dialer.domain.documents import QA, SCRIPT, ApprovalRefused, QaEntry, QaFileError
+from dialer.domain.documents import MANUAL, QA, SCRIPT, ApprovalRefused, QaEntry, QaFileError
 from dialer.services.governance import documents
 from dialer.services.governance.accounts import NotAllowed
 from tests.component.conftest import Dialer
@@ -146,8 +146,11 @@ async def test_demo_documents_are_seeded_once_and_approved(database: Database,
     added = await seed_demo_documents(database, debt_type)
     assert [(d.kind, d.scope, d.version, d.approved_by, d.approval_ref) for d in added] == [
         (SCRIPT, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1"),
-        (QA, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1")]
+        (QA, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1"),
+        (MANUAL, "hoikuryo", 1, "札幌市 (デモ)", "DEMO-1")]
     assert await seed_demo_documents(database, debt_type) == []
+    manual = await documents.for_operator(database, MANUAL, "hoikuryo")
+    assert manual is not None and "保育所等保育料" in manual.body and "${" not in manual.body
     script = await documents.for_operator(database, SCRIPT, "hoikuryo")
     assert script is not None
     for part in ("札幌市電話納付案内センター", "保育所等保育料", "本人", "生年月日", "管理番号",
@@ -160,7 +163,8 @@ async def test_demo_documents_are_seeded_once_and_approved(database: Database,
     assert await documents.search_qa(database, "hoikuryo", "ﾌﾞﾝｶﾂ") == []
     assert len(await documents.search_qa(database, "hoikuryo", "分割")) >= 1
     assert [a for _, a, _ in await audit_actions(database)] == [
-        "document.add", "document.approve", "document.add", "document.approve"]
+        "document.add", "document.approve", "document.add", "document.approve",
+        "document.add", "document.approve"]
 
 
 # the command line

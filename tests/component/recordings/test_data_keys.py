@@ -5,6 +5,7 @@ another recordings key opens nothing; a damaged wrapped key is a clear error, ne
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 import shutil
@@ -132,6 +133,8 @@ async def test_erasing_one_recording_destroys_its_key_the_other_still_opens(
 async def test_the_retention_limit_overwrites_the_file_and_destroys_the_key(
         settings: Settings, database: Database, tmp_path: Path) -> None:
     clock = Clock()
+    settings = dataclasses.replace(settings, recordings=dataclasses.replace(
+        settings.recordings, retention_days=90))  # opted in: the default never erases
     archive = RecordingArchive(database, lambda: settings, clock)
     row = await _stored(archive, database, settings, clock, "att-1")
     sealed = archive.vault().path(row.file_id)

@@ -204,6 +204,9 @@ async def test_erasure_destroys_the_file_and_keeps_the_record(rig: Rig) -> None:
     first, second = sorted(await rig.archive.listing(), key=lambda r: r.id)
     sealed = rig.archive.vault().path(first.file_id).read_bytes()
 
+    with pytest.raises(RecordingRefused, match="instruction reference is required"):
+        await rig.archive.erase("kanri", first.id, "instruction", "  ")
+    assert (await rig.archive.get(first.id)).state is State.STORED  # nothing done
     erased = await rig.archive.erase("kanri", first.id, "instruction", "札幌市 R8-7")
     assert erased.state is State.ERASED and erased.erased_by == "kanri"
     assert not rig.archive.vault().path(first.file_id).exists()
@@ -225,24 +228,46 @@ async def test_erasure_destroys_the_file_and_keeps_the_record(rig: Rig) -> None:
     assert gone.id == second.id and list(rig.settings.paths.recordings_dir.iterdir()) == []
     async with rig.database.engine.connect() as conn:
         erasures = (await conn.execute(select(RecordingErasure.recording_id,
-                                              RecordingErasure.reason))).all()
-        actions = [e.action for e in await audit.entries(conn)]
+                                              RecordingErasure.reason,
+                                              RecordingErasure.reference))).all()
+        logged = [e.detail.get("reference") for e in await audit.entries(conn)
+                  if e.action == "recording.erase"]
         assert (await audit.verify(conn)).ok
-    assert sorted(erasures) == [(first.id, "instruction"), (second.id, "instruction")]
-    assert actions.count("recording.erase") == 2
+    assert sorted(erasures) == [(first.id, "instruction", "札幌市 R8-7"),
+                                (second.id, "instruction", "R8-8")]
+    assert sorted(logged) == ["R8-8", "札幌市 R8-7"]
 
 
-async def test_the_retention_limit_erases_automatically(rig: Rig) -> None:
+async def test_recordings_are_kept_until_the_city_instructs(rig: Rig) -> None:
+    """The default ``retention_days = 0``: no automatic erasure, however old (SPEC §14(7))."""
+    assert rig.settings.recordings.retention_days == 0
     rig.ami.call("att-1")
     await rig.recorder.started(await _flag(rig), "op1")
     rig.ami.hang_up("att-1", 1.0)
     await rig.settle()
+    rig.clock.advance(timedelta(days=3651).total_seconds())
     assert await rig.archive.erase_expired() == 0
-    rig.clock.advance(timedelta(days=89, hours=23).total_seconds())
-    assert await rig.archive.erase_expired() == 0
-    rig.clock.advance(3600)
     await rig.archive.retention_job()
     [row] = await rig.archive.listing()
+    assert row.state is State.STORED
+    assert len(list(rig.settings.paths.recordings_dir.iterdir())) == 1
+
+
+async def test_the_retention_limit_erases_automatically_when_the_toml_opts_in(
+        rig: Rig) -> None:
+    opted = dataclasses.replace(rig.settings, recordings=dataclasses.replace(
+        rig.settings.recordings, retention_days=90))
+    archive = RecordingArchive(rig.database, lambda: opted, rig.clock)
+    rig.ami.call("att-1")
+    await rig.recorder.started(await _flag(rig), "op1")
+    rig.ami.hang_up("att-1", 1.0)
+    await rig.settle()
+    assert await archive.erase_expired() == 0
+    rig.clock.advance(timedelta(days=89, hours=23).total_seconds())
+    assert await archive.erase_expired() == 0
+    rig.clock.advance(3600)
+    await archive.retention_job()
+    [row] = await archive.listing()
     assert row.state is State.ERASED and row.erased_by == "system"
     assert row.erasure_reason == "retention"
     assert list(rig.settings.paths.recordings_dir.iterdir()) == []

@@ -23,6 +23,7 @@ from tests.component.governance.test_campaigns import PERIODS, add_batch
 from tests.component.web.admin_kit import post_form
 from tests.component.web.kit import Clock, login
 from tests.component.web.test_board import PERIOD, make_parts
+from tests.support.approved_documents import approve_documents
 from tests.support.web_parts import service_parts
 
 pytestmark = pytest.mark.db_tier
@@ -50,6 +51,9 @@ async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
         csrf = await login(client, "kanri")
         page = await (await client.get("/admin/campaigns")).text()
         assert "未開始" in page and f"/admin/campaigns/{batch}/open" in page
+        status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/open", csrf)
+        assert status == 400 and "架電を開始できません" in body and "業務マニュアル" in body
+        await approve_documents(database, "hoikuryo")
 
         status, body, location = await post_form(
             client, f"/admin/campaigns/{batch}/open", csrf, ring_timeout="25")
@@ -85,6 +89,7 @@ async def test_a_manager_opens_and_closes_a_campaign_from_the_page(
 async def test_the_page_stores_the_change(
         client: TestClient, database: Database) -> None:
     batch = await add_batch(database)
+    await approve_documents(database, "hoikuryo")
     csrf = await login(client, "kanri")
     status, body, _ = await post_form(client, f"/admin/campaigns/{batch}/open", csrf)
     assert status == 302, body

@@ -108,3 +108,39 @@ async def test_the_operator_endpoint_checks_the_debt_type_and_the_role(
     assert (await client.get("/api/console/documents?debt_type=zzz")).status == 400
     await login(client, "kanri")
     assert (await client.get("/api/console/documents?debt_type=hoikuryo")).status == 403
+
+
+async def test_operators_read_the_approved_manual_from_the_console(
+        client: TestClient, database: Database) -> None:
+    csrf = await login(client, "kanri")
+    status, _ = await _add(client, csrf, "manual", "hoikuryo", "保育料 業務マニュアル",
+                           "manual.md", "# 業務マニュアル\n架電は窓口時間内のみ。\n".encode())
+    assert status == 302
+    page = await (await client.get("/admin/documents")).text()
+    assert "業務マニュアル" in page
+    [manual_id] = {int(i) for i in re.findall(r'href="/admin/documents/(\d+)"', page)}
+
+    await login(client, "op1")
+    console = await (await client.get("/console")).text()
+    assert 'href="/console/manual"' in console
+    page = await (await client.get("/console/manual?debt_type=hoikuryo")).text()
+    assert "承認済みの業務マニュアルはありません" in page  # a draft is never shown
+    assert "架電は窓口時間内のみ" not in page
+
+    csrf = await login(client, "kanri")
+    status, _, _ = await post_form(client, f"/admin/documents/{manual_id}/approve", csrf,
+                                   approver="札幌市", ref="札納第9号", at="")
+    assert status == 302
+    assert (await client.get("/console/manual?debt_type=hoikuryo")).status == 403  # operators'
+
+    await login(client, "op1")
+    response = await client.get("/console/manual?debt_type=hoikuryo")
+    page = await response.text()
+    assert response.status == 200 and "架電は窓口時間内のみ" in page and "札納第9号" in page
+    assert "<form method=\"post\"" not in page.split("</header>")[1]  # read-only
+    assert (await client.get("/console/manual?debt_type=zzz")).status == 400
+    async with database.engine.connect() as conn:
+        reads = [(e.actor, e.obj, e.detail.get("version")) for e in await audit.entries(conn)
+                 if e.action == "document.read"]
+    assert sorted(reads, key=str) == [("op1", f"document:{manual_id}", 1),
+                                      ("op1", "manual:hoikuryo", None)]

@@ -11,7 +11,7 @@ import random
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -44,7 +44,7 @@ from dialer.domain.outcomes import Classification
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.runner import Campaign, CampaignRunner
 from dialer.services.console.operator_pool import OperatorPool
-from dialer.services.supervision.board import Board, BoardSource, publish_board
+from dialer.services.supervision.board import Board, BoardSource, board_message, publish_board
 from dialer.services.supervision.board_alerts import emergency_alert
 from dialer.services.supervision.listen_in import CHANSPY_OPTIONS, FORBIDDEN_OPTIONS, Listener
 from recordings_policy.emergency import EmergencyFlag
@@ -398,6 +398,19 @@ async def test_campaign_states_follow_suspension_and_asterisk(
     (first, _second) = (await parts.source()).campaign_states
     assert (str(first.state), first.until) == (
         "window_closed", datetime(2027, 1, 12, 16, 30, tzinfo=TOKYO))
+
+
+async def test_the_board_shows_daily_reports_missing_past_their_deadline(
+        settings: Settings, database: Database, clock: Clock) -> None:
+    overdue: list[date | None] = [None]
+    parts = make_parts(settings, database, clock)
+    source = BoardSource(database, parts.pool, parts.runner, parts.inbound,
+                         lambda: settings.classification, clock, settings=lambda: settings,
+                         reports_overdue=lambda: overdue[0])
+    assert board_message(await source())["reports_overdue"] is None
+    overdue[0] = date(2027, 1, 11)
+    assert board_message(await source())["reports_overdue"] == "2027-01-11"
+    assert board_message(await parts.source())["reports_overdue"] is None  # none watched
 
 
 async def next_message(ws: ClientWebSocketResponse, match: Callable[[dict[str, Any]], Any]
