@@ -60,7 +60,8 @@ def calendar(tmp_path: Path) -> Calendar:
 async def _batch(database: Database, settings: Settings, tmp_path: Path, debt: str,
                  month: str, rows: list[list[str]]) -> int:
     path = write_csv(tmp_path / f"{debt}-{month}.csv", rows)
-    return (await import_file(database, settings, ImportRequest(path, debt, month, force=True))).batch
+    request = ImportRequest(path, debt, month, force=True)
+    return (await import_file(database, settings, request)).batch
 
 
 @pytest.fixture
