@@ -4,9 +4,10 @@ deletion irrecoverable in the files of the database itself.
 Deleting a batch cascades to its targets, numbers, debts, exclusions, calls and notes (see
 ``models``). Emergencies hang off a call id, not a target, so they are deleted here by the
 batch's call ids (all of them for a full erasure, with the inbound call records: residents'
-calls, and for a caller not identified the operator's note and the number to call back on). An emergency whose call was recorded stays, without
-its free-text description: the recording's row and its erasure record (the proof, for the city,
-that the recording was destroyed) refer to it.
+calls, and for a caller not identified the operator's note and the number to call back on).
+An emergency whose call was recorded stays, without its free-text description: the recording's
+row and its erasure record (the proof, for the city, that the recording was destroyed) refer to
+it.
 
 SQLite: ``secure_delete`` is on for every connection (``engine``), so freed cells and pages are
 overwritten with zeros; ``VACUUM`` then rewrites the whole file without free pages, and
