@@ -16,7 +16,7 @@ from agent_ui import keys
 from agent_ui.admin_common import actor, context, form_fields, path_id
 from agent_ui.admin_uploads import UploadRefused, mib, receive
 from agent_ui.render import render
-from agent_ui.security import MANAGERS, OPERATOR, route, session_of
+from agent_ui.security import MANAGER, MANAGERS, OPERATOR, route, session_of
 from dialer.domain import documents as rules
 from dialer.domain.debt_types import UnknownDebtType
 from dialer.domain.documents import DocumentError, DocumentVersion
@@ -147,5 +147,5 @@ def add(app: web.Application) -> None:
     route(app, "POST", "/admin/documents", add_document, MANAGERS)
     route(app, "GET", "/admin/documents/{id}", document_page, MANAGERS)
     route(app, "POST", "/admin/documents/{id}/approve", approve_document, MANAGERS)
-    route(app, "GET", "/api/console/documents", for_operator, (OPERATOR,))
-    route(app, "GET", "/console/manual", manual_page, (OPERATOR,))
+    route(app, "GET", "/api/console/documents", for_operator, (OPERATOR, MANAGER))
+    route(app, "GET", "/console/manual", manual_page, (OPERATOR, MANAGER))

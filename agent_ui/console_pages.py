@@ -1,4 +1,7 @@
-"""The operator console: the page, its live websocket, and the operator's actions."""
+"""The operator console: the page, its live websocket, and the operator's actions.
+
+Managers take calls too (SPEC §9(4), §12(1)キ: no second account): the console is theirs as
+well as the operators'; the board stays the managers' alone."""
 
 from __future__ import annotations
 
@@ -10,15 +13,17 @@ from aiohttp import web
 from agent_ui import keys, live_ws
 from agent_ui.render import render
 from agent_ui.request_body import bad_request, flag, integer, json_body, local_time, text
-from agent_ui.security import OPERATOR, route, session_of
+from agent_ui.security import MANAGER, OPERATOR, route, session_of
 from dialer.domain.result_form import TRANSFER_ANSWERS, FormError, ResultForm
+from dialer.services.callbacks.callers import SearchError
 from dialer.services.console.operator_console import Actor, ConsoleError, OperatorConsole
 from dialer.services.runtime.live import operator_topic
 from recordings_policy.emergency import CONSENTS, REASONS, FlagError
 
-OPERATORS = (OPERATOR,)
+CALL_TAKERS = (OPERATOR, MANAGER)
 PAUSE_REASONS = ("休憩", "研修・ミーティング", "事務作業", "その他")
 SHORTCUT_KEYS = "123456789"
+SEARCH_MAX = 40  # what the caller search accepts (dialer.services.callbacks.callers)
 
 
 def _actor(request: web.Request) -> Actor:
@@ -44,6 +49,14 @@ async def snapshot(request: web.Request) -> web.Response:
     return web.json_response(state | {"seats_taken": console.seats_taken()})
 
 
+async def callbacks(request: web.Request) -> web.Response:
+    """The call-back list (residents' agreed times, callers not identified)."""
+    listing = request.app.get(keys.CALL_BACKS)
+    if listing is None:
+        raise web.HTTPServiceUnavailable(text="the call-back list is not available")
+    return web.json_response(await listing.listing(session_of(request).login))
+
+
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     actor = _actor(request)
     first = await _console(request).snapshot(actor)
@@ -62,7 +75,7 @@ def action(run: Action) -> Callable[[web.Request], Awaitable[web.Response]]:
         console, actor = _console(request), _actor(request)
         try:
             await run(console, actor, body)
-        except (FormError, FlagError) as exc:
+        except (FormError, FlagError, SearchError) as exc:
             raise bad_request(str(exc)) from None
         except ConsoleError as exc:
             return web.json_response({"error": str(exc)}, status=409)
@@ -87,6 +100,11 @@ async def _hangup(console: OperatorConsole, actor: Actor, _body: dict[str, Any])
     return None
 
 
+async def _search(console: OperatorConsole, actor: Actor, body: dict[str, Any]) -> object:
+    return await console.search_callers(actor, text(body, "by", max_len=8),
+                                        text(body, "query", max_len=SEARCH_MAX))
+
+
 async def _identify(console: OperatorConsole, actor: Actor, body: dict[str, Any]) -> object:
     return await console.identify(actor, integer(body, "target_id"), flag(body, "verified"))
 
@@ -98,7 +116,8 @@ def _result(tz_of: Callable[[], Any]) -> Action:
             appointment=local_time(body, "appointment", tz_of()),
             account_transfer=text(body, "account_transfer", max_len=16),
             escalation=flag(body, "escalation"), complaint=flag(body, "complaint"),
-            residents_voice=flag(body, "residents_voice"))
+            residents_voice=flag(body, "residents_voice"),
+            phone=text(body, "phone", max_len=32))
         # the page's id for this save, the same on every retry: a save whose answer was lost
         # is not recorded twice
         return await console.save_result(actor, form, text(body, "save_id", max_len=64))
@@ -115,10 +134,11 @@ def add(app: web.Application) -> None:
     def tz() -> Any:
         return app[keys.BACKEND].settings().tz
 
-    route(app, "GET", "/console", page, OPERATORS)
-    route(app, "GET", "/api/console", snapshot, OPERATORS)
-    route(app, "GET", "/ws/console", websocket, OPERATORS)
+    route(app, "GET", "/console", page, CALL_TAKERS)
+    route(app, "GET", "/api/console", snapshot, CALL_TAKERS)
+    route(app, "GET", "/api/console/callbacks", callbacks, CALL_TAKERS)
+    route(app, "GET", "/ws/console", websocket, CALL_TAKERS)
     for name, run in (("ready", _ready), ("pause", _pause), ("leave", _leave),
-                      ("hangup", _hangup), ("identify", _identify), ("result", _result(tz)),
-                      ("emergency", _emergency)):
-        route(app, "POST", f"/api/console/{name}", action(run), OPERATORS)
+                      ("hangup", _hangup), ("search", _search), ("identify", _identify),
+                      ("result", _result(tz)), ("emergency", _emergency)):
+        route(app, "POST", f"/api/console/{name}", action(run), CALL_TAKERS)

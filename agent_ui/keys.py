@@ -16,6 +16,7 @@ from agent_ui.sessions import SessionStore
 from dialer.config import Settings
 from dialer.domain.login import AddressThrottle, LoginPolicy
 from dialer.services.calls.campaigns import Campaigns
+from dialer.services.console.call_backs import CallBacks
 from dialer.services.console.operator_console import OperatorConsole
 from dialer.services.governance.suspensions import Suspensions
 from dialer.services.recordings.recorder import Recorder
@@ -75,6 +76,7 @@ LISTENER = web.AppKey("listener", Listener)  # listen-in on an operator's call (
 RECORDER = web.AppKey("recorder", Recorder)  # emergency recordings: archive and stop
 SUSPENSIONS = web.AppKey("suspensions", Suspensions)  # the city's orders, applied at once
 CAMPAIGNS = web.AppKey("campaigns", Campaigns)  # opening and closing, applied at once
+CALL_BACKS = web.AppKey("call_backs", CallBacks)  # the console's call-back list
 
 
 def backend(request: web.Request) -> Backend:

@@ -31,13 +31,14 @@ from dialer.domain.reach_scheduling import Policy
 from dialer.services.callbacks import gate as callback_gate
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.admission import SeenOnAmi
-from dialer.services.callbacks.callers import CallerLookup
+from dialer.services.callbacks.callers import CallerFinder, CallerLookup
 from dialer.services.callbacks.gate import CallbackGate
 from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.calendar_publisher import CalendarPublisher
 from dialer.services.calls.campaigns import Campaigns
 from dialer.services.calls.runner import CampaignRunner
+from dialer.services.console.call_backs import CallBacks
 from dialer.services.console.operator_console import OperatorConsole
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seat_sync import SeatSync
@@ -160,7 +161,8 @@ class Service:
             lambda call_id: cast(Sequence[CallerCandidate], self.gate.candidates.get(call_id, ())),
             self.live.current, self.now, self.hub,
             on_emergency=emergency_hooks(self.recorder.started,
-                                         emergency_hook(self.hub, self.now)))
+                                         emergency_hook(self.hub, self.now)),
+            finder=CallerFinder(self.database, self.live.calendar, self.now))
         self.listen_in = Listener(self.ami, self.live.current, self.database, self.pool)
 
     def _build_web(self) -> None:
@@ -174,6 +176,8 @@ class Service:
                                        listeners=(self.board.changed.set,
                                                   self.console.suspension_changed))
         self.web[keys.SUSPENSIONS] = self.suspensions
+        self.web[keys.CALL_BACKS] = CallBacks(self.database, self.live.calendar,
+                                              self.live.current, self.now)
         self.campaigns = Campaigns(self.database, self.runner, self.live.calendar,
                                    lambda: self.now().date(),
                                    listeners=(self.board.changed.set,))

@@ -54,8 +54,35 @@
     banner.textContent = halted.length ? "市の指示により停止中: " + halted.join("、") : "";
   }
 
+  // The caller search (本人確認 of a caller from a number never dialed): only debt type, 管理番号
+  // and name come back; the record opens after 本人確認OK.
+  async function searchCaller(event) {
+    event.preventDefault();
+    const f = $("caller-search").elements;
+    $("search-none").hidden = true;
+    show("");
+    try {
+      const state = await send("POST", "/api/console/search", { by: f.by.value, query: f.query.value });
+      shownCall = null;
+      apply(state);
+      $("search-none").hidden = !(state.call && state.call.found && state.call.found.length === 0);
+    } catch (error) { show(error.message); }
+  }
+
+  async function loadCallBacks() {
+    try {
+      const list = await send("GET", "/api/console/callbacks");
+      $("call-backs-targets").replaceChildren(...list.targets.map((c) => el("tr", {},
+        el("td", {}, when(c.at)), el("td", {}, c.debt_type), el("td", {}, c.ref), el("td", {}, c.operator))));
+      $("call-backs-callers").replaceChildren(...list.callers.map((c) => el("tr", {},
+        el("td", {}, c.at ? when(c.at) : "早めに"), el("td", {}, c.number), el("td", {}, c.note),
+        el("td", {}, when(c.called_at) + " " + c.operator))));
+    } catch (error) { /* the list is a convenience: the next refresh tries again */ }
+  }
+
   function renderCall(call) {
-    const key = call ? call.id + (call.verified ? ":v" : "") + (call.record ? ":r" : "") : null;
+    const key = call ? call.id + (call.verified ? ":v" : "") + (call.record ? ":r" : "") +
+      ":" + (call.found || []).map((f) => f.target_id).join(",") : null;
     if (key === shownCall) { return; }
     shownCall = key;
     $("idle-hint").hidden = Boolean(call);
@@ -69,8 +96,11 @@
   function renderCandidates(call) {
     const body = $("candidates");
     body.replaceChildren();
-    $("no-candidates").hidden = call.candidates.length > 0;
-    for (const c of call.candidates) {
+    const offered = call.candidates.concat(
+      (call.found || []).filter((f) => !call.candidates.some((c) => c.target_id === f.target_id)));
+    $("no-candidates").hidden = offered.length > 0;
+    $("search-more").hidden = !call.more;
+    for (const c of offered) {
       const ok = el("button", { type: "button", class: "identify" }, "本人確認OK");
       ok.addEventListener("click", () => act("identify", { target_id: c.target_id, verified: true }));
       const fail = el("button", { type: "button", class: "quiet" }, "確認できず");
@@ -79,7 +109,8 @@
         const code = document.querySelector('input[name="code"][value="204"]');
         if (code) { code.checked = true; codeChanged(); }
       });
-      body.append(el("tr", {}, el("td", {}, c.debt_type), el("td", {}, c.ref), el("td", {}, ok, " ", fail)));
+      body.append(el("tr", {}, el("td", {}, c.debt_type), el("td", {}, c.ref), el("td", {}, c.name || ""),
+                      el("td", {}, ok, " ", fail)));
     }
   }
 
@@ -150,7 +181,8 @@
     const label = chosen ? chosen.closest("label") : null;
     const designated = $("record").dataset.transfer === "1";
     $("transfer").hidden = !(label && label.dataset.transfer === "1" && designated);
-    $("appointment-field").hidden = !(label && label.dataset.appointment === "1");
+    const unidentified = current.call && current.call.kind === "callback" && !current.call.verified;
+    $("appointment-field").hidden = !(label && (label.dataset.appointment === "1" || unidentified));
     if (label && label.dataset.mark) { $("result-form").elements.escalation.checked = true; }
   }
 
@@ -179,6 +211,7 @@
       escalation: form.elements.escalation.checked,
       complaint: form.elements.complaint.checked,
       residents_voice: form.elements.residents_voice.checked,
+      phone: form.elements.phone.value,
     };
   }
 
@@ -204,6 +237,7 @@
       $("result-form").reset();
       codeChanged();
       show("保存しました", $("result-message"), true);
+      loadCallBacks();
     } catch (error) {
       saveFailed(error);
     } finally {
@@ -264,6 +298,9 @@
     $("retry-now").addEventListener("click", () => saveResult());
     $("result-form").addEventListener("change", (e) => { if (e.target.name === "code") { codeChanged(); } });
     $("qa-search").addEventListener("input", renderQa);
+    $("caller-search").addEventListener("submit", searchCaller);
+    $("call-backs-load").addEventListener("click", loadCallBacks);
+    loadCallBacks();
     document.addEventListener("keydown", shortcuts);
     setInterval(() => { $("state-time").textContent = since(current.since); }, 1000);
     live("/ws/console", (message) => {

@@ -5,7 +5,8 @@ time agreed" needs that time, in the future and within the retry horizon. After 
 calls for it, for debt types the city designates, the account-transfer recommendation
 (口座振替の勧奨) must be answered. An escalating code (★/☆) is always an escalation; the
 operator may mark any other call as one, as a complaint, or as a resident's voice for the
-reports.
+reports. A number the caller gives (to be called on from now, or to be called back on when
+their identity could not be confirmed) must be a number the centre can dial.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from dialer.domain import phone
 from dialer.domain.debt_types import DebtType
 from dialer.domain.outcomes import Classification, ResultCode, Retry, UnknownResultCode
 
@@ -40,6 +42,7 @@ class ResultForm:
     escalation: bool = False
     complaint: bool = False
     residents_voice: bool = False
+    phone: str = ""  # a number the caller gave (canonical once validated)
 
 
 def asks_transfer(result: ResultCode, debt_type: DebtType | None) -> bool:
@@ -78,5 +81,14 @@ def validate(form: ResultForm, table: Classification, debt_type: DebtType | None
             raise FormError("account transfer: record the answer to the recommendation")
     elif transfer:
         raise FormError("account transfer: not asked for this result and debt type")
-    return replace(form, note=note, appointment=appointment,
+    return replace(form, note=note, appointment=appointment, phone=_given(form.phone),
                    escalation=form.escalation or result.escalation)
+
+
+def _given(number: str) -> str:
+    if not number.strip():
+        return ""
+    try:
+        return phone.normalize(number)
+    except phone.PhoneError as exc:
+        raise FormError(f"phone: {exc}") from None

@@ -89,7 +89,8 @@ async def test_a_resident_calling_back_is_identified_before_the_record_opens(
         call = frame["call"]
         assert call["record"] is None and not call["verified"]  # nothing before 本人確認
         assert [c["ref"] for c in call["candidates"]] == ["T002"]
-        assert "name" not in call["candidates"][0]
+        assert call["candidates"][0]["name"] == "折返　太郎"  # the name to check, nothing more
+        assert "phones" not in call["candidates"][0] and "kana" not in call["candidates"][0]
         status, answer = await operator.post("/api/console/result", {"code": "101"})
         assert status == 409 and "identity" in answer["error"]
         status, state = await operator.post("/api/console/identify", {

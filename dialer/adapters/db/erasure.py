@@ -3,10 +3,11 @@ deletion irrecoverable in the files of the database itself.
 
 Deleting a batch cascades to its targets, numbers, debts, exclusions, calls and notes (see
 ``models``). Emergencies hang off a call id, not a target, so they are deleted here by the
-batch's call ids (all of them for a full erasure, with the inbound call records, which hold no
-caller number but are residents' calls). An emergency whose call was recorded stays, without
-its free-text description: the recording's row and its erasure record (the proof, for the city,
-that the recording was destroyed) refer to it.
+batch's call ids (all of them for a full erasure, with the inbound call records: residents'
+calls, and for a caller not identified the operator's note and the number to call back on).
+An emergency whose call was recorded stays, without its free-text description: the recording's
+row and its erasure record (the proof, for the city, that the recording was destroyed) refer to
+it.
 
 SQLite: ``secure_delete`` is on for every connection (``engine``), so freed cells and pages are
 overwritten with zeros; ``VACUUM`` then rewrites the whole file without free pages, and
@@ -110,6 +111,12 @@ async def _values(conn: AsyncConnection, batch_ids: Sequence[int], everything: b
     notes = set((await conn.execute(select(CallNote.note).where(
         CallNote.batch_id.in_(batch_ids)))).scalars())
     notes |= set((await conn.execute(_emergencies(batch_ids, everything))).scalars())
+    if everything:  # callers not identified: kept on their inbound call only
+        for note, number in await conn.execute(select(InboundCallRecord.note,
+                                                      InboundCallRecord.callback_number)):
+            notes.add(note)
+            if number:
+                phones.add(number)
     return Values(frozenset(names), frozenset(kana), frozenset(phones),
                   frozenset(n for n in notes if n))
 

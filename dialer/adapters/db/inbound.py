@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, select, update
@@ -35,13 +36,28 @@ async def set_result(database: Database, call_id: str, code: str) -> None:
     await _upsert(database, call_id, {"result_code": code})
 
 
-async def set_result_in(conn: AsyncConnection, call_id: str, code: str) -> None:
+@dataclass(frozen=True)
+class Unidentified:
+    """What the operator kept of a caller whose identity could not be confirmed."""
+
+    note: str
+    callback_number: str | None  # canonical; None: no call back asked for
+    callback_at: datetime | None
+    noted_by: str
+
+
+async def set_result_in(conn: AsyncConnection, call_id: str, code: str,
+                        unidentified: Unidentified | None = None) -> None:
     """``set_result`` in ``conn``'s transaction (the console writes it with the call's note):
     one upsert statement, so the transaction never has to recover from a duplicate."""
+    values: dict[str, object] = {"result_code": code}
+    if unidentified is not None:
+        values |= {"note": unidentified.note, "callback_number": unidentified.callback_number,
+                   "callback_at": unidentified.callback_at, "noted_by": unidentified.noted_by}
     dialect_insert = sqlite_insert if conn.dialect.name == "sqlite" else postgresql_insert
-    statement = dialect_insert(InboundCallRecord).values(id=call_id, end="", result_code=code)
+    statement = dialect_insert(InboundCallRecord).values(id=call_id, end="", **values)
     await conn.execute(statement.on_conflict_do_update(index_elements=[InboundCallRecord.id],
-                                                       set_={"result_code": code}))
+                                                       set_=values))
 
 
 async def result_code(conn: AsyncConnection, call_id: str) -> str | None:

@@ -130,12 +130,18 @@ class Target(Base):
         # The campaign runner's next target: an index range per attempts count, never a scan
         # of the batch (dialer/adapters/db/attempts.py, migration 0008).
         Index("ix_targets_due", "batch_id", "done", "attempts", "next_due_at"),
+        # The caller search (dialer.adapters.db.callers): a prefix of the folded name or kana
+        # within one batch is an index range (migration 0013).
+        Index("ix_targets_name_key", "batch_id", "name_key"),
+        Index("ix_targets_kana_key", "batch_id", "kana_key"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("batches.id", ondelete="CASCADE"))
     ref: Mapped[str] = mapped_column(String(40))
     name: Mapped[str] = mapped_column(String(100))
     kana: Mapped[str | None] = mapped_column(String(100))
+    name_key: Mapped[str | None] = mapped_column(String(100))  # dialer.domain.kana.fold(name)
+    kana_key: Mapped[str | None] = mapped_column(String(100))  # fold(kana)
     source_row: Mapped[int]
     attempts: Mapped[int] = mapped_column(default=0)
     last_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -149,7 +155,9 @@ class Target(Base):
 
 
 class TargetPhone(Base):
-    """A target's numbers, canonical form, ``position`` = order in the file (columns, rows)."""
+    """A target's numbers, canonical form, ``position`` = order in the file (columns, rows).
+    A number the resident gave on a call comes after the file's, with the day it was given
+    (``given_at``; None: from the loaned data)."""
 
     __tablename__ = "target_phones"
     __table_args__ = (UniqueConstraint("target_id", "number"),)
@@ -157,6 +165,7 @@ class TargetPhone(Base):
     target_id: Mapped[int] = mapped_column(ForeignKey("targets.id", ondelete="CASCADE"))
     number: Mapped[str] = mapped_column(String(16))
     position: Mapped[int]
+    given_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class Debt(Base):
@@ -237,8 +246,10 @@ class Attempt(Base):
 
 
 class InboundCallRecord(Base):
-    """A call to the dedicated number, as it went through the IVR (no caller number stored:
-    the figures the city sees need none)."""
+    """A call to the dedicated number, as it went through the IVR (the caller's number is not
+    stored: the figures the city sees need none). A caller whose identity could not be
+    confirmed keeps the operator's note here, and the number and time they asked to be called
+    back on, if any (``callback_number``, ``callback_at``)."""
 
     __tablename__ = "inbound_calls"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)  # Asterisk Uniqueid
@@ -252,6 +263,10 @@ class InboundCallRecord(Base):
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     end: Mapped[str] = mapped_column(String(16))
     result_code: Mapped[str | None] = mapped_column(String(8))
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+    callback_number: Mapped[str | None] = mapped_column(String(16))
+    callback_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    noted_by: Mapped[str | None] = mapped_column(String(64))  # the operator's login
 
 
 class CallNote(Base):

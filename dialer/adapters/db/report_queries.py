@@ -96,6 +96,31 @@ async def inbound(conn: AsyncConnection, start: datetime, end: datetime) -> Inbo
     return InboundDay.from_ends({end_: int(n) for end_, n in await conn.execute(query)})
 
 
+@dataclass(frozen=True)
+class UnidentifiedCall:
+    """A caller whose identity could not be confirmed: the operator's note, kept on the
+    inbound call (no target), and whether a call back was asked for."""
+
+    started_at: datetime | None
+    result_code: str
+    note: str
+    call_back: bool
+    call_back_at: datetime | None
+
+
+async def unidentified_calls(conn: AsyncConnection, start: datetime, end: datetime
+                             ) -> list[UnidentifiedCall]:
+    """The day's inbound calls with a note or a call-back request and no identified target."""
+    row = InboundCallRecord
+    query = (select(row.started_at, row.result_code, row.note, row.callback_number,
+                    row.callback_at)
+             .where(row.started_at >= start, row.started_at < end,
+                    (row.note != "") | row.callback_number.is_not(None))
+             .order_by(row.started_at))
+    return [UnidentifiedCall(at, code or "", note, number is not None, back)
+            for at, code, note, number, back in await conn.execute(query)]
+
+
 async def target_counts(conn: AsyncConnection, batch_ids: Collection[int], end: datetime
                         ) -> dict[int, TargetCounts]:
     """Per batch: its targets, those excluded before ``end``, and those in play at ``end``

@@ -18,6 +18,7 @@ from dialer.adapters.db.bulk import BulkInsert
 from dialer.adapters.db.models import Debt, Exclusion, Target, TargetPhone, User
 from dialer.domain.calllist import TargetFacts
 from dialer.domain.intake.rows import RowError, TargetRow
+from dialer.domain.kana import fold
 
 TARGETS: Table = Target.__table__  # type: ignore[assignment]
 PHONES: Table = TargetPhone.__table__  # type: ignore[assignment]
@@ -45,7 +46,8 @@ class TargetWriter:
         self._position = 0
         self.targets = 0
         self._targets = BulkInsert(
-            conn, TARGETS, ("batch_id", "ref", "name", "kana", "source_row", "attempts"),
+            conn, TARGETS, ("batch_id", "ref", "name", "kana", "name_key", "kana_key",
+                            "source_row", "attempts"),
             returning=("id", "ref"), ignore_duplicates=True)
         self._debts = BulkInsert(conn, DEBTS, ("target_id", "source_row", "fiscal_year",
                                                "installment", "due_date", "amount"))
@@ -71,7 +73,8 @@ class TargetWriter:
 
     async def _insert_new(self, firsts: list[TargetRow]) -> dict[str, Known]:
         returned = await self._targets(
-            [(self._batch_id, r.ref, r.name, r.kana, r.row, 0) for r in firsts])
+            [(self._batch_id, r.ref, r.name, r.kana, fold(r.name)[:100],
+              fold(r.kana)[:100] if r.kana else None, r.row, 0) for r in firsts])
         ids: dict[str, int] = {ref: id_ for id_, ref in returned}
         self.targets += len(ids)
         return {r.ref: Known(ids[r.ref], r.name, r.row) for r in firsts if r.ref in ids}
@@ -181,3 +184,26 @@ async def assign(conn: AsyncConnection, pairs: Sequence[tuple[int, int | None]],
                 assigned_to=bindparam("op"), assigned_at=bindparam("at")),
             [{"tid": t, "op": o, "at": at if o is not None else None} for t, o in pairs])
 
+
+
+async def add_given_phone(conn: AsyncConnection, target_id: int, number: str, at: datetime
+                          ) -> int:
+    """A number the resident gave on a call (canonical): kept after the file's numbers, marked
+    with ``at``, and the one the target is called on next. Its index among the target's numbers
+    (a number already known is marked, not added again: earlier attempts keep their index)."""
+    rows = (await conn.execute(select(TargetPhone.number, TargetPhone.position)
+                               .where(TargetPhone.target_id == target_id)
+                               .order_by(TargetPhone.position))).all()
+    known = [row.number for row in rows]
+    if number in known:
+        index = known.index(number)
+        await conn.execute(update(TargetPhone).where(
+            TargetPhone.target_id == target_id, TargetPhone.number == number).values(
+            given_at=at))
+    else:
+        index = len(known)
+        await conn.execute(PHONES.insert().values(
+            target_id=target_id, number=number, given_at=at,
+            position=(rows[-1].position + 1) if rows else 1))
+    await conn.execute(update(Target).where(Target.id == target_id).values(phone_index=index))
+    return index

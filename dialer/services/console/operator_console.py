@@ -24,6 +24,7 @@ from dialer.config import Settings
 from dialer.domain import debt_types, result_form, suspension
 from dialer.domain.operators import Operator, SeatState
 from dialer.domain.result_form import ResultForm
+from dialer.services.callbacks.callers import CallerFinder
 from dialer.services.calls.runner import CampaignRunner
 from dialer.services.console import result_record, screen
 from dialer.services.console.operator_pool import OperatorPool
@@ -54,8 +55,10 @@ class OperatorConsole:
     def __init__(self, database: Database, pool: OperatorPool, sessions: OperatorSessions,
                  runner: CampaignRunner, store: DbAttemptStore, candidates: Candidates,
                  settings: Callable[[], Settings], clock: Callable[[], datetime],
-                 hub: LiveHub, on_emergency: EmergencyHook | None = None) -> None:
+                 hub: LiveHub, on_emergency: EmergencyHook | None = None,
+                 finder: CallerFinder | None = None) -> None:
         self._db, self._pool, self._sessions = database, pool, sessions
+        self._finder = finder
         self._runner, self._store, self._candidates = runner, store, candidates
         self._settings, self._clock, self.hub = settings, clock, hub
         self._on_emergency = on_emergency
@@ -202,6 +205,22 @@ class OperatorConsole:
         await self._runner.end_call(actor.user_id)
 
     # --- callbacks: identity (本人確認) --------------------------------------------------
+    async def search_callers(self, actor: Actor, kind: str, typed: str) -> Message:
+        """Search the open batches for the caller on the operator's line (a callback whose
+        identity is not confirmed yet): the matches join the candidates to confirm."""
+        op = self._op(actor.user_id)
+        call = self.calls.get(actor.user_id)
+        if op is None or op.state is not SeatState.ON_CALL or call is None \
+                or call.kind != "callback" or call.verified:
+            raise ConsoleError("search only while a caller to identify is on your line")
+        if self._finder is None:
+            raise ConsoleError("the caller search is not available")
+        found = await self._finder(actor.login, call.call_id, kind, typed)  # SearchError: 400
+        call.found, call.more = found.candidates, found.more
+        message = self.state_message(op, call)
+        self.hub.publish(operator_topic(actor.user_id), message)
+        return message
+
     async def identify(self, actor: Actor, target_id: int, verified: bool) -> Message:
         """The operator confirmed who is calling (``verified``), or could not: the call is
         attached to that candidate either way; only a confirmed identity opens the record."""
@@ -211,7 +230,7 @@ class OperatorConsole:
             raise ConsoleError("no callback on your line")
         if call.record is not None or (call.verified and verified):
             raise ConsoleError("identity already confirmed")
-        chosen = next((c for c in call.candidates if c.target_id == target_id), None)
+        chosen = next((c for c in call.offered() if c.target_id == target_id), None)
         if chosen is None:
             raise ConsoleError("not one of this caller's candidates")
         if not await self._store.exists(call.call_id):
@@ -219,7 +238,7 @@ class OperatorConsole:
                                             actor.user_id, self._clock())
         await self._log(actor.login, "identity.verified" if verified else "identity.failed",
                         f"target:{target_id}", batch=chosen.batch_id, call=call.call_id)
-        call.candidates = [chosen]
+        call.candidates, call.found, call.more = [chosen], [], False
         if verified:
             call.verified = True
             call.record = await self._view(actor.login, chosen.batch_id, chosen.target_id,
@@ -262,7 +281,9 @@ class OperatorConsole:
             await self._runner.end_call(actor.user_id)
             await self._wait_wrap_up(actor.user_id)
         saved = SavedResult(call_id, target, call_id in self._runner.callbacks, actor.user_id,
-                            actor.login, now, form)
+                            actor.login, now, form,
+                            verified=call_id not in self._runner.callbacks
+                            or (call is not None and call.verified))
         async with self._db.transaction() as conn:
             written = await result_record.write(conn, self._store, saved)
         if not written:

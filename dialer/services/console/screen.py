@@ -4,7 +4,7 @@ city's orders. Built from the service's state; no I/O here."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -22,10 +22,17 @@ class CallView:
 
     call_id: str
     kind: str  # "outbound" or "callback"
-    candidates: list[CallerCandidate]
+    candidates: list[CallerCandidate]  # a callback: the targets called on its number
     record: TargetRecord | None = None
     verified: bool = False  # callback: identity confirmed (or the call is outbound)
     started: datetime | None = None
+    found: list[CallerCandidate] = field(default_factory=list)  # the operator's last search
+    more: bool = False  # that search matched more than it shows
+
+    def offered(self) -> list[CallerCandidate]:
+        """Every candidate the operator may confirm: by number, then those searched."""
+        known = {c.target_id for c in self.candidates}
+        return [*self.candidates, *(c for c in self.found if c.target_id not in known)]
 
 
 def state_message(op: Operator | None, call: CallView | None, halted: list[str],
@@ -42,15 +49,19 @@ def state_message(op: Operator | None, call: CallView | None, halted: list[str],
 
 
 def call_json(call: CallView, settings: Settings) -> dict[str, Any]:
-    """A callback shows only debt type and 管理番号 of each candidate until identity is
-    confirmed; then, like an outbound call, the record."""
+    """A callback shows only debt type, 管理番号 and name of each candidate (by its number, and
+    found by the operator's search) until identity is confirmed; then, like an outbound call,
+    the record."""
     names = {d.code: d.name for d in settings.debt_types}
     body: dict[str, Any] = {"id": call.call_id, "kind": call.kind, "verified": call.verified,
-                            "candidates": [], "record": None}
+                            "candidates": [], "found": [], "more": False, "record": None}
     if not call.verified:
-        body["candidates"] = [
-            {"batch_id": c.batch_id, "target_id": c.target_id, "ref": c.ref,
-             "debt_type": names.get(c.debt_type, c.debt_type)} for c in call.candidates]
+        def shown(c: CallerCandidate) -> dict[str, Any]:
+            return {"batch_id": c.batch_id, "target_id": c.target_id, "ref": c.ref,
+                    "name": c.name, "debt_type": names.get(c.debt_type, c.debt_type)}
+        body["candidates"] = [shown(c) for c in call.candidates]
+        body["found"] = [shown(c) for c in call.found]
+        body["more"] = call.more
     if call.record is not None:
         body["record"] = record_json(call.record, settings)
     return body

@@ -32,7 +32,7 @@ from dialer import config
 from dialer.adapters.db import audit, reach_figures
 from dialer.adapters.db import report_queries as queries
 from dialer.adapters.db.engine import Connection, Database
-from dialer.adapters.db.report_queries import BatchRow
+from dialer.adapters.db.report_queries import BatchRow, UnidentifiedCall
 from dialer.adapters.report_files import Block, Chart, Staged, write_book
 from dialer.adapters.report_lists import ListFile
 from dialer.config import Settings
@@ -111,7 +111,9 @@ async def generate_daily(database: Database, settings: Settings, day: date, acto
         async with database.connect() as conn:
             active = await _batches_in_play(conn, settings, day, start, end)
             daily = await _daily_figures(conn, settings, day, start, end, active)
-            _summary_file(staged, root, defs, daily, settings, now or datetime.now(tz))
+            unidentified = await queries.unidentified_calls(conn, start, end)
+            _summary_file(staged, root, defs, daily, settings, now or datetime.now(tz),
+                          unidentified)
             rows = {"debt_types": len(daily.report.rows)}
             for debt_type, debt_batches in _by_debt_type(active).items():
                 listed, escalated = await _target_files(
@@ -176,7 +178,8 @@ def _summary_stem(root: Path, defs: Definitions, day: date) -> Path:
 
 
 def _summary_file(staged: Staged, root: Path, defs: Definitions, daily: _Daily,
-                  settings: Settings, now: datetime) -> None:
+                  settings: Settings, now: datetime,
+                  unidentified: Sequence[UnidentifiedCall] = ()) -> None:
     report = daily.report
     table = defs.daily_summary
     stem = _summary_stem(root, defs, report.day)
@@ -192,8 +195,27 @@ def _summary_file(staged: Staged, root: Path, defs: Definitions, daily: _Daily,
         cover += [[b["code"], b["label"], b["mark"], b["outbound"], b["inbound"], b["count"]]
                   for b in daily.breakdown if b["count"]]
         listing.add_sheet("概要", cover)
+        listing.add_sheet(UNIDENTIFIED_SHEET, _unidentified_lines(unidentified, settings))
     finally:
         listing.close()
+
+
+UNIDENTIFIED_SHEET = "本人確認できなかった着信"
+
+
+def _unidentified_lines(calls: Sequence[UnidentifiedCall], settings: Settings
+                        ) -> list[list[Cell]]:
+    """The day's callers not identified: the operator's note and any call back asked for
+    (the number stays in the centre)."""
+    labels = {c.code: c.label for c in settings.classification.codes}
+
+    def local(at: datetime | None) -> Cell:
+        return at.astimezone(settings.tz).replace(microsecond=0, tzinfo=None) if at else ""
+    lines: list[list[Cell]] = [["受付日時", "架電結果コード", "架電結果", "メモ", "折返し希望",
+                                "希望日時"]]
+    lines += [[local(c.started_at), c.result_code, labels.get(c.result_code, ""), c.note,
+               "あり" if c.call_back else "", local(c.call_back_at)] for c in calls]
+    return lines
 
 
 async def _target_files(conn: Connection, staged: Staged, root: Path, settings: Settings,

@@ -69,4 +69,4 @@ def test_a_whole_month_from_the_command_line(dialer: Dialer, tmp_path: Path) -> 
 def test_db_upgrade_reports_the_revision(dialer: Dialer) -> None:
     code, out, _ = dialer("db", "upgrade", "--json")
     assert (code, json.loads(out)) == (0, {"revision": migrate.head()})
-    assert migrate.head() == "0014"
+    assert migrate.head() == "0015"

@@ -260,3 +260,29 @@ async def test_a_day_without_anything_still_has_its_report(
     assert total["債権名"] == "合計" and total["架電件数"] == "0"
     cover = xlsx_rows(result.files[0], "概要")
     assert cover[1][:2] == ["対象日", datetime(2027, 3, 1)]
+
+
+async def test_a_caller_not_identified_keeps_their_note_in_the_daily_report(
+        centre: Centre, database: Database) -> None:
+    """The note sits on the inbound call (no target); the number they asked to be called
+    back on stays in the centre."""
+    from openpyxl import load_workbook
+
+    from dialer.adapters.db.models import InboundCallRecord
+
+    at = datetime(2027, 1, 12, 3, 30, tzinfo=UTC)  # 12:30 in Tokyo, on DAY
+    async with database.engine.begin() as conn:
+        await conn.execute(insert(InboundCallRecord).values(
+            id="unknown-1", started_at=at, end="connected", result_code="204",
+            note="管理番号不明、通知書を確認して再度電話するとのこと",
+            callback_number="09012345678", callback_at=at + timedelta(days=1),
+            noted_by="op1"))
+    await reports.generate_daily(database, centre.settings, DAY, "kanri")
+    book = load_workbook(daily_dir(centre.settings) / f"{DAY:%Y%m%d}_業務日報.xlsx")
+    sheet = book[reports.UNIDENTIFIED_SHEET]
+    lines = [list(row) for row in sheet.iter_rows(values_only=True)]
+    assert lines[0][:5] == ["受付日時", "架電結果コード", "架電結果", "メモ", "折返し希望"]
+    assert lines[1][1:5] == ["204", "本人確認できず",
+                             "管理番号不明、通知書を確認して再度電話するとのこと", "あり"]
+    assert lines[1][0] == datetime(2027, 1, 12, 12, 30)
+    assert "09012345678" not in str(lines)

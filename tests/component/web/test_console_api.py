@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from tests.component.web.kit import login
 
-ACTIONS = ("ready", "pause", "leave", "hangup", "identify", "result", "emergency")
+ACTIONS = ("ready", "pause", "leave", "hangup", "search", "identify", "result", "emergency")
 
 
 async def post_raw(client: TestClient, csrf: str, path: str, data: bytes | str,
@@ -32,6 +32,9 @@ async def test_wrong_types_are_named_in_a_400(console_client: TestClient) -> Non
     for action, body, field in (
             ("ready", '{"seat": 1}', "seat"), ("identify", '{"target_id": "7"}', "target_id"),
             ("identify", '{"target_id": 7, "verified": "yes"}', "verified"),
+            ("search", '{"by": "name", "query": 7}', "query"),
+            ("search", '{"by": "name", "query": "' + "x" * 41 + '"}', "query"),
+            ("result", '{"code": "101", "phone": 9}', "phone"),
             ("result", '{"code": ["101"]}', "code"),
             ("result", '{"code": "101", "appointment": "next tuesday"}', "appointment"),
             ("emergency", '{"reason": {"x": 1}}', "reason")):
@@ -54,6 +57,8 @@ async def test_moves_that_make_no_sense_now_are_409_with_the_reason(
                                  ("pause", {}, "cannot pause"), ("leave", {}, "not on a seat"),
                                  ("hangup", {}, "cannot hang up"),
                                  ("identify", {"target_id": 1, "verified": True}, "no callback"),
+                                 ("search", {"by": "ref", "query": "T001"},
+                                  "caller to identify"),
                                  ("result", {"code": "101"}, "no call"),
                                  ("emergency", {"reason": "threat", "consent": "granted"},
                                   "during a call")):
@@ -70,3 +75,32 @@ async def test_the_console_page_shows_the_result_codes_with_their_marks(
     assert "101 納付約束" in page and 'data-key="1"' in page
     assert "★" in page and "☆" in page
     assert "S01" not in page  # system codes are never offered
+
+
+async def test_a_manager_takes_calls_on_the_console_and_keeps_the_board(
+        console_client: TestClient) -> None:
+    """SPEC §9(4), §12(1)キ: a manager calls and records with their own account."""
+    csrf = await login(console_client, "kanri")
+    page = await (await console_client.get("/console")).text()
+    assert 'href="/console"' in page and 'href="/board"' in page
+    response = await console_client.post("/api/console/ready", json={"seat": "seat01"},
+                                         headers={"X-CSRF-Token": csrf})
+    # the console service itself answers, not the role guard (no seats, no Asterisk here;
+    # tests/asterisk/test_unknown_caller.py has a manager take a real call)
+    assert response.status == 409 and "seat" in (await response.json())["error"]
+    assert (await console_client.get("/api/console")).status == 200
+    assert (await console_client.get("/board")).status == 200
+
+
+async def test_operators_keep_off_the_board_and_admins_off_the_console(
+        console_client: TestClient) -> None:
+    await login(console_client, "op1")
+    page = await (await console_client.get("/console")).text()
+    assert 'href="/board"' not in page
+    board = await console_client.get("/board", headers={"Accept": "application/json"})
+    assert board.status == 403
+    await console_client.post("/logout", data={"csrf": ""})
+    console_client.session.cookie_jar.clear()
+    await login(console_client, "sysadm")
+    answer = await console_client.get("/api/console", headers={"Accept": "application/json"})
+    assert answer.status == 403
