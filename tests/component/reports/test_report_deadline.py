@@ -60,7 +60,8 @@ async def test_missing_reports_alert_the_board_are_retried_and_logged(
     assert await watch.check() is None and watch.overdue is None  # the retry made them
     assert [a for a, _, _ in await _logged(database)] == [
         "report.overdue", "report.failed", "report.generate"]
-    assert len(list((outbox / "daily" / f"{DAY:%Y%m%d}").iterdir())) == 10
+    # the three lists as .xlsx and CSV, ... and the access log's head anchored beside them
+    assert len(list((outbox / "daily" / f"{DAY:%Y%m%d}").iterdir())) == 11
     clock.now += timedelta(minutes=10)
     assert await watch.check() is None
     assert len(await _logged(database)) == 3  # nothing more to do that day
