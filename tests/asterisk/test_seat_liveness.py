@@ -1,6 +1,7 @@
 """A seat phone that stops sending audio (frozen, unplugged) on the real service and sandbox:
 Asterisk ends its session after the seat's ``rtp_timeout_s``, the operator leaves ready with a
-notice, and no resident is dialed for or bridged to them."""
+notice, and no resident is dialed for or bridged to them. A seat kept for a registering phone
+(a password, no contact) with no phone registered says so when its operator goes ready."""
 
 from __future__ import annotations
 
@@ -23,6 +24,10 @@ SEATS = f"""
 name = "seat01"
 contact = "sip:seat01@192.0.2.1"
 rtp_timeout_s = {RTP_TIMEOUT_S}
+
+[[seats]]
+name = "seat02"
+password = "seat02-long-password"
 """
 
 
@@ -59,3 +64,11 @@ async def test_a_phone_sending_no_audio_leaves_ready_and_no_resident_is_bridged_
     service.runner.close(centre.batch)
     assert service.runner.in_flight == {}
     assert not any(f["state"] == "on_call" for f in operator.frames)
+
+
+async def test_going_ready_on_a_seat_with_no_phone_registered_says_so(centre: Centre) -> None:
+    pjsip = (centre.state.host_inner / "etc" / "pjsip.conf").read_text()
+    assert "[seat02-auth]" in pjsip  # the sandbox kept the password: a real phone may register
+    status, answer = await centre.operator.post("/api/console/ready", {"seat": "seat02"})
+    assert status == 409 and answer["error"].startswith("no phone registered on seat02"), answer
+    assert centre.service.pool.ready() == []
