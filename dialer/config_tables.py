@@ -58,15 +58,31 @@ def _debt_type(code: str, value: Any, problems: list[str]) -> DebtType | None:
 class Seat:
     """An operator seat's SIP phone (pjsip endpoint ``name``).
 
-    A production phone registers with ``password``; a sandbox phone is reached at ``contact``.
+    A production phone registers with ``password``; a phone at a fixed address (and a sandbox
+    phone) is reached at ``contact``. Liveness: Asterisk asks the phone every ``qualify_s``
+    seconds (SIP OPTIONS; unanswered: the phone is unreachable and its session is ended) and
+    ends the seat's session after ``rtp_timeout_s`` seconds without audio from it (also on
+    hold); ``None`` is the default, 0 turns the check off.
     """
 
     name: str
     password: str = ""
     contact: str = ""
+    qualify_s: int | None = None
+    rtp_timeout_s: int | None = None
+
+    @property
+    def qualify_frequency(self) -> int:
+        return DEFAULT_QUALIFY_S if self.qualify_s is None else self.qualify_s
+
+    @property
+    def rtp_timeout(self) -> int:
+        return DEFAULT_RTP_TIMEOUT_S if self.rtp_timeout_s is None else self.rtp_timeout_s
 
 
-SEAT_KEYS = {"name", "password", "contact"}
+DEFAULT_QUALIFY_S = 10
+DEFAULT_RTP_TIMEOUT_S = 30
+SEAT_KEYS = {"name", "password", "contact", "qualify_s", "rtp_timeout_s"}
 
 
 def seats(raw: Any, problems: list[str]) -> tuple[Seat, ...]:
@@ -94,7 +110,12 @@ def _seat(entry: Any, index: int, problems: list[str]) -> Seat | None:
     if not isinstance(password, str) or not isinstance(contact, str) or not (password or contact):
         problems.append(f"{where}: a password (the phone registers) or a contact (sip:…)")
         return None
-    return Seat(entry["name"], password, contact)
+    timing = {key: entry.get(key) for key in ("qualify_s", "rtp_timeout_s")}
+    for key, value in timing.items():
+        if value is not None and (type(value) is not int or not 0 <= value <= 3600):
+            problems.append(f"{where}.{key}: whole seconds, 0 (off) to 3600")
+            return None
+    return Seat(entry["name"], password, contact, timing["qualify_s"], timing["rtp_timeout_s"])
 
 
 CODE_KEYS = {f.name for f in dataclasses.fields(ResultCode)}

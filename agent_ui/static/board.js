@@ -203,6 +203,7 @@
     $("operators").replaceChildren(...operators.map((op) => {
       let state = STATES[op.state] || op.state;
       if (op.state === "paused" && op.pause_reason) { state += "（" + op.pause_reason + "）"; }
+      if (op.notice) { state += "（" + op.notice + "）"; }
       const action = el("td", {});
       if (op.state === "on_call") {
         const button = el("button", { type: "button", class: "quiet" }, "モニター");

@@ -34,6 +34,7 @@
     badge.dataset.state = state.state;
     if (state.seat) { $("seat").value = state.seat; }
     if (state.pause_reason) { badge.textContent += "（" + state.pause_reason + "）"; }
+    if (state.notice) { show(state.notice); }  // the seat phone went away: what to do now
     renderSuspension(state.suspension);
     const onCall = state.state === "on_call";
     $("ready").disabled = !["offline", "paused"].includes(state.state);

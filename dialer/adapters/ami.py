@@ -223,6 +223,11 @@ class AmiLink:
         """Set a global variable (or a function such as ``DEVICE_STATE(Custom:…)``)."""
         await self._action({"Action": "Setvar", "Variable": name, "Value": value})
 
+    async def get_var(self, name: str) -> str:
+        """A global variable or a function's value (``DEVICE_STATE(PJSIP/seat01)``); "" when
+        Asterisk gives none."""
+        return plain(await self._action({"Action": "Getvar", "Variable": name})).get("Value", "")
+
     async def start_mixmonitor(self, channel: str, path: str, options: str) -> Reply:
         return reply(await self._action({"Action": "MixMonitor", "Channel": channel,
                                           "File": path, "Options": options}))

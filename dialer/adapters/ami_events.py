@@ -24,6 +24,7 @@ from dialer.domain.call_events import (
     ChannelAnswered,
     ChannelBridged,
     ChannelHungUp,
+    ContactLost,
     DialEnded,
     DialplanStep,
     GateFellBack,
@@ -150,6 +151,20 @@ def _mixmonitor_stop(f: Fields) -> CallEvent | None:
     return RecordingStopped(channel_id) if channel_id else None
 
 
+def _contact_status(f: Fields) -> CallEvent | None:
+    """``ContactStatus`` (res_pjsip): a contact of an AOR became Unreachable."""
+    status, aor = _s(f, "contactstatus"), _s(f, "aor")
+    return ContactLost(aor, status) if aor and status == "Unreachable" else None
+
+
+def _peer_status(f: Fields) -> CallEvent | None:
+    """``PeerStatus`` (Peer: PJSIP/<endpoint>): the endpoint has no reachable contact."""
+    status, peer = _s(f, "peerstatus"), _s(f, "peer")
+    if status != "Unreachable" or not peer.startswith("PJSIP/"):
+        return None
+    return ContactLost(peer.removeprefix("PJSIP/"), status)
+
+
 TRANSLATORS: dict[str, Translator] = {
     "dialend": _dial_end,
     "hangup": _hangup,
@@ -164,6 +179,8 @@ TRANSLATORS: dict[str, Translator] = {
     "queuecallerjoin": _queue_join,
     "queuecallerabandon": _queue_abandon,
     "mixmonitorstop": _mixmonitor_stop,
+    "contactstatus": _contact_status,
+    "peerstatus": _peer_status,
 }
 
 SOURCES: dict[type, tuple[str, ...]] = {  # event type -> the AMI events that can give it
@@ -181,6 +198,7 @@ SOURCES: dict[type, tuple[str, ...]] = {  # event type -> the AMI events that ca
     QueueJoined: ("queuecallerjoin",),
     QueueAbandoned: ("queuecallerabandon",),
     RecordingStopped: ("mixmonitorstop",),
+    ContactLost: ("contactstatus", "peerstatus"),
 }
 
 

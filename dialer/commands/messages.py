@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dialer.commands import Commands
 from dialer.config import Settings
+from dialer.pbx import sandbox
 from dialer.services.callbacks import messages
 from dialer.services.callbacks.messages import Installed, MessageStatus
 
@@ -29,9 +30,25 @@ def register(commands: Commands) -> None:
     gen.add_argument("--force", action="store_true", help="replace installed messages too")
     gen.add_argument("--json", action="store_true")
     gen.set_defaults(handler=placeholders)
+    for parser in (set_cmd, list_cmd, gen):
+        parser.add_argument("--sandbox", type=Path, metavar="DIR",
+                            help="the messages of the sandbox running in DIR (dialer sandbox up "
+                                 "--dir DIR), not the configured sounds folder")
+
+
+def _where(args: argparse.Namespace, settings: Settings) -> Settings:
+    """``settings``, or as they are inside the sandbox of ``--sandbox DIR``."""
+    if args.sandbox is None:
+        return settings
+    state = sandbox.load_state(args.sandbox)
+    if state is None:
+        raise SystemExit(f"no sandbox in {args.sandbox}: start one with "
+                         f"dialer sandbox up --dir {args.sandbox}")
+    return sandbox.service_settings(settings, state)
 
 
 def set_message(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _where(args, settings)
     done = messages.set_message(settings, args.name, args.file)
     if args.json:
         print(json.dumps(_installed_json(done), ensure_ascii=False, indent=1))
@@ -41,6 +58,7 @@ def set_message(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def list_messages(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _where(args, settings)
     found = messages.list_messages(settings)
     if args.json:
         print(json.dumps([s.as_json() for s in found], ensure_ascii=False, indent=1))
@@ -57,6 +75,7 @@ def list_messages(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def placeholders(args: argparse.Namespace, settings: Settings) -> int:
+    settings = _where(args, settings)
     done = messages.install_placeholders(settings, force=args.force)
     if args.json:
         print(json.dumps({n: _installed_json(d) for n, d in done.items()}, ensure_ascii=False,

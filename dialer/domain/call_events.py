@@ -127,6 +127,16 @@ class RecordingStopped:
 
 
 @dataclass(frozen=True)
+class ContactLost:
+    """A seat phone stopped answering Asterisk's qualify (OPTIONS): its contact is unreachable.
+
+    ``seat`` is the AOR (the seat's name); ``status`` what Asterisk said."""
+
+    seat: str
+    status: str = "Unreachable"
+
+
+@dataclass(frozen=True)
 class Channel:
     """One channel Asterisk carries now (from its channel list)."""
 

@@ -5,6 +5,9 @@
     RESERVED --the dial ended unanswered--> READY
     READY --an unreserved (predictive) call reaches them through the queue--> ON_CALL
     READY --pause(reason)--> PAUSED --resume--> READY
+    any --the seat phone is gone (hung up, stopped answering)--> OFFLINE with a notice, except
+        ON_CALL / WRAP_UP --phone gone--> WRAP_UP without a phone (the call's result is still
+        owed) --result saved--> OFFLINE
 
 Progressive pacing reserves one READY operator per call before dialing, so an answered resident
 always has an operator waiting (no abandoned calls by construction).
@@ -40,6 +43,7 @@ class Operator:
     attempt_id: str | None = None
     since: datetime | None = None
     pause_reason: str = ""
+    notice: str = ""  # why the service moved them (their phone went away), for console & board
 
 
 ALLOWED: dict[str, frozenset[SeatState]] = {
@@ -48,7 +52,7 @@ ALLOWED: dict[str, frozenset[SeatState]] = {
     "bridged": frozenset({SeatState.RESERVED}),
     "took_call": frozenset({SeatState.READY}),
     "release": frozenset({SeatState.RESERVED}),
-    "talk_ended": frozenset({SeatState.ON_CALL, SeatState.RESERVED}),
+    "talk_ended": frozenset({SeatState.ON_CALL, SeatState.RESERVED, SeatState.WRAP_UP}),
     "result_saved": frozenset({SeatState.WRAP_UP}),
     "pause": frozenset({SeatState.READY}),
     "resume": frozenset({SeatState.PAUSED}),
@@ -63,7 +67,8 @@ def _check(op: Operator, move: str) -> None:
 
 def connect(op: Operator, channel: str, now: datetime) -> Operator:
     _check(op, "connect")
-    return replace(op, state=SeatState.READY, channel=channel, since=now, attempt_id=None)
+    return replace(op, state=SeatState.READY, channel=channel, since=now, attempt_id=None,
+                   notice="")
 
 
 def reserve(op: Operator, attempt_id: str, now: datetime) -> Operator:
@@ -89,13 +94,30 @@ def release(op: Operator, now: datetime) -> Operator:
 
 
 def talk_ended(op: Operator, now: datetime) -> Operator:
+    """The talk is over; already in wrap-up (their phone ended it first) stays as it is."""
     _check(op, "talk_ended")
+    if op.state is SeatState.WRAP_UP:
+        return op
     return replace(op, state=SeatState.WRAP_UP, since=now)
 
 
 def result_saved(op: Operator, now: datetime) -> Operator:
+    """The result is in: ready for the next call — or offline when their phone went away
+    during the call (nothing to put a resident through to)."""
     _check(op, "result_saved")
-    return replace(op, state=SeatState.READY, attempt_id=None, since=now)
+    state = SeatState.READY if op.channel else SeatState.OFFLINE
+    return replace(op, state=state, attempt_id=None, since=now)
+
+
+def phone_lost(op: Operator, notice: str, now: datetime) -> Operator:
+    """The seat phone's session ended without the operator leaving (hung up on the phone, no
+    more RTP, unreachable). During or right after a talk the operator stays with that call in
+    wrap-up so its result is still saved; otherwise they are offline. ``notice`` says why."""
+    if op.state in (SeatState.ON_CALL, SeatState.WRAP_UP) and op.attempt_id:
+        return replace(op, state=SeatState.WRAP_UP, channel="", notice=notice,
+                       since=now if op.state is SeatState.ON_CALL else op.since)
+    return replace(op, state=SeatState.OFFLINE, channel="", attempt_id=None, since=now,
+                   notice=notice)
 
 
 def pause(op: Operator, reason: str, now: datetime) -> Operator:
@@ -109,4 +131,5 @@ def resume(op: Operator, now: datetime) -> Operator:
 
 
 def disconnect(op: Operator, now: datetime) -> Operator:
-    return replace(op, state=SeatState.OFFLINE, channel="", attempt_id=None, since=now)
+    return replace(op, state=SeatState.OFFLINE, channel="", attempt_id=None, since=now,
+                   notice="")

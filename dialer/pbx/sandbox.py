@@ -122,7 +122,8 @@ def service_settings(settings: Settings, state: SandboxState) -> Settings:
         match=f"127.0.0.1:{state.carrier_port},127.0.0.1:{state.callers_port}",
         sip_bind_host="127.0.0.1", sip_bind_port=state.sip_port,
     )
-    seats = tuple(Seat(name, contact=f"sip:{name}@127.0.0.1:{state.phones_port}")
+    configured = {seat.name: seat for seat in settings.seats}
+    seats = tuple(_sandbox_seat(configured.get(name) or Seat(name), state)
                   for name in state.seats)
     asterisk = dataclasses.replace(settings.asterisk, conf_dir=state.host_inner / "etc",
                                    sounds_dir=Path(f"{state.inner}/sounds"),
@@ -132,6 +133,17 @@ def service_settings(settings: Settings, state: SandboxState) -> Settings:
     agi = dataclasses.replace(settings.agi, host="127.0.0.1", port=state.agi_port)
     return dataclasses.replace(settings, ami=state.ami(), trunk=trunk, seats=seats,
                                asterisk=asterisk, paths=paths, agi=agi)
+
+
+def _sandbox_seat(seat: Seat, state: SandboxState) -> Seat:
+    """A seat with a password and no ``contact`` stays as configured: a real phone registers
+    to the sandbox with it. Any other seat is the simulated phones' (sipp ``-sn uas``, which
+    sends no audio and answers no OPTIONS: its liveness checks are off unless configured)."""
+    if seat.password and not seat.contact:
+        return seat
+    return dataclasses.replace(
+        seat, contact=f"sip:{seat.name}@127.0.0.1:{state.phones_port}",
+        qualify_s=seat.qualify_s or 0, rtp_timeout_s=seat.rtp_timeout_s or 0)
 
 
 def _dirs(inner: str) -> render.AsteriskDirs:

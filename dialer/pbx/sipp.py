@@ -16,6 +16,7 @@ from dialer.pbx.prerequisites import require_command
 SCENARIOS = Path(__file__).with_name("sipp")
 RESIDENTS = SCENARIOS / "residents.xml"
 CALLER = SCENARIOS / "caller.xml"
+SEAT_HANGS_UP = SCENARIOS / "seat_hangs_up.xml"
 BIND_TIMEOUT_S = 4.0
 START_ATTEMPTS = 3
 
@@ -124,6 +125,14 @@ async def running(scenario: Sequence[str], port: int, workdir: Path, *, calls: i
         if run.process.returncode is None and not calls:
             run.process.terminate()
         await run.stop()
+
+
+def seat_hanging_up(workdir: Path, after_ms: int) -> list[str]:
+    """sipp arguments for a seat phone that answers its session and hangs up ``after_ms``
+    later (run with ``running`` on the sandbox's phones port)."""
+    scenario = workdir / f"seat-hangs-up-{after_ms}.xml"
+    scenario.write_text(SEAT_HANGS_UP.read_text().replace("HANGUP_MS", str(after_ms)))
+    return ["-sf", str(scenario)]
 
 
 async def call_in(asterisk_sip_port: int, from_port: int, dedicated: str, caller: str,

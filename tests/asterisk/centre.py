@@ -48,17 +48,20 @@ class Centre:
 async def centre(sandbox_state: SandboxState, tmp_path: Path,
                  request: pytest.FixtureRequest) -> AsyncIterator[Centre]:
     """A test module may set ``CENTRE_RESIDENTS`` to another residents' sipp scenario (run
-    with ``tmp_path`` as its working folder)."""
+    with ``tmp_path`` as its working folder), a test ``centre_phones`` (a fixture: the seat
+    phones' sipp arguments, ``-sn uas`` by default)."""
     residents = getattr(request.module, "CENTRE_RESIDENTS", sipp.RESIDENTS)
-    async with running_centre(sandbox_state, tmp_path, residents) as running:
+    phones = (request.getfixturevalue("centre_phones")
+              if "centre_phones" in request.fixturenames else None)
+    async with running_centre(sandbox_state, tmp_path, residents, phones=phones) as running:
         yield running
 
 
 @contextlib.asynccontextmanager
 async def running_centre(sandbox_state: SandboxState, tmp_path: Path, residents: Path,
                          web: dict[str, Any] | None = None, web_port: int | None = None,
-                         console_user: bool = True, rows: list[list[str]] | None = None
-                         ) -> AsyncIterator[Centre]:
+                         console_user: bool = True, rows: list[list[str]] | None = None,
+                         phones: list[str] | None = None) -> AsyncIterator[Centre]:
     """The centre; ``web`` overrides ``[web]`` settings (the TLS proxy's public origin),
     without ``console_user`` no operator is logged in by the test's own client, and ``rows``
     replace the two residents."""
@@ -76,7 +79,7 @@ async def running_centre(sandbox_state: SandboxState, tmp_path: Path, residents:
     install_test_messages(sandbox_state.host_inner / "sounds")
     service = Service(config.load(path), path, adjust=adjust, watch_interval_s=60,
                       clock=Clock(TOKYO, AT))
-    async with sipp.running(["-sn", "uas"], sandbox_state.phones_port, tmp_path), \
+    async with sipp.running(phones or ["-sn", "uas"], sandbox_state.phones_port, tmp_path), \
             sipp.running(["-sf", str(residents)], sandbox_state.carrier_port, tmp_path):
         await service.start()
         settings = service.settings

@@ -85,3 +85,25 @@ def test_placeholders(cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.startswith("all messages are installed; nothing generated")
     assert main(["--config", cfg, "messages", "list"]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == "all 3 messages playable"
+
+
+def test_set_and_list_in_a_sandbox(cfg: str, tmp_path: Path,
+                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """`--sandbox DIR`: the message goes where that sandbox's Asterisk plays it from."""
+    folder = tmp_path / "sbx"
+    folder.mkdir()
+    (folder / "sandbox.json").write_text(json.dumps({
+        "dir": str(folder), "root": str(tmp_path / "root"), "inner": "/instances/x", "pid": 0,
+        "ami_port": 1, "ami_username": "u", "ami_secret": "s", "sip_port": 2,
+        "carrier_port": 3, "phones_port": 4, "callers_port": 5, "agi_port": 6,
+        "seats": ["seat01"], "rtp_start": 7, "rtp_end": 8, "version": ""}))
+    city = write_wav(tmp_path / "混雑.wav", 1.0)
+    assert main(["--config", cfg, "messages", "set", "congestion", str(city),
+                 "--sandbox", str(folder)]) == 0
+    assert (tmp_path / "root/instances/x/sounds/congestion.wav").is_file()
+    assert not (tmp_path / "sounds" / "congestion.wav").exists()
+    capsys.readouterr()
+    assert main(["--config", cfg, "messages", "list", "--sandbox", str(folder)]) == 0
+    assert "root/instances/x/sounds" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match="no sandbox in"):
+        main(["--config", cfg, "messages", "list", "--sandbox", str(tmp_path / "none")])

@@ -13,6 +13,7 @@ from dialer.domain.call_events import (
     ChannelAnswered,
     ChannelBridged,
     ChannelHungUp,
+    ContactLost,
     DialEnded,
     DialplanStep,
     GateFellBack,
@@ -73,6 +74,14 @@ from dialer.services.calls.dial import fold, originate_request
           "State": "OPEN"}, GateFellBack("c1", "OPEN")),
         ({"Event": "MixMonitorStop", "Uniqueid": "c1"}, RecordingStopped("c1")),
         ({"Event": "MixMonitorStop"}, None),
+        ({"Event": "ContactStatus", "URI": "sip:seat01@127.0.0.1:5060", "AOR": "seat01",
+          "ContactStatus": "Unreachable"}, ContactLost("seat01", "Unreachable")),
+        ({"Event": "ContactStatus", "AOR": "seat01", "ContactStatus": "Reachable"}, None),
+        ({"Event": "ContactStatus", "ContactStatus": "Unreachable"}, None),
+        ({"Event": "PeerStatus", "Peer": "PJSIP/seat02", "PeerStatus": "Unreachable"},
+         ContactLost("seat02", "Unreachable")),
+        ({"Event": "PeerStatus", "Peer": "PJSIP/seat02", "PeerStatus": "Reachable"}, None),
+        ({"Event": "PeerStatus", "Peer": "SIP/x", "PeerStatus": "Unreachable"}, None),
     ],
 )
 def test_translate(raw: dict[str, str], expected: object) -> None:

@@ -132,3 +132,24 @@ def test_queue_members_are_the_seats(tmp_path: Path) -> None:
     assert "member => Local/seat01@queue-seat,0,seat01,Custom:seat01" in files["queues.conf"]
     assert section(files["pjsip.conf"], "seat02-auth")["password"] == "pw-2"
     assert "periodic-announce = /var/lib/dialer/sounds/congestion" in files["queues.conf"]
+
+
+def test_seats_get_liveness_checks_by_default_and_per_seat(tmp_path: Path) -> None:
+    path = tmp_path / "seats.toml"
+    path.write_text('[[seats]]\nname = "seat01"\npassword = "pw-seat01-long"\n'
+                    '[[seats]]\nname = "seat02"\ncontact = "sip:seat02@192.0.2.5"\n'
+                    'qualify_s = 0\nrtp_timeout_s = 5\n')
+    pjsip = render.render(config.load(path), today=TODAY)["pjsip.conf"]
+    one, two = pjsip.split("[seat02](operator-phone)")
+    assert "rtp_timeout = 30" in one and "rtp_timeout_hold = 30" in one
+    assert "qualify_frequency = 10" in one
+    assert "rtp_timeout = 5" in two and "qualify_frequency = 0" in two
+
+
+@pytest.mark.parametrize("value", ["10", "-1", "3601", "true"])
+def test_a_seat_liveness_value_must_be_whole_seconds(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "seats.toml"
+    path.write_text(f'[[seats]]\nname = "seat01"\npassword = "pw"\nqualify_s = {value}\n'
+                    .replace("= 10\n", '= "10"\n'))
+    with pytest.raises(config.ConfigError, match=r"seats\[1\]\.qualify_s"):
+        config.load(path)

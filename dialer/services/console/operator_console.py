@@ -30,6 +30,7 @@ from dialer.services.console import result_record, screen
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.result_record import SavedResult
 from dialer.services.console.screen import CallView
+from dialer.services.console.seats import SeatError
 from dialer.services.console.sessions import OperatorSessions
 from dialer.services.runtime.live import OPERATOR_TOPICS, LiveHub, Message, operator_topic
 from recordings_policy import emergency
@@ -170,6 +171,8 @@ class OperatorConsole:
             op = None
         try:
             result = await self._sessions.go_ready(actor.user_id, actor.login, seat)
+        except SeatError as exc:
+            raise ConsoleError(str(exc)) from exc
         except Exception as exc:
             raise ConsoleError(f"the seat phone did not connect: {exc}") from exc
         await self._log(actor.login, "operator.ready", f"seat:{seat}")

@@ -83,5 +83,11 @@ class OperatorPool:
     def disconnect(self, user_id: int, now: datetime) -> Operator:
         return self._set(operators.disconnect(self.get(user_id), now))
 
+    def phone_lost(self, user_id: int, notice: str, now: datetime) -> Operator:
+        return self._set(operators.phone_lost(self.get(user_id), notice, now))
+
     def by_channel(self, channel: str) -> Operator | None:
         return next((op for op in self._operators.values() if op.channel == channel), None)
+
+    def by_seat(self, seat: str) -> Operator | None:
+        return next((op for op in self._operators.values() if op.seat == seat), None)

@@ -12,7 +12,7 @@ from dialer.adapters.db.callers import CallerCandidate
 from dialer.adapters.db.screen_pop import TargetRecord
 from dialer.config import Settings
 from dialer.domain import debt_types
-from dialer.domain.operators import Operator
+from dialer.domain.operators import Operator, SeatState
 from dialer.services.runtime.live import Message
 
 
@@ -42,6 +42,9 @@ def state_message(op: Operator | None, call: CallView | None, halted: list[str],
                         "seat": op.seat if op else "",
                         "since": op.since.isoformat() if op and op.since else None,
                         "pause_reason": op.pause_reason if op else "", "call": None,
+                        "notice": op.notice if op else "",
+                        "result_pending": bool(op and op.state is SeatState.WRAP_UP
+                                               and not op.channel),
                         "suspension": halted}
     if call is not None:
         message["call"] = call_json(call, settings)

@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 
 SESSION_CONTEXT = "operator-session"
 SESSION_PREFIX = "seat-"  # a session's Uniqueid: seat-<seat>-<random>
+UNREACHABLE_STATES = {"UNAVAILABLE", "INVALID"}  # PJSIP: no contact, or none reachable
 
 
 class SeatError(Exception):
@@ -27,9 +28,11 @@ class SeatError(Exception):
 async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str:
     """Call the seat's phone into its session; return the connected channel's name.
 
-    A session of this seat left idle in Asterisk (its service was killed and nobody owns it) is
-    hung up first: a one-line phone would be busy otherwise. A session in a bridge is a talk
-    still going on and is left alone."""
+    A seat whose phone Asterisk cannot reach (not registered, or not answering its qualify) is
+    refused at once with that reason. A session of this seat left idle in Asterisk (its service
+    was killed and nobody owns it) is hung up first: a one-line phone would be busy otherwise.
+    A session in a bridge is a talk still going on and is left alone."""
+    await _check_reachable(link, seat)
     await _end_leftover_sessions(link, seat)
     channel_id = f"{SESSION_PREFIX}{seat}-{uuid.uuid4().hex[:12]}"
     queue = link.subscribe(OriginateFinished)
@@ -42,7 +45,7 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
             event = await asyncio.wait_for(queue.get(), remaining)
             if isinstance(event, OriginateFinished) and event.channel_id == channel_id:
                 if not event.success or not event.channel:
-                    raise SeatError(f"seat {seat}: phone did not answer (reason "
+                    raise SeatError(f"the phone on {seat} did not answer (reason "
                                     f"{event.reason})")
                 log.info("seat %s connected on %s", seat, event.channel)
                 return event.channel
@@ -50,7 +53,17 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
         pass
     finally:
         link.unsubscribe(queue)
-    raise SeatError(f"seat {seat}: no answer within {timeout_s} s")
+    raise SeatError(f"the phone on {seat} did not answer within {timeout_s} s")
+
+
+async def _check_reachable(link: AmiLink, seat: str) -> None:
+    try:
+        state = await link.get_var(f"DEVICE_STATE(PJSIP/{seat})")
+    except AmiError as exc:  # the Originate's own answer will tell
+        log.warning("seat %s: phone state not checked: %s", seat, exc)
+        return
+    if state in UNREACHABLE_STATES:
+        raise SeatError(f"no phone registered on {seat} (or it does not answer)")
 
 
 async def _end_leftover_sessions(link: AmiLink, seat: str) -> None:

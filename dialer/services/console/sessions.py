@@ -1,9 +1,11 @@
 """Operators going ready, pausing and leaving: the seat phone's session follows them.
 
 Going ready calls the seat's phone into `operator-session` and keeps it connected; leaving hangs
-it up. If the phone hangs up by itself, the operator is offline until they go ready again — also
-when that hangup went unseen (Asterisk killed, the AMI link down): the seats' channels are
-checked at every AMI login (``FullyBooted``).
+it up. If the phone's session ends by itself — hung up on the phone, ended by Asterisk for lack
+of RTP (``rtp_timeout``), or the phone found unreachable (``qualify``: its session is hung up
+here) — the operator is offline until they go ready again, with a notice saying why; an operator
+in a talk or its wrap-up keeps that call in wrap-up, so its result is still saved. A hangup that
+went unseen (Asterisk killed, the AMI link down) is found at every AMI login (``FullyBooted``).
 """
 
 from __future__ import annotations
@@ -14,12 +16,16 @@ from collections.abc import Callable
 from datetime import datetime
 
 from dialer.adapters.ami import AmiError, AmiLink
-from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelHungUp
+from dialer.domain.call_events import AsteriskBooted, CallEvent, ChannelHungUp, ContactLost
 from dialer.domain.operators import Operator, SeatState
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.console.seats import connect_seat, disconnect_seat
 
 log = logging.getLogger(__name__)
+
+HUNG_UP = "電話機の接続が切れました"
+HUNG_UP_IN_CALL = "通話中に電話機の接続が切れました。この通話の結果を保存してください"
+UNREACHABLE = "電話機が応答しません（ネットワーク断・電源断の可能性）"
 
 
 class OperatorSessions:
@@ -27,7 +33,7 @@ class OperatorSessions:
         self._link = link
         self._pool = pool
         self._clock = clock
-        self._events = link.subscribe(AsteriskBooted, ChannelHungUp)
+        self._events = link.subscribe(AsteriskBooted, ChannelHungUp, ContactLost)
 
     async def go_ready(self, user_id: int, login: str, seat: str) -> Operator:
         op = self._pool.add(user_id, login, seat)
@@ -53,6 +59,8 @@ class OperatorSessions:
             event = await self._events.get()
             if isinstance(event, AsteriskBooted):
                 await self.reconcile()
+            elif isinstance(event, ContactLost):
+                await self.contact_lost(event)
             else:
                 self.handle(event)
 
@@ -71,9 +79,9 @@ class OperatorSessions:
         gone = [op for op in connected
                 if op.channel not in live and self._pool.get(op.user_id).channel == op.channel]
         for op in gone:
-            log.warning("seat %s: the phone's session is gone; operator %s is offline",
+            log.warning("seat %s: the phone's session is gone; operator %s leaves ready",
                         op.seat, op.user_id)
-            self._pool.disconnect(op.user_id, self._clock())
+            self._lost(op, HUNG_UP)
         return len(gone)
 
     def handle(self, event: CallEvent) -> None:
@@ -81,8 +89,27 @@ class OperatorSessions:
             return
         op = self._pool.by_channel(event.channel)
         if op is not None and op.state is not SeatState.OFFLINE:
-            log.warning("seat %s: the phone hung up; operator %s is offline", op.seat, op.login)
-            self._pool.disconnect(op.user_id, self._clock())
+            log.warning("seat %s: the phone's session ended (cause %s); operator %s leaves "
+                        "ready", op.seat, event.cause, op.login)
+            self._lost(op, HUNG_UP)
+
+    async def contact_lost(self, event: ContactLost) -> None:
+        """The seat's phone stopped answering Asterisk's qualify (or its registration ended):
+        its session is hung up — a resident is never put through to it — and the operator
+        leaves ready at once, not when the hangup's event arrives."""
+        op = self._pool.by_seat(event.seat)
+        if op is None or not op.channel:
+            return
+        channel = op.channel
+        log.warning("seat %s: the phone is unreachable (%s); operator %s leaves ready",
+                    op.seat, event.status, op.login)
+        self._lost(op, UNREACHABLE)
+        await disconnect_seat(self._link, channel)
+
+    def _lost(self, op: Operator, notice: str) -> None:
+        in_call = op.state in (SeatState.ON_CALL, SeatState.WRAP_UP) and op.attempt_id
+        self._pool.phone_lost(op.user_id, HUNG_UP_IN_CALL if in_call else notice,
+                              self._clock())
 
     async def leave_all(self) -> None:
         await asyncio.gather(*(self.leave(op.user_id) for op in self._pool.all()

@@ -307,7 +307,8 @@ def _iso(moment: datetime | None) -> str | None:
 def _operator(op: Operator, now: datetime) -> dict[str, Any]:
     in_state = max(0, int((now - op.since).total_seconds())) if op.since else None
     return {"login": op.login, "seat": op.seat, "state": str(op.state),
-            "pause_reason": op.pause_reason, "since": _iso(op.since), "in_state_s": in_state}
+            "pause_reason": op.pause_reason, "notice": op.notice, "since": _iso(op.since),
+            "in_state_s": in_state}
 
 
 def _with_rate(figures_row: Any) -> dict[str, Any]:
