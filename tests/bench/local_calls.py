@@ -10,7 +10,7 @@ the service's calls run through (``dialer-outbound``, ``operator-session``) is t
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from dialer.adapters.ami import AmiLink, Originate
 
@@ -38,10 +38,18 @@ def local_fields(fields: Originate, ring_s: float, talk_s: float) -> Originate:
 
 def route_to_local(link: AmiLink, ring_s: float, talk_s: float) -> None:
     """Every Originate ``link`` sends from now on goes to Local channels (``local_fields``):
-    for a whole service, whose parts all share its one link."""
+    for a whole service, whose parts all share its one link. A seat phone asked about
+    (``DEVICE_STATE(PJSIP/<seat>)``, before going ready) is a Local one: always there."""
     send: Callable[[Originate, str], None] = link.originate
+    ask: Callable[[str], Awaitable[str]] = link.get_var
 
     def originate(fields: Originate, channel_id: str) -> None:
         send(local_fields(fields, ring_s, talk_s), channel_id)
 
+    async def get_var(name: str) -> str:
+        if name.startswith("DEVICE_STATE(PJSIP/"):
+            return "NOT_INUSE"
+        return await ask(name)
+
     link.originate = originate  # type: ignore[method-assign]
+    link.get_var = get_var  # type: ignore[method-assign]
