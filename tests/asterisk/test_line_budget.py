@@ -1,5 +1,5 @@
 """The trunk's lines on the real sandbox: a trunk of 6 lines with 2 kept for callbacks,
-predictive dialing with 8 operators (enough to fill it), and a burst of callers within the
+predictive dialing with 6 operators (enough to fill it), and a burst of callers within the
 reserve. Checked on the wire, from the carrier's side: the INVITEs the simulated residents
 received and the calls the simulated callers placed (sipp's message traces, one clock) — outbound
 never holds more than ``max_lines - reserve`` lines, both directions together never more than
@@ -121,13 +121,14 @@ async def call_burst(state: SandboxState, dedicated: str, workdir: Path) -> sipp
 
 @contextlib.asynccontextmanager
 async def operators_ready(ami: AmiLink, state: SandboxState) -> AsyncIterator[OperatorPool]:
-    """Every seat's operator ready (eight: more than the trunk's lines)."""
+    """As many operators ready as the trunk has lines: enough to fill it (more seats would
+    run the sandbox's Asterisk out of RTP ports: 40, two per SIP channel)."""
     sync = SeatSync(ami)
     await sync.reset(list(state.seats))
     pool, channels = OperatorPool(), []
     pool.on_change(sync.changed)
     syncing = asyncio.create_task(sync.run())
-    for user_id, seat in enumerate(state.seats, start=1):
+    for user_id, seat in enumerate(state.seats[:LINES.max_lines], start=1):
         pool.add(user_id, f"op{user_id}", seat)
         channels.append(await connect_seat(ami, seat))
         pool.connect(user_id, channels[-1], OPEN)
