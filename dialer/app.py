@@ -37,6 +37,7 @@ from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.calendar_publisher import CalendarPublisher
 from dialer.services.calls.campaigns import Campaigns
+from dialer.services.calls.line_budget import LineBudget, line_policy
 from dialer.services.calls.runner import CampaignRunner
 from dialer.services.console.call_backs import CallBacks
 from dialer.services.console.operator_console import OperatorConsole
@@ -142,7 +143,9 @@ class Service:
             self.settings.classification, self.settings.centre.dedicated_number, self.now,
             inbound_waiting=self.inbound.waiting,
             callback_result=lambda call, code: inbound_db.set_result(self.database, call, code),
-            max_calls_per_s=self.settings.trunk.max_calls_per_s)
+            max_calls_per_s=self.settings.trunk.max_calls_per_s,
+            line_budget=LineBudget(lambda: line_policy(self.live.current()),
+                                   lambda: self.inbound.calls.values()))
 
     def _build_supervision(self) -> None:
         """The board, the live hub, recording, the operator console and listening in."""

@@ -225,8 +225,16 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append(f"trunk.transport: {s.trunk.transport!r} is not udp, tcp or tls")
     if not 5 <= s.asterisk.congestion_every_s <= 600:
         problems.append("asterisk.congestion_every_s: between 5 and 600 seconds")
+    if not 0 <= s.asterisk.congestion_start_s <= 5:
+        problems.append("asterisk.congestion_start_s: between 0 and 5 seconds")
     if s.trunk.max_lines < 1:
         problems.append("trunk.max_lines: must be at least 1")
+    elif not 0 <= s.trunk.callback_reserve_min <= s.trunk.max_lines:
+        problems.append("trunk.callback_reserve_min: between 0 and trunk.max_lines")
+    if not 0.0 < s.trunk.callback_blocking < 0.5:
+        problems.append("trunk.callback_blocking: a share above 0 and below 0.5 (e.g. 0.001)")
+    if not 5 <= s.trunk.callback_window_min <= 1440:
+        problems.append("trunk.callback_window_min: between 5 and 1440 minutes")
     if not 0.1 <= s.trunk.max_calls_per_s <= 1000:
         problems.append("trunk.max_calls_per_s: between 0.1 and 1000 calls a second")
     if s.ami.host not in ("127.0.0.1", "localhost", "::1"):

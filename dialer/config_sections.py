@@ -102,6 +102,8 @@ class AsteriskSettings:
     sounds_dir: Path = Path("/var/lib/dialer/sounds")
     # How often a waiting caller hears the congestion message (seconds), hold audio between.
     congestion_every_s: int = 30
+    # Seconds after joining the queue a waiting caller first hears it (0-5: at once, §8(3)エ).
+    congestion_start_s: int = 1
     # Where MixMonitor writes an emergency recording while it runs, as Asterisk sees it (the
     # same folder as [paths] recordings_spool when Asterisk runs on this host).
     recordings_spool: Path = Path("/var/spool/dialer/recordings")
@@ -173,6 +175,13 @@ class TrunkSettings:
     sip_bind_host: str = "127.0.0.1"
     sip_bind_port: int = 5060
     max_lines: int = 30
+    # Lines kept free for residents calling back (dialer.domain.line_budget): Erlang B on the
+    # callbacks of the last callback_window_min minutes for at most callback_blocking of
+    # callers meeting every line taken, never fewer than callback_reserve_min lines. Outbound
+    # calls in flight never exceed max_lines minus this reserve.
+    callback_reserve_min: int = 2
+    callback_blocking: float = 0.001
+    callback_window_min: int = 60
     # Originates per second the carrier accepts (a token bucket spaces the calls; see
     # dialer.domain.rate_limit).
     max_calls_per_s: float = 5.0

@@ -65,6 +65,7 @@
     dial.className = "pill " + (board.dialing ? "ok" : "idle");
     renderTotals(board);
     renderInbound(board.inbound);
+    renderLines(board.lines);
     renderCampaigns(board.campaigns);
     renderDebtTypes(board.debt_types);
     renderChart(board.hours);
@@ -162,6 +163,20 @@
     $("in-out-of-period").textContent = i.out_of_period;
     $("in-congestion").textContent = i.congestion;
     $("in-waiting").className = i.waiting_now ? "below" : "";
+  }
+
+  // The trunk shared by outbound calls and callbacks; the reserve is kept for callbacks.
+  function renderLines(l) {
+    $("lines").hidden = !l;
+    if (!l) { return; }
+    $("lines-in-use").textContent = l.in_use;
+    $("lines-max").textContent = l.max_lines;
+    $("lines-outbound").textContent = l.outbound + "（上限 " + l.outbound_cap + "）";
+    $("lines-waiting").textContent = l.callbacks_waiting;
+    $("lines-talking").textContent = l.callbacks_talking;
+    $("lines-reserve").textContent = l.reserve + "（" + l.callback_erlangs.toFixed(2) + " アーラン）";
+    $("lines-free").textContent = l.free;
+    $("lines-free").className = l.free < l.reserve ? "below" : "";
   }
 
   function renderCampaigns(campaigns) {

@@ -101,7 +101,8 @@ class InboundSummary:
     abandoned); ``longest_waiting_now_s`` the wait so far of the caller queued longest right
     now. ``out_of_hours`` / ``out_of_period`` count the calls that heard that message (a
     suspended line plays the out-of-period one); ``congestion`` counts the callers who waited
-    long enough in the queue to hear the congestion message at least once.
+    long enough in the queue to hear the congestion message at least once (it first plays
+    ``[asterisk] congestion_start_s`` after joining).
     """
 
     received: int
@@ -134,8 +135,9 @@ def summarize(calls: list[InboundCall], *, now: float | None = None,
               congestion_after_s: float | None = None) -> InboundSummary:
     """The figures of ``calls`` started at or after ``since`` (AMI timestamps, seconds).
 
-    ``now`` (same clock) gives the current waits; ``congestion_after_s`` is the queue's
-    periodic-announce interval: a caller who waited that long heard the congestion message.
+    ``now`` (same clock) gives the current waits; ``congestion_after_s`` is when a waiting
+    caller first hears the congestion message (the queue's periodic-announce-startdelay): a
+    caller who waited that long heard it.
     """
     calls = [c for c in calls if counted(c, since)]
     waits = [c.wait_s for c in calls if c.wait_s is not None]

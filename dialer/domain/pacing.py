@@ -22,6 +22,8 @@ PREDICTIVE (opt-in per campaign) dials ahead of the free operators:
    warming up; never place fewer calls than progressive would.
 
 Both modes place nothing while inbound callers wait: callbacks have priority for operators.
+Both obey the trunk's line budget (``Snapshot.line_room``, see ``dialer.domain.line_budget``):
+never more new calls than the lines outbound may still take, so lines stay free for callbacks.
 
 An abandoned call is silence to a resident (no recorded message may be played), so the target
 of an abandoned call is retried only with an operator reserved: ``requires_reserved_operator``
@@ -88,9 +90,11 @@ class Snapshot:
     ringing: tuple[float, ...] = ()  # seconds each unreserved call in flight has rung
     inbound_waiting: int = 0  # callbacks queued for an operator
     paused: int = 0
+    line_room: int | None = None  # new calls the line budget allows now (None: no budget)
 
     def __post_init__(self) -> None:
-        if min(self.idle, self.reserved, self.inbound_waiting, self.paused) < 0:
+        if min(self.idle, self.reserved, self.inbound_waiting, self.paused,
+               self.line_room if self.line_room is not None else 0) < 0:
             raise ValueError("snapshot counts cannot be negative")
         if self.reserved > self.idle:
             raise ValueError("more reserved operators than idle ones")
@@ -126,6 +130,11 @@ def progressive_calls(snapshot: Snapshot) -> int:
 
 
 def decide(snapshot: Snapshot, estimates: Estimates, policy: Policy = Policy()) -> Decision:
+    """The calls to place now, within the line budget whatever the mode."""
+    return within_lines(_decide(snapshot, estimates, policy), snapshot.line_room)
+
+
+def _decide(snapshot: Snapshot, estimates: Estimates, policy: Policy) -> Decision:
     safe = progressive_calls(snapshot)
     if snapshot.inbound_waiting:
         return Decision(0, 0, Mode.PROGRESSIVE, "inbound callers waiting")
@@ -133,8 +142,21 @@ def decide(snapshot: Snapshot, estimates: Estimates, policy: Policy = Policy()) 
     if reason:
         return Decision(safe, safe, Mode.PROGRESSIVE, reason)
     risk = allowed_risk(estimates, snapshot.now, policy)
-    ahead = calls_within_risk(snapshot, estimates, risk, policy.max_ahead)
+    ahead = calls_within_risk(snapshot, estimates, risk, min(policy.max_ahead,
+                                                             _room(snapshot.line_room)))
     return Decision(max(safe, ahead), safe, Mode.PREDICTIVE, "predictive", risk)
+
+
+def _room(line_room: int | None) -> int:
+    return line_room if line_room is not None else 1 << 30
+
+
+def within_lines(decision: Decision, line_room: int | None) -> Decision:
+    """``decision`` with no more calls than ``line_room`` (None: unchanged)."""
+    if line_room is None or decision.place <= line_room:
+        return decision
+    return Decision(line_room, min(decision.reservable, line_room), decision.mode,
+                    f"{decision.reason}; line budget", decision.risk)
 
 
 def fallback_reason(snapshot: Snapshot, estimates: Estimates, policy: Policy) -> str:

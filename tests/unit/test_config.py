@@ -87,6 +87,24 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
     assert len(caught.value.problems) == 8
 
 
+@pytest.mark.parametrize(("section", "fragment"), [
+    ("[trunk]\nmax_lines = 6\ncallback_reserve_min = 7\n", "trunk.callback_reserve_min"),
+    ("[trunk]\ncallback_reserve_min = -1\n", "trunk.callback_reserve_min"),
+    ("[trunk]\ncallback_blocking = 0.0\n", "trunk.callback_blocking"),
+    ("[trunk]\ncallback_blocking = 0.5\n", "trunk.callback_blocking"),
+    ("[trunk]\ncallback_window_min = 1\n", "trunk.callback_window_min"),
+    ("[asterisk]\ncongestion_start_s = 6\n", "asterisk.congestion_start_s"),
+    ("[asterisk]\ncongestion_start_s = -1\n", "asterisk.congestion_start_s"),
+])
+def test_the_line_budget_and_congestion_start_are_checked(tmp_path: Path, section: str,
+                                                          fragment: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(section)
+    with pytest.raises(ConfigError) as caught:
+        config.load(path)
+    assert [p for p in caught.value.problems if p.startswith(fragment)], caught.value.problems
+
+
 def test_broken_toml_and_missing_file_are_clear_errors(tmp_path: Path) -> None:
     broken = tmp_path / "broken.toml"
     broken.write_text("[centre\nname = ")

@@ -112,3 +112,19 @@ def test_dialer_lines_text_and_errors(capsys: pytest.CaptureFixture[str]) -> Non
     assert "lines         11 (blocking 0.83%" in capsys.readouterr().out
     assert main(["lines", "--calls-per-hour", "100", "--aht", "180", "--operators", "4"]) == 2
     assert "at least 6" in capsys.readouterr().err
+
+
+def test_dialer_lines_sizes_the_trunk_for_both_directions(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["lines", "--calls-per-hour", "100", "--aht", "180", "--blocking", "0.1%",
+                 "--outbound-peak", "20", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    reserve = lines_for_blocking(5.0, 0.001)
+    assert data["callback_reserve"] == data["lines"] == reserve
+    assert data["trunk_lines"] == 20 + reserve and data["outbound_peak"] == 20
+    assert main(["lines", "--calls-per-hour", "1", "--aht", "60", "--outbound-peak", "6",
+                 "--reserve-min", "3"]) == 0
+    assert "trunk         9 lines = outbound peak 6 + callback reserve 3" in \
+        capsys.readouterr().out
+    assert main(["lines", "--calls-per-hour", "1", "--aht", "60", "--outbound-peak", "-1"]) == 2
+    assert "cannot be negative" in capsys.readouterr().err

@@ -29,7 +29,7 @@ class Pacer:
         return max(0.0, (now - since).total_seconds()) if since else 0.0
 
     def snapshot(self, operators: Iterable[Operator], ringing: Iterable[Ringing],
-                 inbound_waiting: int) -> Snapshot:
+                 inbound_waiting: int, line_room: int | None = None) -> Snapshot:
         now, ops = self._clock(), list(operators)
 
         def elapsed(state: SeatState) -> tuple[float, ...]:
@@ -43,6 +43,7 @@ class Pacer:
             talking=elapsed(SeatState.ON_CALL),
             ringing=tuple(self._elapsed(r.placed_at, now) for r in ringing),
             inbound_waiting=inbound_waiting, paused=sum(op.state is SeatState.PAUSED for op in ops),
+            line_room=line_room,
         )
 
     def decide(self, policy: Policy, snapshot: Snapshot) -> Decision:

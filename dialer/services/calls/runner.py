@@ -7,8 +7,10 @@ events. Every Originate is preceded by the attempt row (ChannelId = attempt id) 
 of the calendar, the suspension state and the target's exclusions. The runner composes two
 helpers: ``AnsweredCallbacks`` (residents calling back who reached an operator) and
 ``PacingFeedback`` (what each call teaches predictive pacing); a target is claimed by
-``claim.claim`` and the carrier's limit kept by ``CarrierLimit``. (About 320 lines: the two loops
-share the calls in flight, and the results the operators record end those calls.)
+``claim.claim``, the carrier's limit kept by ``CarrierLimit`` and the trunk's lines by
+``LineBudget`` (every call in ``in_flight`` holds a line until its attempt ends). (About 350
+lines: the two loops share the calls in flight, and the results the operators record end
+those calls.)
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from dialer.domain.call_events import (
     QueueConnected,
 )
 from dialer.domain.dial_outcome import DialOutcome
+from dialer.domain.line_budget import Lines
 from dialer.domain.operators import SeatState
 from dialer.domain.outcomes import Classification
 from dialer.domain.pacing import Decision
@@ -46,6 +49,7 @@ from dialer.services.calls.carrier_limit import CarrierLimit
 from dialer.services.calls.claim import claim
 from dialer.services.calls.dial import hang_up, originate_request
 from dialer.services.calls.in_flight import PROGRESSIVE, Campaign, InFlight
+from dialer.services.calls.line_budget import LineBudget
 from dialer.services.calls.pacer import Pacer, Ringing
 from dialer.services.calls.pacing_feedback import PacingFeedback
 from dialer.services.console.operator_pool import OperatorPool
@@ -67,7 +71,8 @@ class CampaignRunner:
                  inbound_waiting: Callable[[], int] = lambda: 0,
                  callback_result: Callable[[str, str], Awaitable[None]] | None = None,
                  max_calls_per_s: float | None = None,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
+                 monotonic: Callable[[], float] = time.monotonic,
+                 line_budget: LineBudget | None = None) -> None:
         self._link = link
         self._store = store
         self._pool = pool
@@ -78,6 +83,7 @@ class CampaignRunner:
         self._tick_s = tick_s
         self._inbound_waiting = inbound_waiting
         self._limit = CarrierLimit(max_calls_per_s, monotonic)
+        self.line_budget = line_budget
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
@@ -151,8 +157,15 @@ class CampaignRunner:
         ringing = [Ringing(f.placed_at) for f in self.in_flight.values()
                    if f.operator_id is None and f.placed_at is not None
                    and f.attempt.phase is Phase.DIALING]
-        snapshot = self.pacer.snapshot(self._pool.all(), ringing, self._inbound_waiting())
+        snapshot = self.pacer.snapshot(self._pool.all(), ringing, self._inbound_waiting(),
+                                       self.lines().outbound_room if self.line_budget else None)
         return self.pacer.decide(campaign.policy, snapshot)
+
+    def lines(self) -> Lines:
+        """The trunk now: the outbound calls in flight, the callbacks, the reserve."""
+        if self.line_budget is None:
+            raise RuntimeError("this runner has no line budget")
+        return self.line_budget.lines(len(self.in_flight))
 
     async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
         claimed = await claim(self._store, self._pool, campaign.batch_id, decision,

@@ -34,6 +34,7 @@ from dialer.adapters.db.recordings import RecordingRow
 from dialer.config import Settings
 from dialer.domain.calendar import NO_SUSPENSION, Calendar
 from dialer.domain.inbound import InboundSummary, summarize
+from dialer.domain.line_budget import Lines
 from dialer.domain.operators import Operator
 from dialer.domain.outcomes import Classification
 from dialer.domain.reach import (
@@ -115,6 +116,7 @@ class Board:
     suspensions: list[Order] = field(default_factory=list)  # the city's orders in force
     lists: list[ListReach] = field(default_factory=list)  # the lists in play, to date
     reports_overdue: date | None = None  # the day whose daily reports missed deadline_at
+    lines: Lines | None = None  # the trunk: outbound, callbacks, reserve (None: no budget)
 
     @property
     def contact_rate(self) -> float:
@@ -212,6 +214,7 @@ class BoardSource:
             suspensions=orders,
             lists=lists,
             reports_overdue=self._reports_overdue(),
+            lines=self._runner.lines() if self._runner.line_budget is not None else None,
         )
 
     async def _lists(self, conn: Connection, settings: Settings | None, today: Any,
@@ -250,7 +253,7 @@ class BoardSource:
         shift = now.timestamp() - wall_now  # the service clock's shift from Asterisk's
         return summarize(list(self._inbound.calls.values()), now=wall_now,
                          since=start.timestamp() - shift,
-                         congestion_after_s=(settings.asterisk.congestion_every_s
+                         congestion_after_s=(settings.asterisk.congestion_start_s
                                              if settings else None))
 
     def _calendar_of(self, settings: Settings | None) -> Calendar | None:
@@ -339,6 +342,17 @@ def order_message(order: Order) -> dict[str, Any]:
             "recorded_by": order.recorded_by, "recorded_at": order.recorded_at.isoformat()}
 
 
+def lines_message(lines: Lines | None) -> dict[str, Any] | None:
+    """The trunk's lines: in use by direction, the callback reserve, free lines."""
+    if lines is None:
+        return None
+    return {"max_lines": lines.max_lines, "outbound": lines.outbound,
+            "callbacks_waiting": lines.callbacks_waiting,
+            "callbacks_talking": lines.callbacks_talking, "in_use": lines.in_use,
+            "reserve": lines.reserve, "free": lines.free, "outbound_cap": lines.outbound_cap,
+            "callback_erlangs": round(lines.callback_erlangs, 3)}
+
+
 def board_message(board: Board) -> dict[str, Any]:
     """The board as the ``board`` topic's JSON message (no personal data: logins, seats,
     codes, counts)."""
@@ -353,6 +367,7 @@ def board_message(board: Board) -> dict[str, Any]:
         "totals": {"calls": board.attempts, "contacts": board.contacts,
                    "contact_rate": round(board.contact_rate, 4)},
         "inbound": dataclasses.asdict(board.inbound),
+        "lines": lines_message(board.lines),
         "operators": [_operator(op, board.at) for op in board.operators],
         "debt_types": [_with_rate(row) | {"persons": persons_message(persons.get(
                            row.debt_type, Reach()))} for row in board.by_debt_type],

@@ -42,6 +42,7 @@ from dialer.domain.calendar import Suspension
 from dialer.domain.inbound import InboundCall
 from dialer.domain.outcomes import Classification
 from dialer.services.callbacks.tracker import InboundTracker
+from dialer.services.calls.line_budget import LineBudget, line_policy
 from dialer.services.calls.runner import Campaign, CampaignRunner
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.supervision.board import Board, BoardSource, board_message, publish_board
@@ -289,6 +290,9 @@ async def test_the_board_figures_match_an_independent_count(
                           ended_at=DAY_START.timestamp() + 70),
     }
 
+    parts.runner.line_budget = LineBudget(lambda: line_policy(settings),
+                                          lambda: parts.inbound.calls.values(), lambda: wall)
+
     async with board_client(backend, parts) as client:
         await login(client, "kanri")
         response = await client.get("/api/board")
@@ -360,6 +364,12 @@ async def test_the_board_figures_match_an_independent_count(
     inbound = board["inbound"]
     assert (inbound["waiting_now"], inbound["longest_waiting_now_s"]) == (2, 42.0)
     assert (inbound["received"], inbound["out_of_hours"]) == (3, 1)
+    # the trunk: the two waiting callers hold lines; the reserve is the minimum (80 line-s)
+    assert board["lines"] == {
+        "max_lines": 30, "outbound": 0, "callbacks_waiting": 2, "callbacks_talking": 0,
+        "in_use": 2, "reserve": 2, "free": 28, "outbound_cap": 28,
+        "callback_erlangs": round(80 / 3600, 3)}
+    assert "回線" in html and "折返し用予約" in html
     # campaigns: hoikuryo has a calling period and the window is open; kyushoku has none
     states = {c["batch_id"]: c for c in board["campaigns"]}
     assert states[b1]["state"] == "running"
