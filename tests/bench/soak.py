@@ -149,8 +149,11 @@ def _seed(db_path: Path, plan: Plan) -> int:
 async def _service(state: SandboxState, workdir: Path, db_path: Path, batch: int,
                    plan: Plan) -> AsyncIterator[tuple[int, str]]:
     toml = workdir / "soak.toml"
+    # the trunk sized for the soak's calls plus the callback reserve the line budget keeps
+    lines = plan.calls + plan.spare + 10
     toml.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{db_path.name}"\n'
-                    f"[trunk]\nmax_calls_per_s = {plan.calls_per_s}\n{PERIOD}")
+                    f"[trunk]\nmax_calls_per_s = {plan.calls_per_s}\nmax_lines = {lines}\n"
+                    f"{PERIOD}")
     port = ports.free_tcp_port()
     with (workdir / "service.log").open("ab") as log:
         process = await asyncio.create_subprocess_exec(
