@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 
 from dialer.adapters.db.models import Attempt, Batch, Target, TargetPhone
 
@@ -55,33 +54,54 @@ async def read(conn: AsyncConnection, target_ids: Sequence[int]) -> dict[int, Ta
             select(TargetPhone.target_id, TargetPhone.number)
             .where(TargetPhone.target_id.in_(ids)).order_by(TargetPhone.position)):
         facts[target].numbers.append(number)
-    here, here_batch, other, other_batch = (aliased(Target), aliased(Batch), aliased(Target),
-                                            aliased(Batch))
-    for target, at in await conn.execute(
-            select(here.id, Attempt.created_at)
-            .join(here_batch, here_batch.id == here.batch_id)
-            .join(other_batch, and_(other_batch.debt_type == here_batch.debt_type,
-                                    other_batch.id != here_batch.id))
-            .join(other, and_(other.batch_id == other_batch.id, other.ref == here.ref))
-            .join(Attempt, and_(Attempt.target_id == other.id, Attempt.direction == "out",
-                                Attempt.result_code.is_not(None)))
-            .where(here.id.in_(ids))):
-        facts[target].elsewhere.append(at)
+    await _elsewhere(conn, facts)
     return facts
+
+
+async def _elsewhere(conn: AsyncConnection, facts: dict[int, TargetFacts]) -> None:
+    """Each target's person's calls on the debt type's other lists: the other lists' targets
+    with the same 管理番号, found through the ``(batch_id, ref)`` index."""
+    refs = {t: ref for t, ref in await conn.execute(
+        select(Target.id, Target.ref).where(Target.id.in_(facts)))}
+    for debt_type in {f.debt_type for f in facts.values()}:
+        mine = {t: f for t, f in facts.items() if f.debt_type == debt_type}
+        others = await _other_batches(conn, debt_type, {f.batch_id for f in mine.values()})
+        if not others:
+            continue
+        owner: dict[str, list[int]] = {}
+        for t in mine:
+            owner.setdefault(refs[t], []).append(t)
+        for ref, at in await conn.execute(
+                select(Target.ref, Attempt.created_at)
+                .join(Attempt, Attempt.target_id == Target.id)
+                .where(Target.batch_id.in_(others), Target.ref.in_(owner),
+                       Attempt.direction == "out", Attempt.result_code.is_not(None))):
+            for t in owner[ref]:
+                if facts[t].batch_id in others:
+                    continue
+                facts[t].elsewhere.append(at)
+
+
+async def _other_batches(conn: AsyncConnection, debt_type: str, besides: set[int]
+                         ) -> set[int]:
+    return {b for (b,) in await conn.execute(select(Batch.id).where(
+        Batch.debt_type == debt_type))} - besides
 
 
 async def person_calls_since(conn: AsyncConnection, target_id: int, since: datetime) -> int:
     """Calls placed since ``since`` to this target's person on every list of its debt type
     (this one included; calls still on the line count)."""
-    here, here_batch, other, other_batch = (aliased(Target), aliased(Batch), aliased(Target),
-                                            aliased(Batch))
-    query = (select(func.count()).select_from(here)
-             .join(here_batch, here_batch.id == here.batch_id)
-             .join(other_batch, other_batch.debt_type == here_batch.debt_type)
-             .join(other, and_(other.batch_id == other_batch.id, other.ref == here.ref))
-             .join(Attempt, and_(Attempt.target_id == other.id, Attempt.direction == "out",
-                                 Attempt.created_at >= since))
-             .where(here.id == target_id))
+    found = (await conn.execute(select(Target.ref, Batch.debt_type)
+                                .join(Batch, Batch.id == Target.batch_id)
+                                .where(Target.id == target_id))).first()
+    if found is None:
+        return 0
+    ref, debt_type = found
+    batches = await _other_batches(conn, debt_type, set())
+    query = (select(func.count()).select_from(Target)
+             .join(Attempt, Attempt.target_id == Target.id)
+             .where(Target.batch_id.in_(batches), Target.ref == ref,
+                    Attempt.direction == "out", Attempt.created_at >= since))
     return int(await conn.scalar(query) or 0)
 
 
