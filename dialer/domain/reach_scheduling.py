@@ -76,10 +76,6 @@ class Slot:
     kind: DayKind
     index: int
 
-    def label(self, calendar: Calendar) -> str:
-        window = calendar.settings.windows_for(self.kind)[self.index]
-        return f"{self.kind} {window}"
-
 
 def slots(calendar: Calendar) -> tuple[Slot, ...]:
     return tuple(Slot(kind, i) for kind in (DayKind.WEEKDAY, DayKind.WEEKEND_HOLIDAY)
