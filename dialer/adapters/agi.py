@@ -122,7 +122,8 @@ class AgiServer:
         try:
             if not self._peer_allowed(writer):
                 return
-            headers = await asyncio.wait_for(_read_headers(reader), HEADER_TIMEOUT_S)
+            async with asyncio.timeout(HEADER_TIMEOUT_S):
+                headers = await _read_headers(reader)
             route = self._routes.get(headers.get("agi_network_script", ""))
             if route is None:
                 log.warning("FastAGI: no route %r", headers.get("agi_network_script"))
@@ -133,7 +134,8 @@ class AgiServer:
                 log.warning("FastAGI: %s request for channel %r not admitted; the dialplan "
                             "falls back", request.script, request.uniqueid)
                 return
-            await asyncio.wait_for(route(request), HANDLER_TIMEOUT_S)
+            async with asyncio.timeout(HANDLER_TIMEOUT_S):
+                await route(request)
         except (TimeoutError, ConnectionError, ValueError) as exc:
             log.warning("FastAGI request dropped: %s", exc or type(exc).__name__)
         except Exception:

@@ -123,7 +123,8 @@ class AmiLink:
     async def wait_connected(self, timeout_s: float | None = None) -> None:
         s = self._settings
         try:
-            await asyncio.wait_for(self._logged_in.wait(), timeout_s or s.connect_timeout_s)
+            async with asyncio.timeout(timeout_s or s.connect_timeout_s):
+                await self._logged_in.wait()
         except TimeoutError:
             raise AmiError(f"cannot log in to the AMI at {s.host}:{s.port}") from None
 
@@ -188,7 +189,8 @@ class AmiLink:
             raise AmiError(f"AMI not connected; cannot send {fields.get('Action')}")
         future = self._manager.send_action(dict(fields))
         try:
-            return await asyncio.wait_for(asyncio.shield(future), timeout_s)
+            async with asyncio.timeout(timeout_s):
+                return await asyncio.shield(future)
         except TimeoutError:
             raise AmiError(f"no answer to {fields.get('Action')} within {timeout_s}s") from None
 

@@ -25,7 +25,8 @@ async def wait_fully_booted(
             await asyncio.sleep(0.05)  # polling a port that is not listening yet
     try:
         remaining = max(0.1, deadline - time.monotonic())
-        await asyncio.wait_for(_login_until_booted(reader, writer, username, secret), remaining)
+        async with asyncio.timeout(remaining):
+            await _login_until_booted(reader, writer, username, secret)
     except TimeoutError:
         raise AmiError(f"Asterisk at {host}:{port} not FullyBooted within {timeout_s}s") from None
     except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError,

@@ -40,7 +40,8 @@ class SippRun:
     async def stop(self, grace_s: float = 5.0) -> None:
         if self.process.returncode is None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.process.wait(), grace_s)
+                async with asyncio.timeout(grace_s):
+                    await self.process.wait()
         if self.process.returncode is None:
             self.process.kill()
             await self.process.wait()

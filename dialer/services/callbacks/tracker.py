@@ -87,7 +87,8 @@ class InboundTracker:
             return bool(channel_id)
         arrived = self._awaited.setdefault(channel_id, asyncio.Event())
         try:
-            await asyncio.wait_for(arrived.wait(), wait_s)
+            async with asyncio.timeout(wait_s):
+                await arrived.wait()
         except TimeoutError:
             pass
         finally:

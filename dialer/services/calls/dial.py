@@ -65,7 +65,8 @@ async def _follow(queue: asyncio.Queue[CallEvent], channel_id: str, timeout_s: f
     deadline = time.monotonic() + timeout_s
     while not facts.settled and (remaining := deadline - time.monotonic()) > 0:
         try:
-            event = await asyncio.wait_for(queue.get(), remaining)
+            async with asyncio.timeout(remaining):
+                event = await queue.get()
         except TimeoutError:
             break
         facts = fold(facts, event, channel_id)

@@ -42,7 +42,8 @@ async def connect_seat(link: AmiLink, seat: str, timeout_s: float = 15.0) -> str
                                  caller_id='"dialer" <0>'), channel_id)
         deadline = time.monotonic() + timeout_s + 2
         while (remaining := deadline - time.monotonic()) > 0:
-            event = await asyncio.wait_for(queue.get(), remaining)
+            async with asyncio.timeout(remaining):
+                event = await queue.get()
             if isinstance(event, OriginateFinished) and event.channel_id == channel_id:
                 if not event.success or not event.channel:
                     raise SeatError(f"the phone on {seat} did not answer (reason "

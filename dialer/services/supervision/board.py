@@ -405,5 +405,6 @@ async def publish_board(source: BoardSource, hub: LiveHub, interval_s: float = 1
                     log.info("board published again")
                 failing = False
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(source.changed.wait(), interval_s)
+            async with asyncio.timeout(interval_s):
+                await source.changed.wait()
             await asyncio.sleep(MIN_GAP_S)
