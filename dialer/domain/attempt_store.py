@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Protocol
 
 from dialer.domain.attempt import Phase
+from dialer.domain.call_routing import Promise
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,7 @@ class Candidate:
     number: str
     needs_operator: bool = False  # abandoned before: never dialed again without an operator
     attempts: int | None = None  # the target's attempts count when chosen (None: not checked)
+    promise: Promise | None = None  # due now because a call back was agreed with the resident
 
 
 @dataclass(frozen=True)

@@ -47,6 +47,7 @@ from dialer.domain import retry
 from dialer.domain.attempt import Phase
 from dialer.domain.attempt_store import AttemptRecord, Candidate
 from dialer.domain.calendar import Calendar
+from dialer.domain.call_routing import Promise
 from dialer.domain.outcomes import Classification, Retry
 
 DEFAULT_LIMITS = retry.Limits()
@@ -82,7 +83,8 @@ class DbAttemptStore:
                     numbers = await _numbers(conn, target_id)
                     if index < len(numbers) and numbers[index] not in busy_numbers:
                         return Candidate(batch_id, target_id, index, numbers[index],
-                                         await self._was_abandoned(conn, target_id), attempts)
+                                         await self._was_abandoned(conn, target_id), attempts,
+                                         await _promise(conn, target_id))
         return None
 
     async def _was_abandoned(self, conn: AsyncConnection, target_id: int) -> bool:
@@ -242,6 +244,18 @@ class DbAttemptStore:
                 .where(Attempt.result_code.is_(None), Attempt.phase != Phase.DONE.value, mine))
             return [AttemptRecord(r[0], r[1], r[2], r[3], r[4], Phase(r[5]), started_at=r[6])
                     for r in rows]
+
+
+async def _promise(conn: AsyncConnection, target_id: int) -> Promise | None:
+    """The call back agreed with the resident that makes the target due: the result whose
+    appointment is the target's next call (who agreed it, and when)."""
+    row = (await conn.execute(
+        select(Attempt.appointment_at, Attempt.operator_id)
+        .join(Target, Target.id == Attempt.target_id)
+        .where(Attempt.target_id == target_id, Attempt.appointment_at.is_not(None),
+               Attempt.appointment_at == Target.next_due_at)
+        .order_by(Attempt.result_at.desc()).limit(1))).first()
+    return Promise(row[0], row[1]) if row is not None else None
 
 
 async def _claim(conn: AsyncConnection, candidate: Candidate, now: datetime) -> bool:

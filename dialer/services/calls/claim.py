@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
+from dialer.domain import call_routing
 from dialer.domain.attempt_store import AttemptStore, Candidate
 from dialer.domain.operators import Operator
 from dialer.domain.pacing import Decision, Mode
@@ -17,23 +18,31 @@ from dialer.services.console.operator_pool import OperatorPool
 log = logging.getLogger(__name__)
 
 CLAIM_TRIES = 3  # targets tried per call when other dialers share the database and win them
+HELD_MAX = 20  # call backs waiting for their operator passed over in one claim
 Claimed = tuple[Candidate, str, Operator | None]  # the target, the attempt id, its operator
 
 
 async def claim(store: AttemptStore, pool: OperatorPool, batch_id: int, decision: Decision,
                 busy: Callable[[], frozenset[str]], clock: Callable[[], datetime]
                 ) -> Claimed | None:
-    """``busy``: the numbers on the line now (never dialed twice at once)."""
-    for _ in range(CLAIM_TRIES):
+    """``busy``: the numbers on the line now (never dialed twice at once). A call back waiting
+    for the operator who agreed it is passed over for now (``call_routing``)."""
+    passed: set[str] = set()
+    tries = 0
+    for _ in range(CLAIM_TRIES + HELD_MAX):
         now = clock()
-        candidate = await store.next_candidate(batch_id, now, busy())
+        candidate = await store.next_candidate(batch_id, now, busy() | passed)
         if candidate is None:
             return None
-        reserve = decision.mode is Mode.PROGRESSIVE or candidate.needs_operator
-        ready = pool.ready()
-        if reserve and not ready:
+        chosen = call_routing.route(
+            pool.ready(), pool.all(), promise=candidate.promise, now=now,
+            reserve=decision.mode is Mode.PROGRESSIVE or candidate.needs_operator)
+        if chosen.waiting_for_her:
+            passed.add(candidate.number)
+            continue
+        if not chosen.place:
             return None
-        operator = ready[0] if reserve else None
+        operator = chosen.operator
         attempt_id = f"att-{uuid.uuid4().hex}"
         # stamped when claimed, not when the search began (the search may take a while)
         if await store.create(attempt_id, candidate, operator.user_id if operator else None,
@@ -41,4 +50,7 @@ async def claim(store: AttemptStore, pool: OperatorPool, batch_id: int, decision
             return candidate, attempt_id, operator
         log.info("attempt %s not placed: target %s was claimed by another dialer",
                  attempt_id, candidate.target_id)
+        tries += 1
+        if tries >= CLAIM_TRIES:
+            return None
     return None
