@@ -316,6 +316,28 @@
     for (const dt of dts) { names[dt.textContent] = dt.nextElementSibling ? dt.nextElementSibling.textContent : ""; }
   }
 
+  const CALL_BACKS_EVERY_MS = 60000;
+
+  function dueCell(overdue) {
+    return el("td", { class: overdue ? "late" : "" }, overdue ? "時刻経過" : "予定");
+  }
+
+  async function loadCallBacks() {
+    try {
+      const list = await send("GET", "/api/console/callbacks");
+      $("call-backs-targets").replaceChildren(...list.targets.map((c) => el("tr", {},
+        el("td", {}, hhmm(c.at)), el("td", {}, c.debt_type), el("td", {}, c.ref),
+        el("td", {}, c.operator), dueCell(c.overdue))));
+      $("call-backs-callers").replaceChildren(...list.callers.map((c) => el("tr", {},
+        el("td", {}, c.at ? hhmm(c.at) : "早めに"), el("td", {}, c.number), el("td", {}, c.note),
+        el("td", {}, hhmm(c.called_at) + " " + c.operator), dueCell(c.overdue))));
+      $("call-backs-count").textContent = "約束 " + list.targets.length + " 件・番号あり " +
+        list.callers.length + " 件（" + clock(list.now) + " 現在）";
+    } catch (error) {
+      $("call-backs-count").textContent = "一覧を読めませんでした（次の更新で再試行）";
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
     readNames();
     live("/ws/board", (message) => {
@@ -326,5 +348,7 @@
       if (!up) { $("board-error").textContent = "接続が切れました。再接続中…"; }
     });
     setInterval(renderOperators, 1000);
+    loadCallBacks();
+    setInterval(loadCallBacks, CALL_BACKS_EVERY_MS);
   });
 })();

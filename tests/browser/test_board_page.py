@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 from playwright.async_api import Page, expect
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
+from agent_ui import keys
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
 from dialer import config
@@ -27,6 +28,7 @@ from dialer.adapters.db.models import Attempt, Batch, Target
 from dialer.domain.login import LoginPolicy
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.runner import Campaign, CampaignRunner
+from dialer.services.console.call_backs import CallBacks
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.governance import accounts
 from dialer.services.runtime.live import LiveHub
@@ -58,6 +60,7 @@ calling = ["2027-01-04", "2027-01-29"]
 callback = ["2027-01-04", "2027-02-05"]
 """
 # (local hour, code) of today's outbound results: 6 calls, 4 contacts
+CALL_BACK_AT = NOW + timedelta(hours=2)  # agreed by op1 on the 106 call: 14:00 in Tokyo
 RESULTS = [(10, "101"), (10, "S02"), (11, "103"), (11, "101"), (12, "S01"), (12, "106")]
 
 
@@ -88,8 +91,8 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
     database = Database(settings)
     await migrate.upgrade_database(database)
     async with database.engine.begin() as conn:
-        for login, role in (("kanri", "manager"), ("op1", "operator")):
-            await users.add(conn, login, login.upper(), role)
+        ids = {login: await users.add(conn, login, login.upper(), role)
+               for login, role in (("kanri", "manager"), ("op1", "operator"))}
         batch = (await conn.execute(insert(Batch).values(
             debt_type="hoikuryo", month="2027-01", source_name="f.csv", sha256="0" * 64,
             encoding="cp932", imported_by="kanri").returning(Batch.id))).scalar_one()
@@ -98,9 +101,13 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
             .returning(Target.id))).scalar_one()
         for n, (hour, code) in enumerate(RESULTS):
             at = datetime(2027, 1, 11, 15, 0, tzinfo=UTC) + timedelta(hours=hour, minutes=n)
+            promise = {"appointment_at": CALL_BACK_AT, "operator_id": ids["op1"]} \
+                if code == "106" else {}
             await conn.execute(insert(Attempt).values(
                 id=f"a{n}", batch_id=batch, target_id=target, phase="done", created_at=at,
-                result_code=code, result_at=at, direction="out"))
+                result_code=code, result_at=at, direction="out", **promise))
+        await conn.execute(update(Target).where(Target.id == target).values(
+            next_due_at=CALL_BACK_AT))
     await accounts.set_password(database, "setup", "kanri", PASSWORD, LoginPolicy())
 
     def clock() -> datetime:
@@ -127,6 +134,8 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
     listener = Listener(link, lambda: settings, database, pool)  # type: ignore[arg-type]
     (await service_parts(settings, database, clock, pool=pool, runner=runner, board=source,
                          listener=listener)).attach(app)
+    app[keys.CALL_BACKS] = CallBacks(database, lambda: config.calendar(settings),
+                                     lambda: settings, clock)
     publisher = asyncio.create_task(publish_board(source, hub, interval_s=0.2))
     try:
         async with serve(app) as url:
@@ -168,6 +177,10 @@ async def test_the_board_fills_live_alerts_and_asks_for_listen_in(board: Board,
     assert "保育所等保育料" in await page.inner_text("#debt-types")
     assert "発信中" in await page.inner_text("#campaigns")
     assert "通話中" in await page.inner_text("#operators")
+    await expect(page.locator("#call-backs-targets tr")).to_have_count(1)  # the call-back list
+    assert (await page.inner_text("#call-backs-targets tr")).split("\t")[1:] == [
+        "保育所等保育料", "R1", "op1", "予定"]
+    assert "約束 1 件" in await page.inner_text("#call-backs-count")
 
     emergency_alert(board.hub, EmergencyFlag("att-7", "threat", "not_asked"), "op1", NOW)
     banner = page.locator(".alerts .alert")

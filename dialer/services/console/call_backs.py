@@ -40,11 +40,13 @@ class CallBacks:
             callers = await appointments.callers_due(conn, now - LOOK_BACK)
             await audit.record(conn, actor, "callbacks.view", "callbacks",
                                targets=len(due), callers=len(callers))
-        return {"targets": [{"at": _local(c.at, tz), "debt_type": names.get(c.debt_type,
+        return {"now": _local(now, tz),
+                "targets": [{"at": _local(c.at, tz), "debt_type": names.get(c.debt_type,
                                                                             c.debt_type),
-                             "ref": c.ref, "operator": c.operator}
+                             "ref": c.ref, "operator": c.operator, "overdue": c.at < now}
                             for c in sorted(due, key=lambda c: c.at)],
                 "callers": [{"at": _local(c.at, tz), "called_at": _local(c.called_at, tz),
+                             "overdue": c.at is None or c.at < now,
                              "number": phone.display(c.number) if c.number else "",
                              "note": c.note, "operator": c.operator} for c in callers]}
 

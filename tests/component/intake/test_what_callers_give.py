@@ -42,10 +42,11 @@ async def _centre(database: Database, settings: Settings, tmp_path: Path
     return batch, target, operator, DbAttemptStore(database, settings.classification, TZ)
 
 
-def _call_backs(database: Database, settings: Settings, tmp_path: Path) -> CallBacks:
+def _call_backs(database: Database, settings: Settings, tmp_path: Path,
+                now: datetime = NOW) -> CallBacks:
     (tmp_path / "p.toml").write_text(PERIODS)
     calendar = config.calendar(config.load(tmp_path / "p.toml"))
-    return CallBacks(database, lambda: calendar, lambda: settings, lambda: NOW)
+    return CallBacks(database, lambda: calendar, lambda: settings, lambda: now)
 
 
 async def test_a_number_the_resident_gives_is_kept_and_called_next_at_the_agreed_time(
@@ -72,7 +73,10 @@ async def test_a_number_the_resident_gives_is_kept_and_called_next_at_the_agreed
     listing = await _call_backs(database, settings, tmp_path).listing("op1")
     assert [(c["ref"], c["at"], c["operator"]) for c in listing["targets"]] == [
         ("C001", agreed.isoformat(), "op1")]
-    assert listing["callers"] == []
+    assert listing["callers"] == [] and listing["targets"][0]["overdue"] is False
+    late = await _call_backs(database, settings, tmp_path, agreed + timedelta(minutes=1)
+                             ).listing("kanri")  # the board marks it once its time has passed
+    assert late["targets"][0]["overdue"] is True
 
 
 async def test_a_caller_not_identified_keeps_a_note_and_a_call_back_on_the_call_only(
