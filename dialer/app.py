@@ -8,6 +8,7 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 from typing import cast
 
@@ -146,6 +147,7 @@ class Service:
             max_calls_per_s=self.settings.trunk.max_calls_per_s,
             line_budget=LineBudget(lambda: line_policy(self.live.current()),
                                    lambda: self.inbound.calls.values()))
+        self.runner.assigned_hold = timedelta(minutes=self.settings.calling.assigned_wait_min)
 
     def _build_supervision(self) -> None:
         """The board, the live hub, recording, the operator console and listening in."""

@@ -198,6 +198,8 @@ def _cross_checks(s: Settings) -> list[str]:
         problems.append(f"calling.policy: {s.calling.policy!r} is not naive or reach")
     if not 1 <= s.calling.per_day <= s.calling.total:
         problems.append("calling: per_day must be at least 1 and at most total")
+    if not 0 <= s.calling.assigned_wait_min <= 120:
+        problems.append("calling: assigned_wait_min must be between 0 and 120 minutes")
     for where, port in (
         ("ami.port", s.ami.port),
         ("agi.port", s.agi.port),

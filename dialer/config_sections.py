@@ -132,6 +132,8 @@ class CallingSettings:
     policy: str = "reach"
     per_day: int = 3  # calls a person gets at most in one day
     total: int = 10  # calls a person gets at most in all
+    # a target assigned to an operator who is busy waits this long for her, then anyone skilled
+    assigned_wait_min: float = 10.0
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,8 @@
         button.addEventListener("click", () => listenIn(op.seat, button));
         action.append(button);
       }
-      return el("tr", {}, el("td", {}, op.seat), el("td", {}, op.login),
+      const skills = (op.skills || []).map(debtName).join("・") || "全債権";
+      return el("tr", {}, el("td", {}, op.seat), el("td", {}, op.login), el("td", {}, skills),
         el("td", {}, el("span", { class: "state " + op.state }, state)),
         num(op.in_state_s === null ? "" : duration(op.in_state_s + elapsed)), action);
     }));

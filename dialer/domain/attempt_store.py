@@ -23,6 +23,8 @@ class Candidate:
     needs_operator: bool = False  # abandoned before: never dialed again without an operator
     attempts: int | None = None  # the target's attempts count when chosen (None: not checked)
     promise: Promise | None = None  # due now because a call back was agreed with the resident
+    assigned_to: int | None = None  # the operator the target is assigned to
+    assigned_since: datetime | None = None  # when it became hers to call (assigned, or due)
 
 
 @dataclass(frozen=True)

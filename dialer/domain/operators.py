@@ -44,6 +44,7 @@ class Operator:
     since: datetime | None = None
     pause_reason: str = ""
     notice: str = ""  # why the service moved them (their phone went away), for console & board
+    skills: frozenset[str] = frozenset()  # debt types they take (none listed: any)
 
 
 ALLOWED: dict[str, frozenset[SeatState]] = {

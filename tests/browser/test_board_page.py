@@ -119,7 +119,7 @@ async def board(tmp_path: Path) -> AsyncIterator[Board]:
                             pool, lambda: config.calendar(settings), settings.classification,
                             settings.centre.dedicated_number, clock)
     runner.open(Campaign(batch, "hoikuryo"))
-    pool.add(2, "op1", "seat01")
+    pool.add(2, "op1", "seat01", frozenset({"hoikuryo"}))
     pool.connect(2, "PJSIP/seat01-00000001", NOW - timedelta(minutes=4))
     pool.reserve(2, "att-7", NOW - timedelta(minutes=2))
     pool.bridged("att-7", NOW - timedelta(seconds=70))
@@ -177,6 +177,7 @@ async def test_the_board_fills_live_alerts_and_asks_for_listen_in(board: Board,
     assert "保育所等保育料" in await page.inner_text("#debt-types")
     assert "発信中" in await page.inner_text("#campaigns")
     assert "通話中" in await page.inner_text("#operators")
+    assert "保育所等保育料" in await page.inner_text("#operators")  # op1's skill
     await expect(page.locator("#call-backs-targets tr")).to_have_count(1)  # the call-back list
     assert (await page.inner_text("#call-backs-targets tr")).split("\t")[1:] == [
         "保育所等保育料", "R1", "op1", "予定"]

@@ -82,9 +82,10 @@ class DbAttemptStore:
                 for target_id, index, attempts in rows:
                     numbers = await _numbers(conn, target_id)
                     if index < len(numbers) and numbers[index] not in busy_numbers:
+                        owner, since = await _assignment(conn, target_id)
                         return Candidate(batch_id, target_id, index, numbers[index],
                                          await self._was_abandoned(conn, target_id), attempts,
-                                         await _promise(conn, target_id))
+                                         await _promise(conn, target_id), owner, since)
         return None
 
     async def _was_abandoned(self, conn: AsyncConnection, target_id: int) -> bool:
@@ -256,6 +257,19 @@ async def _promise(conn: AsyncConnection, target_id: int) -> Promise | None:
                Attempt.appointment_at == Target.next_due_at)
         .order_by(Attempt.result_at.desc()).limit(1))).first()
     return Promise(row[0], row[1]) if row is not None else None
+
+
+async def _assignment(conn: AsyncConnection, target_id: int
+                      ) -> tuple[int | None, datetime | None]:
+    """Whom the target is assigned to, and since when it is hers to call (the later of its
+    assignment and its due time)."""
+    row = (await conn.execute(select(Target.assigned_to, Target.assigned_at, Target.next_due_at)
+                              .where(Target.id == target_id))).one()
+    owner, assigned_at, due_at = row
+    if owner is None:
+        return None, None
+    known = [t for t in (assigned_at, due_at) if t is not None]
+    return owner, max(known) if known else None
 
 
 async def _claim(conn: AsyncConnection, candidate: Candidate, now: datetime) -> bool:

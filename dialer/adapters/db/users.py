@@ -36,6 +36,12 @@ async def add(conn: AsyncConnection, login: str, display_name: str, role: str,
     return user_id
 
 
+async def skills(conn: AsyncConnection, user_id: int) -> frozenset[str]:
+    """The debt types the account takes (empty: none listed, any)."""
+    return frozenset((await conn.execute(
+        select(UserSkill.debt_type).where(UserSkill.user_id == user_id))).scalars())
+
+
 async def by_login(conn: AsyncConnection, login: str) -> UserInfo | None:
     found = [u for u in await list_users(conn) if u.login == login]
     return found[0] if found else None

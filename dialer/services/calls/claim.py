@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dialer.domain import call_routing
 from dialer.domain.attempt_store import AttemptStore, Candidate
@@ -23,10 +23,13 @@ Claimed = tuple[Candidate, str, Operator | None]  # the target, the attempt id, 
 
 
 async def claim(store: AttemptStore, pool: OperatorPool, batch_id: int, decision: Decision,
-                busy: Callable[[], frozenset[str]], clock: Callable[[], datetime]
-                ) -> Claimed | None:
-    """``busy``: the numbers on the line now (never dialed twice at once). A call back waiting
-    for the operator who agreed it is passed over for now (``call_routing``)."""
+                busy: Callable[[], frozenset[str]], clock: Callable[[], datetime],
+                debt_type: str | None = None,
+                assigned_hold: timedelta = call_routing.ASSIGNED_HOLD_FOR) -> Claimed | None:
+    """``busy``: the numbers on the line now (never dialed twice at once); ``debt_type``: the
+    batch's, for the operators' skills. A call waiting for the operator it should go to (who
+    agreed the call back, or was assigned the target) is passed over for now
+    (``call_routing``)."""
     passed: set[str] = set()
     tries = 0
     for _ in range(CLAIM_TRIES + HELD_MAX):
@@ -35,7 +38,10 @@ async def claim(store: AttemptStore, pool: OperatorPool, batch_id: int, decision
         if candidate is None:
             return None
         chosen = call_routing.route(
-            pool.ready(), pool.all(), promise=candidate.promise, now=now,
+            pool.ready(), pool.all(), now=now, promise=candidate.promise,
+            want=call_routing.wanted(candidate.promise, candidate.assigned_to,
+                                     candidate.assigned_since, assigned_hold),
+            debt_type=debt_type,
             reserve=decision.mode is Mode.PROGRESSIVE or candidate.needs_operator)
         if chosen.waiting_for_her:
             passed.add(candidate.number)

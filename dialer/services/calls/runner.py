@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 from dialer.adapters.ami import AmiError, AmiLink
 from dialer.domain import attempt as attempts
-from dialer.domain import phone
+from dialer.domain import call_routing, phone
 from dialer.domain.attempt import Attempt, OperatorFree, OperatorWrapUp, Phase, RecordOutcome
 from dialer.domain.attempt_store import AttemptStore, Candidate
 from dialer.domain.calendar import Calendar, Suspension
@@ -84,6 +84,7 @@ class CampaignRunner:
         self._inbound_waiting = inbound_waiting
         self._limit = CarrierLimit(max_calls_per_s, monotonic)
         self.line_budget = line_budget
+        self.assigned_hold = call_routing.ASSIGNED_HOLD_FOR  # [calling] assigned_wait_min
         self.campaigns: dict[int, Campaign] = {}
         self.suspension = Suspension()
         self.in_flight: dict[str, InFlight] = {}
@@ -170,7 +171,7 @@ class CampaignRunner:
     async def _dial_one(self, campaign: Campaign, decision: Decision) -> bool:
         claimed = await claim(self._store, self._pool, campaign.batch_id, decision,
                               lambda: frozenset(f.number for f in self.in_flight.values()),
-                              self._clock)
+                              self._clock, campaign.debt_type, self.assigned_hold)
         if claimed is None:
             return False
         candidate, attempt_id, operator = claimed

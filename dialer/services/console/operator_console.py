@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from dialer.adapters.db import audit, emergencies, screen_pop
+from dialer.adapters.db import audit, emergencies, screen_pop, users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.callers import CallerCandidate
 from dialer.adapters.db.engine import Connection, Database
@@ -169,8 +169,10 @@ class OperatorConsole:
         if op is not None and op.seat != seat:
             self._pool.disconnect(actor.user_id, self._clock())
             op = None
+        async with self._db.connect() as conn:
+            skills = await users.skills(conn, actor.user_id)
         try:
-            result = await self._sessions.go_ready(actor.user_id, actor.login, seat)
+            result = await self._sessions.go_ready(actor.user_id, actor.login, seat, skills)
         except SeatError as exc:
             raise ConsoleError(str(exc)) from exc
         except Exception as exc:

@@ -4,6 +4,7 @@ transitions (dialer.domain.operators) so an impossible move raises instead of co
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 
 from dialer.domain import operators
@@ -26,8 +27,12 @@ class OperatorPool:
             listener(op)
         return op
 
-    def add(self, user_id: int, login: str, seat: str) -> Operator:
-        return self._set(self._operators.get(user_id) or Operator(user_id, login, seat))
+    def add(self, user_id: int, login: str, seat: str,
+            skills: frozenset[str] = frozenset()) -> Operator:
+        """The operator (known already, or new, offline), with the skills read at login."""
+        known = self._operators.get(user_id)
+        return self._set(replace(known, skills=skills) if known is not None
+                         else Operator(user_id, login, seat, skills=skills))
 
     def get(self, user_id: int) -> Operator:
         return self._operators[user_id]

@@ -35,8 +35,10 @@ class OperatorSessions:
         self._clock = clock
         self._events = link.subscribe(AsteriskBooted, ChannelHungUp, ContactLost)
 
-    async def go_ready(self, user_id: int, login: str, seat: str) -> Operator:
-        op = self._pool.add(user_id, login, seat)
+    async def go_ready(self, user_id: int, login: str, seat: str,
+                       skills: frozenset[str] = frozenset()) -> Operator:
+        """``skills``: the debt types the account takes (none: any)."""
+        op = self._pool.add(user_id, login, seat, skills)
         if op.state is SeatState.PAUSED:
             return self._pool.resume(user_id, self._clock())
         if op.state is not SeatState.OFFLINE:

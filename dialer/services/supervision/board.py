@@ -311,7 +311,7 @@ def _operator(op: Operator, now: datetime) -> dict[str, Any]:
     in_state = max(0, int((now - op.since).total_seconds())) if op.since else None
     return {"login": op.login, "seat": op.seat, "state": str(op.state),
             "pause_reason": op.pause_reason, "notice": op.notice, "since": _iso(op.since),
-            "in_state_s": in_state}
+            "in_state_s": in_state, "skills": sorted(op.skills)}
 
 
 def _with_rate(figures_row: Any) -> dict[str, Any]:

@@ -7,9 +7,12 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import update
+
 from dialer.adapters.db import users
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
+from dialer.adapters.db.models import Target
 from dialer.config import Settings
 from dialer.domain.attempt import Phase
 from dialer.domain.call_routing import HOLD_FOR
@@ -93,3 +96,27 @@ async def test_when_she_is_not_on_shift_the_next_free_operator_takes_it_at_once(
     claimed = await claim(store, pool, batch, PREDICTIVE, frozenset, lambda: AT)
     assert claimed is not None and claimed[0].target_id == target
     assert claimed[2] is not None and claimed[2].user_id == other
+
+
+async def test_an_assigned_target_goes_to_its_operator_and_never_to_an_unskilled_one(
+        database: Database, settings: Settings, tmp_path: Path) -> None:
+    batch = await batch_with_targets(database, settings, tmp_path)
+    async with database.engine.begin() as conn:
+        her = await users.add(conn, "sato", "佐藤", "operator", ["hoikuryo"])
+        other = await users.add(conn, "tanaka", "田中", "operator", ["kyushoku"])
+        await conn.execute(update(Target).where(Target.batch_id == batch).values(
+            assigned_to=her, assigned_at=NOW - timedelta(hours=1)))
+        skills = await users.skills(conn, other)
+    store = DbAttemptStore(database, settings.classification, TZ)
+    pool = OperatorPool()
+    pool.add(other, "tanaka", "seat02", skills)  # waited longest, but not skilled
+    pool.connect(other, "PJSIP/seat02-1", NOW - timedelta(minutes=5))
+    pool.add(her, "sato", "seat01", frozenset({"hoikuryo"}))
+    pool.connect(her, "PJSIP/seat01-1", NOW)
+    claimed = await claim(store, pool, batch, PREDICTIVE, frozenset, lambda: NOW, "hoikuryo")
+    assert claimed is not None and claimed[0].assigned_to == her
+    assert claimed[2] is not None and claimed[2].user_id == her
+    pool.reserve(her, claimed[1], NOW)
+    # she is busy now; the assignment's wait is long over (assigned an hour ago), but the only
+    # operator free lacks the skill: nothing is dialed
+    assert await claim(store, pool, batch, PREDICTIVE, frozenset, lambda: NOW, "hoikuryo") is None
