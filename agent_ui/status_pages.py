@@ -3,6 +3,8 @@ monitoring system: up or not, and which part is down — no version, no name, no
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from aiohttp import web
 
 from agent_ui import keys
@@ -22,6 +24,16 @@ async def health_api(request: web.Request) -> web.Response:
     return web.json_response(body, status=200 if health.ok else 503)
 
 
+FAVICON = Path(__file__).parent / "static" / "favicon.svg"
+
+
+async def favicon(_request: web.Request) -> web.FileResponse:
+    """Browsers ask for /favicon.ico whatever the page links: the centre's icon, not a 404."""
+    return web.FileResponse(FAVICON, headers={"Content-Type": "image/svg+xml",
+                                              "Cache-Control": "max-age=86400"})
+
+
 def add(app: web.Application) -> None:
     route(app, "GET", "/status", status_page, MANAGERS)
     route(app, "GET", "/api/health", health_api, Access.PUBLIC)
+    route(app, "GET", "/favicon.ico", favicon, Access.PUBLIC)

@@ -33,6 +33,18 @@ async def test_health_is_public_and_503_when_asterisk_is_down(backend: Backend) 
         await client.close()
 
 
+async def test_the_favicon_is_public_and_no_404(backend: Backend) -> None:
+    client = TestClient(TestServer(create_app(backend)))
+    await client.start_server()
+    try:
+        response = await client.get("/favicon.ico")
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/svg+xml"
+        assert (await response.read()).startswith(b"<svg")
+    finally:
+        await client.close()
+
+
 async def test_the_status_page_shows_the_board_escaped(backend: Backend) -> None:
     board = Board(datetime(2027, 1, 12, 12, 0), [Operator(1, "<b>op1</b>", "seat01",
                                                          SeatState.ON_CALL)],
