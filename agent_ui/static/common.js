@@ -120,13 +120,6 @@ const Console = (() => {
     return node;
   }
 
-  function since(iso) {
-    if (!iso) { return ""; }
-    const seconds = Math.max(0, Math.floor((Date.now() - Date.parse(iso)) / 1000));
-    const m = Math.floor(seconds / 60), s = seconds % 60;
-    return m + ":" + String(s).padStart(2, "0");
-  }
-
   document.addEventListener("DOMContentLoaded", watchIdle);
-  return { send, live, el, since, onLock: (f) => lockListeners.push(f), get locked() { return locked; } };
+  return { send, live, el, onLock: (f) => lockListeners.push(f), get locked() { return locked; } };
 })();

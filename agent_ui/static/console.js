@@ -2,13 +2,22 @@
 "use strict";
 
 (() => {
-  const { send, live, el, since } = Console;
+  const { send, live, el } = Console;
   const $ = (id) => document.getElementById(id);
   const STATES = { offline: "未接続", ready: "受付中", reserved: "発信中", on_call: "通話中",
                    wrap_up: "後処理", paused: "離席中" };
   let current = { state: "offline", call: null };
   let shownCall = null;
+  let shownCallId = null;  // the call the result message belongs to
   let qa = [];
+
+  // Time in state by the service's clock (in_state_s when the state arrived, plus what passed
+  // since on this page): the browser's own clock may be off, and the demo's clock is shifted.
+  function inState() {
+    if (typeof current.in_state_s !== "number") { return ""; }
+    const seconds = Math.floor(current.in_state_s + (Date.now() - current.receivedAt) / 1000);
+    return Math.floor(seconds / 60) + ":" + String(seconds % 60).padStart(2, "0");
+  }
 
   function show(message, target, ok) {
     const where = target || $("message");
@@ -27,7 +36,7 @@
   }
 
   function apply(state) {
-    current = state;
+    current = { ...state, receivedAt: Date.now() };
     const badge = $("state");
     badge.textContent = STATES[state.state] || state.state;
     badge.className = "state " + state.state;
@@ -86,6 +95,8 @@
       ":" + (call.found || []).map((f) => f.target_id).join(",") : null;
     if (key === shownCall) { return; }
     shownCall = key;
+    if (call && call.id !== shownCallId) { show("", $("result-message")); }  // 「保存しました」 was for the call before
+    shownCallId = call ? call.id : shownCallId;
     $("idle-hint").hidden = Boolean(call);
     $("identity").hidden = !(call && call.kind === "callback" && !call.verified);
     $("record").hidden = !(call && call.record);
@@ -238,6 +249,9 @@
       $("result-form").reset();
       codeChanged();
       show("保存しました", $("result-message"), true);
+      if (document.activeElement && document.activeElement !== document.body) {
+        document.activeElement.blur();  // the next call's keys choose a result, not type a note
+      }
       loadCallBacks();
     } catch (error) {
       saveFailed(error);
@@ -303,7 +317,7 @@
     $("call-backs-load").addEventListener("click", loadCallBacks);
     loadCallBacks();
     document.addEventListener("keydown", shortcuts);
-    setInterval(() => { $("state-time").textContent = since(current.since); }, 1000);
+    setInterval(() => { $("state-time").textContent = inState(); }, 1000);
     live("/ws/console", (message) => {
       if (message.type === "state") { apply(message); }
       else if (message.type === "suspension") { renderSuspension(message.suspension); }

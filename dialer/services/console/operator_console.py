@@ -123,7 +123,7 @@ class OperatorConsole:
             await audit.record(conn, actor, action, obj, **detail)
 
     def state_message(self, op: Operator | None, call: CallView | None) -> Message:
-        return screen.state_message(op, call, self._halted(), self._settings())
+        return screen.state_message(op, call, self._halted(), self._settings(), self._clock())
 
     def _halted(self) -> list[str]:
         """What the city's orders halt now, in words (the console's banner)."""

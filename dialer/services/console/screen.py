@@ -36,11 +36,15 @@ class CallView:
 
 
 def state_message(op: Operator | None, call: CallView | None, halted: list[str],
-                  settings: Settings) -> Message:
-    """The console's whole state: the operator, the call on their screen, the banner."""
+                  settings: Settings, now: datetime | None = None) -> Message:
+    """The console's whole state: the operator, the call on their screen, the banner.
+    ``in_state_s`` is the time in state by the service's clock (the page adds what passed
+    since; the browser's clock may differ, and the demo's clock is shifted)."""
     message: Message = {"type": "state", "state": op.state.value if op else "offline",
                         "seat": op.seat if op else "",
                         "since": op.since.isoformat() if op and op.since else None,
+                        "in_state_s": max(0, int((now - op.since).total_seconds()))
+                        if op and op.since and now else None,
                         "pause_reason": op.pause_reason if op else "", "call": None,
                         "notice": op.notice if op else "",
                         "result_pending": bool(op and op.state is SeatState.WRAP_UP
