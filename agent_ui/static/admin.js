@@ -1,6 +1,8 @@
 // The admin pages' uploads: a form marked data-upload is sent with the CSRF token in a header,
 // so the server can stream a file larger than the app's 1 MB body limit to disk; the page the
 // server answers with replaces the current content. Other admin forms are plain HTML forms.
+// A form marked data-confirm (disabling an account, closing a campaign, erasing recordings,
+// recording a suspension order…) is sent only once the manager confirms what it will do.
 "use strict";
 
 (() => {
@@ -37,7 +39,12 @@
 
   document.addEventListener("submit", (event) => {
     const form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upload") || !csrf) { return; }
+    if (!(form instanceof HTMLFormElement)) { return; }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+      event.preventDefault();
+      return;
+    }
+    if (!form.hasAttribute("data-upload") || !csrf) { return; }
     event.preventDefault();
     upload(form);
   });

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page
+from playwright.async_api import Dialog, Page, expect
 
 from agent_ui.app import create_app
 from agent_ui.keys import Backend
@@ -94,3 +94,30 @@ async def test_a_plain_admin_form_needs_no_script(page: Page, console: str) -> N
     await page.click("text=追加する")
     await page.wait_for_selector("code.secret")
     assert len(await page.inner_text("code.secret")) == 12
+
+
+async def test_disabling_an_account_asks_first_and_a_no_changes_nothing(
+        page: Page, console: str) -> None:
+    await _login(page, console)
+    await page.goto(f"{console}/admin/users")
+    await page.fill("input[name=login]", "op8")
+    await page.fill("input[name=display_name]", "オペ 八")
+    await page.click("text=追加する")
+    await page.wait_for_selector("code.secret")
+    await page.goto(f"{console}/admin/users")
+    asked: list[str] = []
+
+    async def answer(dialog: Dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        await (dialog.accept() if accept else dialog.dismiss())
+
+    page.once("dialog", lambda d: answer(d, accept=False))
+    await page.click("button:has-text('無効にする')")
+    await page.wait_for_timeout(300)
+    await page.reload()
+    await expect(page.locator("button:has-text('無効にする')")).to_have_count(1)  # still active
+    assert asked and "op8 を無効にします" in asked[0]
+    page.once("dialog", lambda d: answer(d, accept=True))
+    await page.click("button:has-text('無効にする')")
+    await expect(page.locator("button:has-text('有効にする')")).to_have_count(1)
+    assert len(asked) == 2
