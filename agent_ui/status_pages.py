@@ -11,10 +11,15 @@ from agent_ui import keys
 from agent_ui.render import render
 from agent_ui.security import MANAGERS, Access, route
 
+REFRESH_S = 30  # the page reloads itself: it is left open on a wall screen
+STATE_LABELS = {"offline": "未接続", "ready": "受付中", "reserved": "発信中", "on_call": "通話中",
+                "wrap_up": "後処理", "paused": "離席中"}  # as on the console and the board
+
 
 async def status_page(request: web.Request) -> web.Response:
     back = keys.backend(request)
-    return render(request, "status.html", health=await back.health(), board=await back.board())
+    return render(request, "status.html", health=await back.health(), board=await back.board(),
+                  refresh_s=REFRESH_S, state_labels=STATE_LABELS)
 
 
 async def health_api(request: web.Request) -> web.Response:

@@ -68,7 +68,14 @@ async def test_the_status_page_shows_the_board_escaped(backend: Backend) -> None
     assert response.headers["Cache-Control"] == "no-store"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert "テストセンター" in text and "22.10.1" in text
-    assert "接触件数率\n       70.0%" in text and "納付約束" in text and "on_call" in text
+    assert "接触件数率\n       70.0%" in text and "納付約束" in text and "通話中" in text
     assert "対象者接触率\n       40.0%" in text and "4 / 10 人" in text
     assert "<b>op1</b>" not in text and "&lt;b&gt;op1" in text
     assert "放棄 1" in text
+    assert "on_call" not in text and '<meta http-equiv="refresh" content="30">' in text
+
+
+def test_every_seat_state_has_its_japanese_label() -> None:
+    from agent_ui.status_pages import STATE_LABELS
+
+    assert set(STATE_LABELS) == {s.value for s in SeatState}
