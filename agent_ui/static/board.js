@@ -9,7 +9,7 @@
   const STATES = { offline: "未接続", ready: "受付中", reserved: "発信中", on_call: "通話中",
                    wrap_up: "後処理", paused: "離席中" };
   const CAMPAIGN = { running: "発信中", window_closed: "時間外・期間外", suspended: "停止命令中",
-                     asterisk_down: "Asterisk 停止" };
+                     asterisk_down: "Asterisk 停止", nothing_due: "本日の架電対象なし" };
   const SCOPES = { outbound: "架電（全債権）", debt_type: "架電", callbacks: "折返し対応",
                   data: "データの取込・出力" };
   const DEFAULT_HOURS = [9, 20];  // the chart shows at least these hours (centre's time)
@@ -182,7 +182,8 @@
   function renderCampaigns(campaigns) {
     $("no-campaigns").hidden = campaigns.length > 0;
     $("campaigns").replaceChildren(...campaigns.map((c) => {
-      const until = c.until ? (c.state === "running" ? "〜" + clock(c.until) : "次回 " + hhmm(c.until)) : "";
+      let until = c.until ? (c.state === "running" ? "〜" + clock(c.until) : "次回 " + hhmm(c.until)) : "";
+      if (c.state === "nothing_due" && !c.until) { until = "全件完了"; }
       return el("tr", {}, el("td", {}, c.batch_id), el("td", {}, debtName(c.debt_type)),
         el("td", {}, el("span", { class: "campaign " + c.state }, CAMPAIGN[c.state] || c.state)),
         el("td", { class: "when" }, until));

@@ -173,17 +173,21 @@ class CampaignState(StrEnum):
     WINDOW_CLOSED = "window_closed"  # outside the calling hours or the debt type's period
     SUSPENDED = "suspended"  # the city ordered calling stopped (all, or this debt type)
     ASTERISK_DOWN = "asterisk_down"  # the AMI link is down: nothing can be dialled
+    NOTHING_DUE = "nothing_due"  # open, but no target is due now (until: the next one due)
 
 
-def campaign_state(*, asterisk_up: bool, suspended: bool, calendar_allows: bool
-                   ) -> CampaignState:
-    """Why a campaign is (not) dialing; the first reason that stops it wins, the fault first."""
+def campaign_state(*, asterisk_up: bool, suspended: bool, calendar_allows: bool,
+                   due_now: bool = True) -> CampaignState:
+    """Why a campaign is (not) dialing; the first reason that stops it wins, the fault first;
+    ``due_now``: some target of the list is due (a quiet centre says why it is quiet)."""
     if not asterisk_up:
         return CampaignState.ASTERISK_DOWN
     if suspended:
         return CampaignState.SUSPENDED
     if not calendar_allows:
         return CampaignState.WINDOW_CLOSED
+    if not due_now:
+        return CampaignState.NOTHING_DUE
     return CampaignState.RUNNING
 
 

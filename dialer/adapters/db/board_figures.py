@@ -49,6 +49,21 @@ async def in_play(conn: AsyncConnection, batch_ids: Collection[int]) -> dict[int
     return {batch_id: int(n) for batch_id, n in await conn.execute(query)}
 
 
+async def next_due(conn: AsyncConnection, batch_ids: Collection[int]
+                   ) -> dict[int, datetime | None]:
+    """Per batch with targets still to call: when the next one is due (None: one is due at
+    once, never called yet). A batch with none left is absent."""
+    if not batch_ids:
+        return {}
+    fresh = func.sum(case((Target.next_due_at.is_(None), 1), else_=0))
+    query = (select(Target.batch_id, fresh, func.min(Target.next_due_at))
+             .where(Target.batch_id.in_(batch_ids), Target.done.is_(False),
+                    ~exists().where(Exclusion.target_id == Target.id))
+             .group_by(Target.batch_id))
+    return {batch_id: None if fresh_n else first
+            for batch_id, fresh_n, first in await conn.execute(query)}
+
+
 @dataclass(frozen=True)
 class BatchRow:
     id: int

@@ -73,7 +73,10 @@ from dialer.services.supervision.board_alerts import alert_message, recording_me
 
 log = logging.getLogger(__name__)
 
-TargetFigures = tuple[list[BatchRow], dict[int, int], list[AssignmentCount]]
+NOTHING_LEFT = timedelta(days=3650)  # a batch with no target left is never due
+
+TargetFigures = tuple[list[BatchRow], dict[int, int], list[AssignmentCount],
+                      dict[int, datetime | None]]
 ALERTS_KEPT = timedelta(hours=1)  # emergencies shown to a board opened after they were flagged
 NEXT_WINDOW_HORIZON_DAYS = 62
 MIN_GAP_S = 0.25  # a burst of operator changes becomes one push
@@ -182,7 +185,7 @@ class BoardSource:
             rows = await figures.day_results(conn, [e for _h, e in edges], end)
             alerts = await figures.emergencies_since(conn, max(start, now - ALERTS_KEPT))
             recordings = await recording_rows.unacknowledged(conn)
-            batch_rows, playing, assigned = await self._targets(conn, open_ids)
+            batch_rows, playing, assigned, due = await self._targets(conn, open_ids)
             orders = await orders_db.active(conn)
             lists = await self._lists(conn, settings, local_day(now, tz), open_ids)
         table = self._classification()
@@ -193,7 +196,7 @@ class BoardSource:
         labels = {d.code: d.name for d in settings.debt_types} if settings else {}
         results = _results(rows, table)
         up = self._ami_connected() if self._ami_connected is not None else True
-        views = self._campaigns(now, settings, up)
+        views = self._campaigns(now, settings, up, due)
         return Board(
             at=now,
             operators=sorted(self._pool.all(), key=lambda op: (op.seat, op.login)),
@@ -243,7 +246,8 @@ class BoardSource:
             return cached[2]
         found: TargetFigures = (await figures.batches(conn, open_ids),
                                 await figures.in_play(conn, open_ids),
-                                await figures.assignment_counts(conn, open_ids))
+                                await figures.assignment_counts(conn, open_ids),
+                                await figures.next_due(conn, open_ids))
         self._target_cache = (open_ids, time.monotonic(), found)
         return found
 
@@ -263,8 +267,10 @@ class BoardSource:
             self._calendar = (settings, config.calendar(settings))
         return self._calendar[1]
 
-    def _campaigns(self, now: datetime, settings: Settings | None, up: bool
-                   ) -> list[CampaignView]:
+    def _campaigns(self, now: datetime, settings: Settings | None, up: bool,
+                   due: dict[int, datetime | None]) -> list[CampaignView]:
+        """Each open campaign's state; ``due``: when each batch's next target is due
+        (``figures.next_due``)."""
         calendar = self._calendar_of(settings)
         views = []
         for batch_id, campaign in sorted(self._runner.campaigns.items()):
@@ -272,10 +278,14 @@ class BoardSource:
             allows = (calendar.may_dial(now, debt_type, suspension=NO_SUSPENSION,
                                         month=campaign.month)
                       if calendar is not None else self._runner.may_dial(campaign))
+            next_due = due.get(batch_id, now + NOTHING_LEFT)
             state = campaign_state(asterisk_up=up, calendar_allows=allows,
-                                   suspended=self._runner.suspension.stops_calling(debt_type))
+                                   suspended=self._runner.suspension.stops_calling(debt_type),
+                                   due_now=next_due is None or next_due <= now)
             until = None
-            if calendar is not None and state is CampaignState.RUNNING:
+            if state is CampaignState.NOTHING_DUE:
+                until = due.get(batch_id)  # None: every target is done
+            elif calendar is not None and state is CampaignState.RUNNING:
                 until = calendar.window_end(now)
             elif calendar is not None and state is CampaignState.WINDOW_CLOSED:
                 until = calendar.next_window_open(now, debt_type, NEXT_WINDOW_HORIZON_DAYS,

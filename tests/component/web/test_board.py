@@ -410,6 +410,31 @@ async def test_campaign_states_follow_suspension_and_asterisk(
         "window_closed", datetime(2027, 1, 12, 16, 30, tzinfo=TOKYO))
 
 
+async def test_a_campaign_with_nothing_due_says_when_the_next_target_is(
+        settings: Settings, database: Database, clock: Clock,
+        accounts_ready: dict[str, str]) -> None:
+    centre = await make_centre(database, clock(), n=10)
+    parts = make_parts(settings, database, clock)
+    source = BoardSource(database, parts.pool, parts.runner, parts.inbound,
+                         lambda: settings.classification, clock, settings=lambda: settings,
+                         targets_ttl_s=0)  # no cache: each step below is read again
+    b1, b2 = centre.open_batches
+    parts.runner.open(Campaign(b1, "hoikuryo"))
+    parts.runner.open(Campaign(b2, "kyushoku"))
+    later = clock() + timedelta(hours=2)
+    async with database.engine.begin() as conn:
+        await conn.execute(update(Target).where(Target.batch_id == b1).values(next_due_at=later))
+    first, second = (await source()).campaign_states
+    assert (str(first.state), first.until) == ("nothing_due", later)
+    assert str(second.state) == "window_closed"  # outside its period: that is said first
+    async with database.engine.begin() as conn:
+        await conn.execute(update(Target).where(Target.batch_id == b1).values(done=True))
+    board = await source()
+    assert (str(board.campaign_states[0].state), board.campaign_states[0].until) == (
+        "nothing_due", None)  # every target done
+    assert not board.dialing
+
+
 async def test_the_board_shows_daily_reports_missing_past_their_deadline(
         settings: Settings, database: Database, clock: Clock) -> None:
     overdue: list[date | None] = [None]
