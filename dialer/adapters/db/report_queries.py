@@ -93,7 +93,13 @@ async def inbound(conn: AsyncConnection, start: datetime, end: datetime) -> Inbo
     query = (select(InboundCallRecord.end, func.count())
              .where(InboundCallRecord.started_at >= start, InboundCallRecord.started_at < end)
              .group_by(InboundCallRecord.end))
-    return InboundDay.from_ends({end_: int(n) for end_, n in await conn.execute(query)})
+    day = InboundDay.from_ends({end_: int(n) for end_, n in await conn.execute(query)})
+    record = InboundCallRecord
+    unidentified = await conn.scalar(
+        select(func.count()).select_from(record)
+        .where(record.started_at >= start, record.started_at < end,
+               record.result_code.is_not(None), ~exists().where(Attempt.id == record.id)))
+    return replace(day, unidentified=int(unidentified or 0))
 
 
 @dataclass(frozen=True)

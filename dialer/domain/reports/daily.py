@@ -63,6 +63,7 @@ class InboundDay:
     answered: int = 0
     abandoned: int = 0
     messages: int = 0
+    unidentified: int = 0  # answered, with a result, the caller not identified (no target)
 
     @classmethod
     def from_ends(cls, ends: Mapping[str, int]) -> InboundDay:
@@ -72,7 +73,8 @@ class InboundDay:
 
     def __add__(self, other: InboundDay) -> InboundDay:
         return InboundDay(self.received + other.received, self.answered + other.answered,
-                          self.abandoned + other.abandoned, self.messages + other.messages)
+                          self.abandoned + other.abandoned, self.messages + other.messages,
+                          self.unidentified + other.unidentified)
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Figures:
     inbound_answered: int = 0
     inbound_abandoned: int = 0
     inbound_messages: int = 0
+    inbound_unidentified: int = 0
     persons_contacted: int = 0
     persons_new: int = 0
 
@@ -151,7 +154,8 @@ class Figures:
 
 COUNTS = ("targets", "in_play", "excluded", "calls", "contacts", "promises", "escalations",
           "complaints", "callbacks", "operators", "inbound_received", "inbound_answered",
-          "inbound_abandoned", "inbound_messages", "persons_contacted", "persons_new")
+          "inbound_abandoned", "inbound_messages", "inbound_unidentified", "persons_contacted",
+          "persons_new")
 
 
 def add(rows: Iterable[Figures], debt_type: str, debt_name: str) -> Figures:
@@ -218,5 +222,6 @@ def daily_report(facts: DayFacts, classification: Classification, labels: Mappin
                     inbound_received=facts.inbound.received,
                     inbound_answered=facts.inbound.answered,
                     inbound_abandoned=facts.inbound.abandoned,
-                    inbound_messages=facts.inbound.messages)
+                    inbound_messages=facts.inbound.messages,
+                    inbound_unidentified=facts.inbound.unidentified)
     return DailyReport(facts.day, tuple(rows), total)

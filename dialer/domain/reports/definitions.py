@@ -47,6 +47,8 @@ DAILY_FIELDS = {
     "inbound_answered": "of those, connected to an operator",
     "inbound_abandoned": "of those, hung up while waiting",
     "inbound_messages": "of those, ended after an out-of-hours/out-of-period message",
+    "inbound_unidentified": "callers answered whose identity could not be confirmed, with a "
+                            "result (on the call, no target; centre-wide, total row)",
 }
 TARGET_FIELDS = {
     "debt_type": "debt type code", "debt_name": "debt type name", "month": "the batch's month",
@@ -78,6 +80,7 @@ PERIOD_FIGURES = {
     "complaints": "complaints", "callbacks": "identified callers' calls with a result",
     "inbound_received": "calls to the dedicated number", "inbound_answered": "connected",
     "inbound_abandoned": "hung up while waiting", "inbound_messages": "heard a message",
+    "inbound_unidentified": "callers not identified, with a result",
     "days_worked": "days with calls", "operator_days": "operators on duty, summed over days",
     "operators": "different operators over the period",
 }

@@ -14,7 +14,7 @@ from sqlalchemy import insert, select
 
 from dialer import config
 from dialer.adapters.db.engine import Database
-from dialer.adapters.db.models import Attempt, AuditEntry
+from dialer.adapters.db.models import Attempt, AuditEntry, Batch, Target
 from dialer.config import Settings
 from dialer.services.reports import city_reports as reports
 from tests.component.conftest import Dialer
@@ -286,3 +286,34 @@ async def test_a_caller_not_identified_keeps_their_note_in_the_daily_report(
                              "管理番号不明、通知書を確認して再度電話するとのこと", "あり"]
     assert lines[1][0] == datetime(2027, 1, 12, 12, 30)
     assert "09012345678" not in str(lines)
+    # ... and the summary counts it as a callback handled (本人確認できず), so the report
+    # agrees with the callback line's answered calls
+    summary = [list(row) for row in book[book.sheetnames[0]].iter_rows(values_only=True)]
+    header = next(r for r in summary if "折返し対応（本人確認できず）件数" in r)
+    column = header.index("折返し対応（本人確認できず）件数")
+    total = next(r for r in summary if r[0] == "合計")
+    assert total[column] == 1
+
+
+async def test_only_callers_not_identified_count_as_unidentified(database: Database) -> None:
+    """An identified caller's call is an inbound attempt (its id is the call's); one not
+    identified has its result on the call only; an abandoned call has none."""
+    from dialer.adapters.db import report_queries
+    from dialer.adapters.db.models import InboundCallRecord
+
+    at = datetime(2027, 1, 12, 3, 30, tzinfo=UTC)
+    async with database.engine.begin() as conn:
+        for call_id, end, code in (("in-1", "connected", "204"), ("in-2", "connected", "101"),
+                                   ("in-3", "abandoned", None)):
+            await conn.execute(insert(InboundCallRecord).values(
+                id=call_id, started_at=at, end=end, result_code=code))
+        batch = (await conn.execute(insert(Batch).values(
+            debt_type="hoikuryo", month="2027-01", source_name="f.csv", sha256="0" * 64,
+            encoding="utf-8", imported_by="t").returning(Batch.id))).scalar_one()
+        target = (await conn.execute(insert(Target).values(
+            batch_id=batch, ref="R1", name="x", source_row=2).returning(Target.id))).scalar_one()
+        await conn.execute(insert(Attempt).values(
+            id="in-2", batch_id=batch, target_id=target, phase="done", created_at=at,
+            result_code="101", result_at=at, direction="in"))
+        day = await report_queries.inbound(conn, at - timedelta(hours=1), at + timedelta(hours=1))
+    assert (day.received, day.answered, day.abandoned, day.unidentified) == (3, 2, 1, 1)
