@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 BIN := $(VENV)/bin
 # Debian packages the project needs on the host (the Asterisk itself comes from the sandbox).
-APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic postgresql nginx-light systemd
+APT_PACKAGES := python3 python3-venv python3-dev mmdebstrap sip-tester baresip-core ca-certificates ffmpeg espeak-ng chromium fonts-ipafont-gothic postgresql nginx-light systemd
 STAMP := $(VENV)/.installed
 # The PostgreSQL the tests' database tier and the two-dialer test run on (tests/support/postgres.py
 # clones a database per test from a migrated template); a test-only role on loopback, allowed
