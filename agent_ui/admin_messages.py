@@ -1,6 +1,7 @@
-"""The three callback messages (SPEC "Inbound callbacks"): what is installed, checked as
-Asterisk will read it, the versions kept, and replacing one with the city's recording (WAV or
-MP3, converted to 8 kHz mono WAV by the ``messages`` service, the replaced version kept)."""
+"""The three callback messages (SPEC "Inbound callbacks") and the hold audio: what is installed,
+checked as Asterisk will read it, the versions kept, and replacing one with the city's recording
+(WAV or MP3, converted to 8 kHz mono WAV by the ``messages`` service, the replaced version kept;
+new hold audio is reloaded by the running Asterisk)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ async def messages_page(request: web.Request, *, error: str = "", notice: str = 
     found = await asyncio.to_thread(_statuses, settings)
     return render(request, "admin/messages.html", status=status, error=error, notice=notice,
                   messages=found, limit=mib(MAX_MESSAGE),
-                  missing=[m["status"].label for m in found if not m["status"].playable],
+                  missing=[m["status"].label for m in found
+                           if not m["status"].playable and m["status"].name in messages.NAMES],
                   **context(request))
 
 
@@ -52,7 +54,7 @@ async def replace_message(request: web.Request) -> web.Response:
     back = keys.backend(request)
     settings = back.settings()
     name = request.match_info.get("name", "")
-    if name not in messages.NAMES:
+    if name not in messages.ALL_NAMES:
         raise web.HTTPNotFound(text="no such message")
     try:
         async with receive(request, folder=settings.paths.data_dir / "uploads",
@@ -66,6 +68,9 @@ async def replace_message(request: web.Request) -> web.Response:
         return await messages_page(
             request, status=400,
             error=f"{messages.BY_NAME[name].label}を差し替えられませんでした: {exc}")
+    hold_music = request.app.get(keys.HOLD_MUSIC)
+    if name == messages.HOLD.name and not done.unchanged and hold_music is not None:
+        await hold_music.reload()
     await access_log.record(back.db(), actor(request), "message.install", f"message:{name}",
                             source=done.source, sha256=done.status.sha256,
                             duration_s=done.status.duration_s, unchanged=done.unchanged)

@@ -15,6 +15,7 @@ from aiohttp import web
 from agent_ui.sessions import SessionStore
 from dialer.config import Settings
 from dialer.domain.login import AddressThrottle, LoginPolicy
+from dialer.services.callbacks.hold_music import HoldMusic
 from dialer.services.calls.campaigns import Campaigns
 from dialer.services.console.call_backs import CallBacks
 from dialer.services.console.operator_console import OperatorConsole
@@ -77,6 +78,7 @@ RECORDER = web.AppKey("recorder", Recorder)  # emergency recordings: archive and
 SUSPENSIONS = web.AppKey("suspensions", Suspensions)  # the city's orders, applied at once
 CAMPAIGNS = web.AppKey("campaigns", Campaigns)  # opening and closing, applied at once
 CALL_BACKS = web.AppKey("call_backs", CallBacks)  # the console's call-back list
+HOLD_MUSIC = web.AppKey("hold_music", HoldMusic)  # new hold audio: Asterisk reloads it
 
 
 def backend(request: web.Request) -> Backend:

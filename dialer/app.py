@@ -34,6 +34,7 @@ from dialer.services.callbacks import messages
 from dialer.services.callbacks.admission import SeenOnAmi
 from dialer.services.callbacks.callers import CallerFinder, CallerLookup
 from dialer.services.callbacks.gate import CallbackGate
+from dialer.services.callbacks.hold_music import HoldMusic
 from dialer.services.callbacks.tracker import EVENTS as INBOUND_EVENTS
 from dialer.services.callbacks.tracker import InboundTracker
 from dialer.services.calls.calendar_publisher import CalendarPublisher
@@ -187,6 +188,8 @@ class Service:
                                    lambda: self.now().date(),
                                    listeners=(self.board.changed.set,))
         self.web[keys.CAMPAIGNS] = self.campaigns
+        self.hold_music = HoldMusic(self.ami, self.live.current)
+        self.web[keys.HOLD_MUSIC] = self.hold_music
 
     @property
     def url(self) -> str:
@@ -203,6 +206,7 @@ class Service:
         except AmiError as exc:
             log.warning("%s; the service keeps retrying in the background", exc)
         await self.calendar.publish(self.settings)
+        await self.hold_music.reload()  # hold audio installed while nothing could reload it
         await self.agi.start()
         await self.seat_sync.reset([seat.name for seat in self.settings.seats])
         self._supervise("seat-sync", self.seat_sync.run)

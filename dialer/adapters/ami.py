@@ -242,10 +242,17 @@ class AmiLink:
 
     async def reload_dialplan(self, timeout_s: float = 5.0) -> None:
         """Reload the dialplan (``Reload`` of pbx_config: the AMI user needs no CLI access)."""
-        answer = await self._reply_to({"Action": "Reload", "Module": "pbx_config.so"},
-                                      timeout_s)
+        await self._reload("pbx_config.so", "dialplan", timeout_s)
+
+    async def reload_music_on_hold(self, timeout_s: float = 5.0) -> None:
+        """Reload res_musiconhold, which lists the files of its classes' folders as it loads
+        them (it re-reads its classes only if musiconhold.conf changed since)."""
+        await self._reload("res_musiconhold.so", "music-on-hold", timeout_s)
+
+    async def _reload(self, module: str, what: str, timeout_s: float) -> None:
+        answer = await self._reply_to({"Action": "Reload", "Module": module}, timeout_s)
         if not answer.ok:
-            raise AmiError(f"dialplan reload refused: {answer.message}")
+            raise AmiError(f"{what} reload refused: {answer.message}")
 
     async def can_run_cli(self) -> bool:
         """Whether this AMI user may run CLI commands (it should not): a harmless one is

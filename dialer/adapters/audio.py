@@ -38,6 +38,8 @@ MAX_MS = 10 * 60 * 1000
 MAX_FILE_BYTES = 256 * 1024 * 1024
 SILENCE_PEAK_DBFS = -50.0  # a file whose loudest sample stays below this is "silent"
 ESPEAK_TIMEOUT_S = 30
+CHIME_HZ = 330
+CHIME_PAUSES_MS = (400, 2000, 400, 2000, 3000)  # after each strike: two, two, one
 _DECODE_ERRORS = (CouldntDecodeError, IndexError, KeyError, ValueError, EOFError, OSError)
 
 
@@ -75,6 +77,21 @@ def placeholder(reading: str, target: Path, tones: Sequence[int]) -> tuple[Audio
             if _speak(reading, spoken):
                 return convert(spoken, target), "espeak-ng"
     return _write_checked(_for_asterisk(_tone_sequence(tones)), target), "tones"
+
+
+def chime(target: Path) -> AudioInfo:
+    """Stand-in hold audio: a soft 330 Hz chime struck two, two and one times, with pauses
+    (about 16 s, looped by Asterisk; no speech, so it never sounds like a message)."""
+    pattern = AudioSegment.silent(duration=0, frame_rate=RATE_HZ)
+    for pause_ms in CHIME_PAUSES_MS:
+        pattern += _strike() + AudioSegment.silent(duration=pause_ms, frame_rate=RATE_HZ)
+    return _write_checked(_for_asterisk(pattern), target)
+
+
+def _strike() -> AudioSegment:
+    """One chime: a quick attack and a long fade, quiet (-20 dBFS)."""
+    tone = Sine(CHIME_HZ, sample_rate=RATE_HZ).to_audio_segment(duration=1600, volume=-20)
+    return tone.fade_in(15).fade_out(1500)
 
 
 def _check_file(source: Path) -> None:

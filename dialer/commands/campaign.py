@@ -135,7 +135,7 @@ def run_campaign(args: argparse.Namespace, settings: Settings) -> int:
 async def drive(settings: Settings, directory: Path, batch_id: int, operators: int,
                 at: str | None, minutes: float, ring_timeout_s: float = 25.0,
                 policy: Policy = PROGRESSIVE, trace: bool = False) -> dict[str, int]:
-    state = await sandbox.start(settings, directory)
+    state = await sandbox.start(settings, directory, before_boot=messages.install_placeholders)
     try:
         async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
                 sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory,
@@ -156,7 +156,6 @@ async def _with_service(settings: Settings, state: sandbox.SandboxState, campaig
 
     clock = Clock(settings.tz, parse_at(at, settings.tz) if at else None)
     service = Service(settings, adjust=adjust, clock=clock)
-    messages.install_placeholders(service.settings)
     await service.start()
     try:
         await _dial(service, state, campaign, operators, minutes)

@@ -1,24 +1,27 @@
-"""`dialer messages set | list | placeholders`: the three messages callers may hear."""
+"""`dialer messages set | list | placeholders`: the three messages callers may hear, and the
+hold audio between congestion messages (a running Asterisk is asked to reload it)."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 from pathlib import Path
 
 from dialer.commands import Commands
 from dialer.config import Settings
 from dialer.pbx import sandbox
-from dialer.services.callbacks import messages
+from dialer.services.callbacks import hold_music, messages
 from dialer.services.callbacks.messages import Installed, MessageStatus
 
 
 def register(commands: Commands) -> None:
-    cmd = commands.add_parser("messages", help="the callback messages (時間外・期間外・混雑時)")
+    cmd = commands.add_parser("messages", help="the callback messages (時間外・期間外・混雑時) "
+                              "and the hold audio (保留音)")
     sub = cmd.add_subparsers(dest="messages_command", required=True)
     set_cmd = sub.add_parser("set", help="convert FILE (WAV, MP3…) and install it as NAME; "
                              "the version it replaces is kept")
-    set_cmd.add_argument("name", choices=messages.NAMES)
+    set_cmd.add_argument("name", choices=messages.ALL_NAMES)
     set_cmd.add_argument("file", type=Path)
     set_cmd.add_argument("--json", action="store_true")
     set_cmd.set_defaults(handler=set_message)
@@ -26,7 +29,7 @@ def register(commands: Commands) -> None:
     list_cmd.add_argument("--json", action="store_true")
     list_cmd.set_defaults(handler=list_messages)
     gen = sub.add_parser("placeholders", help="generate stand-ins for missing messages "
-                         "(sandbox/demo; espeak-ng, else tones)")
+                         "(sandbox/demo; espeak-ng, else tones; the hold audio a chime)")
     gen.add_argument("--force", action="store_true", help="replace installed messages too")
     gen.add_argument("--json", action="store_true")
     gen.set_defaults(handler=placeholders)
@@ -50,11 +53,26 @@ def _where(args: argparse.Namespace, settings: Settings) -> Settings:
 def set_message(args: argparse.Namespace, settings: Settings) -> int:
     settings = _where(args, settings)
     done = messages.set_message(settings, args.name, args.file)
+    reloaded = _reload_hold(settings) if args.name == messages.HOLD.name and not done.unchanged \
+        else None
     if args.json:
-        print(json.dumps(_installed_json(done), ensure_ascii=False, indent=1))
+        print(json.dumps(_installed_json(done) | ({"asterisk": reloaded} if reloaded else {}),
+                         ensure_ascii=False, indent=1))
         return 0
     print(f"{args.name}: {_installed_text(done)}")
+    if reloaded:
+        print(reloaded)
     return 0
+
+
+def _reload_hold(settings: Settings) -> str:
+    """Ask the running Asterisk to list the hold folder again; what came of it, in one line."""
+    failed = asyncio.run(hold_music.reload_running(settings))
+    if failed is None:
+        return "Asterisk reloaded music on hold: waiting callers hear the new hold audio"
+    return (f"Asterisk not reached ({failed}): it reads the hold audio when it starts, and "
+            f"`dialer serve` reloads it at start; to reload now, on the Asterisk host: "
+            f"{hold_music.reload_command(settings)}")
 
 
 def list_messages(args: argparse.Namespace, settings: Settings) -> int:
@@ -67,19 +85,25 @@ def list_messages(args: argparse.Namespace, settings: Settings) -> int:
           f"{settings.asterisk.sounds_dir}/<name>)")
     for s in found:
         print(_status_line(s))
-    absent = [s.name for s in found if not s.playable]
+    absent = [s.name for s in found if not s.playable and s.name in messages.NAMES]
     print(f"missing or unplayable: {', '.join(absent)}; the callback line stays closed until "
           "they are installed (dialer messages set NAME FILE)" if absent
-          else f"all {len(found)} messages playable")
+          else f"all {len(messages.NAMES)} messages playable")
+    if messages.hold_missing(settings):
+        print(f"no hold audio: {messages.HOLD_SILENT} (dialer messages set hold FILE)")
     return 0
 
 
 def placeholders(args: argparse.Namespace, settings: Settings) -> int:
     settings = _where(args, settings)
     done = messages.install_placeholders(settings, force=args.force)
+    hold = done.get(messages.HOLD.name)
+    reloaded = _reload_hold(settings) if hold is not None and not hold.unchanged else None
     if args.json:
-        print(json.dumps({n: _installed_json(d) for n, d in done.items()}, ensure_ascii=False,
-                         indent=1))
+        found = {n: _installed_json(d) for n, d in done.items()}
+        if reloaded:
+            found[messages.HOLD.name]["asterisk"] = reloaded
+        print(json.dumps(found, ensure_ascii=False, indent=1))
         return 0
     if not done:
         print("all messages are installed; nothing generated (--force replaces them)")
@@ -88,6 +112,8 @@ def placeholders(args: argparse.Namespace, settings: Settings) -> int:
     if done:
         print("placeholders are for the sandbox and demos: install the city's recordings with "
               "dialer messages set NAME FILE")
+    if reloaded:
+        print(reloaded)
     return 0
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from dialer.commands import Commands
 from dialer.config import Settings
 from dialer.pbx import rootfs, sandbox
+from dialer.services.callbacks import messages
 
 
 def register(commands: Commands) -> None:
@@ -39,7 +40,8 @@ def build_rootfs(args: argparse.Namespace, _settings: Settings) -> int:
 
 
 def up(args: argparse.Namespace, settings: Settings) -> int:
-    state = sandbox.up(settings, sandbox_dir(args, settings))
+    state = sandbox.up(settings, sandbox_dir(args, settings),
+                       before_boot=messages.install_hold_placeholder)
     if args.json:
         print(json.dumps(vars(state) | {"ami_host": "127.0.0.1"}, indent=2))
         return 0

@@ -91,7 +91,8 @@ def demo(args: argparse.Namespace, settings: Settings) -> int:
     directory = sandbox_dir(args, settings)
     real_now = datetime.now(settings.tz)
     at = parse_at(args.at, settings.tz) if args.at else demo_instant(settings, real_now)
-    state = sandbox.up(settings, directory, today=at.date())
+    state = sandbox.up(settings, directory, today=at.date(),
+                       before_boot=messages.install_placeholders)  # hold audio before boot
     try:
         asyncio.run(_run_demo(settings, config.config_path(args.config), state, at))
     finally:
@@ -109,7 +110,6 @@ async def _run_demo(settings: Settings, path: Path | None, state: sandbox.Sandbo
     async with sipp.running(["-sn", "uas"], state.phones_port, directory), \
             sipp.running(["-sf", str(sipp.RESIDENTS)], state.carrier_port, directory):
         service = app.Service(settings, path, adjust=adjust, clock=Clock(settings.tz, at))
-        messages.install_placeholders(service.settings)
         announced: list[bool] = []
 
         def announce() -> None:  # once, even if the demo loop is restarted

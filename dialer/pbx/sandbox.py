@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,6 +39,7 @@ STATE_FILE = "sandbox.json"
 DEFAULT_SEATS = tuple(f"seat{n:02d}" for n in range(1, 9))
 BOOT_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 10.0
+BeforeBoot = Callable[[Settings], object]  # gets the sandbox's service settings
 
 
 class SandboxError(Exception):
@@ -193,17 +195,21 @@ def _fresh(settings: Settings, directory: Path, root: Path, inner: str) -> Sandb
 
 
 def up(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE,
-       today: date | None = None) -> SandboxState:
+       today: date | None = None, before_boot: BeforeBoot | None = None) -> SandboxState:
     """Start a sandbox in ``directory`` (or return the one already running there).
 
-    ``today`` is the day the calendar include is rendered from (default: the real today)."""
-    return asyncio.run(start(settings, directory, cache, today))
+    ``today`` is the day the calendar include is rendered from (default: the real today).
+    ``before_boot`` gets the sandbox's service settings once its folders are fresh and before
+    Asterisk starts: what Asterisk reads only as it loads (the hold audio) is put there then."""
+    return asyncio.run(start(settings, directory, cache, today, before_boot))
 
 
 async def start(settings: Settings, directory: Path, cache: Path = rootfs.DEFAULT_CACHE,
-                today: date | None = None) -> SandboxState:
+                today: date | None = None, before_boot: BeforeBoot | None = None
+                ) -> SandboxState:
     """`up` for callers already inside an event loop."""
-    state, launched = await asyncio.to_thread(_launch, settings, directory, cache, today)
+    state, launched = await asyncio.to_thread(_launch, settings, directory, cache, today,
+                                              before_boot)
     if not launched:
         return state
     try:
@@ -214,8 +220,8 @@ async def start(settings: Settings, directory: Path, cache: Path = rootfs.DEFAUL
     return state
 
 
-def _launch(settings: Settings, directory: Path, cache: Path, today: date | None
-            ) -> tuple[SandboxState, bool]:
+def _launch(settings: Settings, directory: Path, cache: Path, today: date | None,
+            before_boot: BeforeBoot | None) -> tuple[SandboxState, bool]:
     """Render and spawn (blocking work); False when a sandbox already runs there."""
     require_root("the sandbox")
     require_command("chroot", "coreutils", "the sandbox")
@@ -225,6 +231,8 @@ def _launch(settings: Settings, directory: Path, cache: Path, today: date | None
     root = rootfs.ensure(cache)
     directory.mkdir(parents=True, exist_ok=True)
     state = _prepare(settings, directory, root, today or config.today(settings), running)
+    if before_boot is not None:
+        before_boot(service_settings(settings, state))
     state = dataclasses.replace(state, pid=_spawn(state, directory))
     state_path(directory).write_text(json.dumps(dataclasses.asdict(state), indent=2))
     return state, True

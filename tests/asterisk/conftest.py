@@ -13,6 +13,7 @@ from dialer.config import Settings
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
+from dialer.services.callbacks import messages
 from tests.asterisk.centre import centre
 from tests.asterisk.kit import PERIOD
 from tests.support.browser import browser
@@ -29,7 +30,7 @@ def settings() -> Settings:
 def sandbox_state(settings: Settings, tmp_path_factory: pytest.TempPathFactory
                   ) -> Iterator[SandboxState]:
     directory = tmp_path_factory.mktemp("sandbox")
-    state = sandbox.up(settings, directory)
+    state = sandbox.up(settings, directory, before_boot=messages.install_hold_placeholder)
     try:
         yield state
     finally:

@@ -19,6 +19,7 @@ from dialer.demo.autopilot import autopilot
 from dialer.domain.calendar import Calendar
 from dialer.pbx import sandbox
 from dialer.pbx.sandbox import SandboxState
+from dialer.services.callbacks import messages
 from dialer.services.calls.runner import CampaignRunner
 from dialer.services.console.operator_pool import OperatorPool
 from dialer.services.runtime.tasks import cancel_all
@@ -31,7 +32,7 @@ CLOSED = datetime(2027, 1, 12, 14, 0, tzinfo=TOKYO)
 def own_sandbox(settings: Settings, directory: Path) -> Iterator[SandboxState]:
     """A sandbox of a test's own: killing or restarting the session's would disturb the
     other tests."""
-    state = sandbox.up(settings, directory)
+    state = sandbox.up(settings, directory, before_boot=messages.install_hold_placeholder)
     try:
         yield state
     finally:
@@ -92,6 +93,8 @@ def write_tone(path: Path, seconds: float, hz: int = 440) -> None:
 
 
 def install_test_messages(sounds: Path) -> None:
+    """Tones for the three messages (440 Hz) and the hold audio (330 Hz), over the placeholder
+    the sandbox put in ``hold/`` before Asterisk booted: res_musiconhold plays it by name."""
     for name in ("out_of_hours", "out_of_period", "congestion"):
         write_tone(sounds / f"{name}.wav", 0.6)
     write_tone(sounds / "hold" / "hold.wav", 2.0, hz=330)

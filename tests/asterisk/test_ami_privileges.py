@@ -21,3 +21,7 @@ async def test_a_cli_command_is_refused(ami: AmiLink) -> None:
 async def test_the_dialplan_reload_the_service_sends_works(ami: AmiLink) -> None:
     await ami.reload_dialplan()  # raises AmiError when refused
 
+
+
+async def test_the_music_on_hold_reload_the_service_sends_works(ami: AmiLink) -> None:
+    await ami.reload_music_on_hold()  # after new hold audio; raises AmiError when refused

@@ -228,12 +228,7 @@ async def test_a_waiting_caller_hears_the_congestion_message_within_the_start_de
     ami: AmiLink, sandbox_state: SandboxState, settings: Settings, calendar: Calendar,
     tmp_path: Path,
 ) -> None:
-    install_test_messages(sandbox_state.host_inner / "sounds")
-    # The hold audio's folder is made after Asterisk booted: its class is loaded now (a reload
-    # reads musiconhold.conf only when the file changed).
-    conf = sandbox_state.host_inner / "etc" / "musiconhold.conf"
-    conf.write_text(conf.read_text() + "\n")
-    await ami_wire.send(ami, {"Action": "Reload", "Module": "res_musiconhold.so"})
+    install_test_messages(sandbox_state.host_inner / "sounds")  # hold/ was there at boot
     await SeatSync(ami).reset(list(sandbox_state.seats))  # no operator free: the caller waits
     start_s = settings.asterisk.congestion_start_s
     assert start_s < settings.asterisk.congestion_every_s

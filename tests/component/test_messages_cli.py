@@ -15,7 +15,8 @@ from tests.unit.test_messages import write_wav
 @pytest.fixture
 def cfg(tmp_path: Path) -> str:
     path = tmp_path / "dialer.toml"
-    path.write_text('[paths]\nsounds_dir = "sounds"\n', encoding="utf-8")
+    path.write_text('[paths]\nsounds_dir = "sounds"\n'  # no Asterisk there: refused at once
+                    '[ami]\nport = 1\nconnect_timeout_s = 0.5\n', encoding="utf-8")
     return str(path)
 
 
@@ -36,7 +37,10 @@ def test_set_then_list(cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert lines[1].endswith("0 previous  対応時間外応答メッセージ")
     assert lines[2].split()[:2] == ["out_of_period", "MISSING"]
     assert lines[3].split()[:2] == ["congestion", "MISSING"]
-    assert lines[4].startswith("missing or unplayable: out_of_period, congestion;")
+    assert lines[4].split()[:2] == ["hold", "MISSING"]
+    assert lines[5].startswith("missing or unplayable: out_of_period, congestion;")
+    assert lines[6] == ("no hold audio: callers hear silence between congestion messages "
+                        "(dialer messages set hold FILE)")
 
 
 def test_list_json(cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -47,7 +51,7 @@ def test_list_json(cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert "previous version kept as " in capsys.readouterr().out
     assert main(["--config", cfg, "messages", "list", "--json"]) == 0
     found = {m["name"]: m for m in json.loads(capsys.readouterr().out)}
-    assert list(found) == ["out_of_hours", "out_of_period", "congestion"]
+    assert list(found) == ["out_of_hours", "out_of_period", "congestion", "hold"]
     congestion = found["congestion"]
     assert (congestion["frame_rate"], congestion["channels"], congestion["sample_width"]) == (
         8000, 1, 2)
@@ -76,10 +80,11 @@ def test_unknown_message_name_is_a_usage_error(cfg: str, tmp_path: Path) -> None
 def test_placeholders(cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--config", cfg, "messages", "placeholders", "--json"]) == 0
     made = json.loads(capsys.readouterr().out)
-    assert sorted(made) == ["congestion", "out_of_hours", "out_of_period"]
-    assert {m["from"] for m in made.values()} == {"placeholder (espeak-ng)"}
+    assert sorted(made) == ["congestion", "hold", "out_of_hours", "out_of_period"]
+    assert {m["from"] for n, m in made.items() if n != "hold"} == {"placeholder (espeak-ng)"}
+    assert made["hold"]["from"] == "placeholder (chime)"
     for name in made:
-        with wave.open(str(tmp_path / "sounds" / f"{name}.wav"), "rb") as wav:
+        with wave.open(made[name]["path"], "rb") as wav:
             assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (8000, 1, 2)
     assert main(["--config", cfg, "messages", "placeholders"]) == 0
     assert capsys.readouterr().out.startswith("all messages are installed; nothing generated")
@@ -107,3 +112,20 @@ def test_set_and_list_in_a_sandbox(cfg: str, tmp_path: Path,
     assert "root/instances/x/sounds" in capsys.readouterr().out
     with pytest.raises(SystemExit, match="no sandbox in"):
         main(["--config", cfg, "messages", "list", "--sandbox", str(tmp_path / "none")])
+
+
+def test_set_hold_asks_asterisk_to_reload_or_says_how(
+        cfg: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    music = write_wav(tmp_path / "music.wav", 3.0)
+    assert main(["--config", cfg, "messages", "set", "hold", str(music)]) == 0
+    first, reload = capsys.readouterr().out.splitlines()
+    assert first.startswith("hold: installed 3.00 s, 8000 Hz mono 16-bit")
+    assert (tmp_path / "sounds" / "hold" / "hold.wav").is_file()
+    assert reload.startswith("Asterisk not reached (")
+    assert "`dialer serve` reloads it at start" in reload
+    assert reload.endswith("asterisk -rx 'module reload res_musiconhold.so'")
+    assert main(["--config", cfg, "messages", "set", "hold", str(music)]) == 0
+    assert "Asterisk" not in capsys.readouterr().out  # unchanged: nothing to reload
+    assert main(["--config", cfg, "messages", "list"]) == 0
+    out = capsys.readouterr().out
+    assert "no hold audio" not in out and out.splitlines()[4].split()[:2] == ["hold", "installed"]

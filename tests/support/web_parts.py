@@ -1,6 +1,7 @@
 """The service parts ``dialer serve`` puts into the web app next to its Backend (dialer/app.py):
-listen-in, the recorder, the suspension orders and the campaigns. The tests' apps get the same
-objects, built and loaded the same way, so every page runs the one path production runs.
+listen-in, the recorder, the suspension orders, the campaigns and the hold-audio reload. The
+tests' apps get the same objects, built and loaded the same way, so every page runs the one path
+production runs.
 
 Nothing here connects to Asterisk: the AMI link is one that never connects unless a test gives
 its own (and its own pool, runner, board or console, to share them with the rest of its app).
@@ -20,6 +21,7 @@ from dialer.adapters.ami import AmiLink
 from dialer.adapters.db.attempts import DbAttemptStore
 from dialer.adapters.db.engine import Database
 from dialer.config import Settings
+from dialer.services.callbacks.hold_music import HoldMusic
 from dialer.services.calls.campaigns import Campaigns
 from dialer.services.calls.runner import CampaignRunner
 from dialer.services.console.operator_console import OperatorConsole
@@ -37,6 +39,7 @@ class ServiceParts:
     recorder: Recorder
     suspensions: Suspensions
     campaigns: Campaigns
+    hold_music: HoldMusic
 
     def attach(self, app: web.Application) -> web.Application:
         """Put every part on ``app``, under the keys ``dialer/app.py`` fills."""
@@ -44,6 +47,7 @@ class ServiceParts:
         app[keys.RECORDER] = self.recorder
         app[keys.SUSPENSIONS] = self.suspensions
         app[keys.CAMPAIGNS] = self.campaigns
+        app[keys.HOLD_MUSIC] = self.hold_music
         return app
 
 
@@ -73,4 +77,4 @@ async def service_parts(settings: Settings, database: Database, clock: Callable[
     await suspensions.load()
     await campaigns.load()
     return ServiceParts(listener or Listener(link, lambda: settings, database, pool), recorder,
-                        suspensions, campaigns)
+                        suspensions, campaigns, HoldMusic(link, lambda: settings))

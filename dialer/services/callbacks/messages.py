@@ -1,11 +1,15 @@
-"""The three recorded messages callers on the dedicated number may hear (SPEC "Inbound callbacks").
+"""The three recorded messages callers on the dedicated number may hear (SPEC "Inbound callbacks"),
+and the hold audio they hear between congestion messages while they wait.
 
 They are the only recorded audio residents ever hear, agreed with the city, and replaceable:
 ``<sounds_dir>/<name>.wav`` in the one format Asterisk plays (8 kHz mono 16-bit), played by the
-dialplan as ``Playback(<sounds_dir>/<name>)``. Installing one converts the city's file, keeps the
-one it replaces under ``history/`` (never overwritten) and swaps the new one in atomically, so
-Asterisk never sees half a file. The service must not open the callback line while one is
-missing: :func:`require_all`.
+dialplan as ``Playback(<sounds_dir>/<name>)``; the hold audio is ``<sounds_dir>/hold/hold.wav``,
+the folder of musiconhold.conf's class ``dialer-hold`` (res_musiconhold lists it as it loads:
+:mod:`dialer.services.callbacks.hold_music` asks a running Asterisk to reload it). Installing one
+converts the city's file, keeps the one it replaces under ``history/`` (never overwritten) and
+swaps the new one in atomically, so Asterisk never sees half a file. The service must not open
+the callback line while one of the three messages is missing (:func:`require_all`); without hold
+audio it opens, and callers hear silence between the congestion messages (:func:`hold_missing`).
 """
 
 from __future__ import annotations
@@ -61,8 +65,13 @@ MESSAGES = (
             "おでんわ ありがとうございます。ただいま たいへん こみあっております。"
             "じゅんばんに おつなぎしますので、このまま おまちください。", (440, 440, 440)),
 )
-BY_NAME = {m.name: m for m in MESSAGES}
-NAMES = tuple(BY_NAME)
+HOLD = Message("hold", "保留音", "（話し声のない、やわらかいチャイム）", "", ())
+HOLD_DIR = "hold"  # musiconhold.conf: directory = <sounds_dir>/hold
+SOUNDS = (*MESSAGES, HOLD)
+BY_NAME = {m.name: m for m in SOUNDS}
+NAMES = tuple(m.name for m in MESSAGES)  # the callback line needs these three
+ALL_NAMES = tuple(BY_NAME)  # what `dialer messages` installs and lists
+HOLD_SILENT = "callers hear silence between congestion messages"
 
 
 class MessageError(Exception):
@@ -111,7 +120,9 @@ class Installed:
 
 
 def message_path(settings: Settings, name: str) -> Path:
-    return settings.paths.sounds_dir / f"{_known(name)}.wav"
+    if _known(name) == HOLD.name:
+        return settings.paths.sounds_dir / HOLD_DIR / f"{HOLD.name}.wav"
+    return settings.paths.sounds_dir / f"{name}.wav"
 
 
 def set_message(settings: Settings, name: str, source: Path) -> Installed:
@@ -124,22 +135,37 @@ def set_message(settings: Settings, name: str, source: Path) -> Installed:
     return _install(settings, name, write, source.name)
 
 
-def install_placeholders(settings: Settings, force: bool = False) -> dict[str, Installed]:
-    """Generate stand-ins for the missing messages (for all of them with ``force``)."""
+def install_placeholders(settings: Settings, force: bool = False,
+                         names: tuple[str, ...] = ALL_NAMES) -> dict[str, Installed]:
+    """Generate stand-ins for the missing sounds of ``names`` (for all of them with ``force``):
+    the messages spoken (espeak-ng, else tones), the hold audio a soft chime."""
     done: dict[str, Installed] = {}
-    for message in MESSAGES:
-        if force or message.name in missing(settings):
-
-            def write(tmp: Path, message: Message = message) -> str:
-                _, method = audio.placeholder(message.reading, tmp, message.tones)
-                return f"placeholder ({method})"
-
-            done[message.name] = _install(settings, message.name, write, "placeholder")
+    for name in map(_known, names):
+        if force or not _playable(message_path(settings, name)):
+            done[name] = _install(settings, name, _placeholder(BY_NAME[name]), "placeholder")
     return done
 
 
+def _placeholder(message: Message) -> Callable[[Path], str]:
+    def write(tmp: Path) -> str:
+        if message is HOLD:
+            audio.chime(tmp)
+            return "placeholder (chime)"
+        _, method = audio.placeholder(message.reading, tmp, message.tones)
+        return f"placeholder ({method})"
+
+    return write
+
+
+def install_hold_placeholder(settings: Settings) -> None:
+    """A chime as hold audio unless some is installed: the sandbox calls this before Asterisk
+    boots, so res_musiconhold loads the class ``dialer-hold`` with a file."""
+    install_placeholders(settings, names=(HOLD.name,))
+
+
 def list_messages(settings: Settings) -> list[MessageStatus]:
-    return [status(settings, name) for name in NAMES]
+    """The three messages, then the hold audio."""
+    return [status(settings, name) for name in ALL_NAMES]
 
 
 def missing(settings: Settings) -> list[str]:
@@ -147,7 +173,13 @@ def missing(settings: Settings) -> list[str]:
 
     Cheap (three WAV headers, no hashing): fine to call from the event loop.
     """
-    return [n for n in NAMES if _header(message_path(settings, n))[0] != PLAYABLE]
+    return [n for n in NAMES if not _playable(message_path(settings, n))]
+
+
+def hold_missing(settings: Settings) -> bool:
+    """No playable hold audio: waiting callers hear silence between congestion messages (the
+    callback line still opens)."""
+    return not _playable(message_path(settings, HOLD.name))
 
 
 def require_all(settings: Settings) -> None:
@@ -178,6 +210,10 @@ def status(settings: Settings, name: str) -> MessageStatus:
         source=_source(settings, name, digest))
 
 
+def _playable(path: Path) -> bool:
+    return _header(path)[0] == PLAYABLE
+
+
 def _header(path: Path) -> tuple[tuple[int, int, int], float | str]:
     """(rate, channels, sample width) and duration, read with ``wave``; else what is wrong."""
     if not path.is_file():
@@ -194,7 +230,7 @@ def _install(settings: Settings, name: str, write: Callable[[Path], str],
              what: str) -> Installed:
     target = message_path(settings, name)
     shared_folders.make(target.parent)  # Asterisk, another user, reads it
-    with _locked(target.parent), _temporary(target) as tmp:
+    with _locked(settings.paths.sounds_dir), _temporary(target) as tmp:
         try:
             source = write(tmp)
         except audio.AudioError as exc:

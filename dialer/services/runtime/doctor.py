@@ -4,9 +4,9 @@ OK, or what to fix; a NOTE is advice that does not stop the centre. Nothing is c
 Checks: the secrets (no placeholder, long enough), file modes of what holds personal data or
 keys, the AMI login and that its user cannot run CLI commands, SIP bound to one interface and the
 carrier known by address, the console behind TLS (public origin, trusted proxy, loopback),
-FastAGI on loopback or behind an allowlist, the three callback messages, lines against
-operators, backups on another disk with their key apart, the access log's key apart from
-the data, and Asterisk's clock against this machine's.
+FastAGI on loopback or behind an allowlist, the three callback messages and the hold audio,
+lines against operators, backups on another disk with their key apart, the access log's key
+apart from the data, and Asterisk's clock against this machine's.
 """
 
 from __future__ import annotations
@@ -175,13 +175,19 @@ def _messages(s: Settings) -> Iterator[Finding]:
         yield _fix("messages", f"missing: {', '.join(gone)} (`dialer messages set NAME FILE`)")
     else:
         yield _ok("messages", "the three callback messages are installed")
+    if messages.hold_missing(s):
+        yield _note("messages", f"no hold audio: {messages.HOLD_SILENT} "
+                                "(`dialer messages set hold FILE`)")
+    else:
+        yield _ok("messages", "hold audio is installed")
     yield from _asterisk_reads(s)
 
 
 def _asterisk_reads(s: Settings) -> Iterator[Finding]:
     """Asterisk runs as its own user: the messages and the calendar include must be readable
     by others (the service writes them so; a folder made by hand may not be)."""
-    shared = [s.paths.sounds_dir, *(messages.message_path(s, name) for name in messages.NAMES),
+    shared = [s.paths.sounds_dir, *(messages.message_path(s, name) for name in messages.ALL_NAMES),
+              messages.message_path(s, messages.HOLD.name).parent,
               s.asterisk.conf_dir / render.CALENDAR_FILE]
     stopped = sorted({str(p) for p in map(shared_folders.blocked, shared) if p is not None})
     for place in stopped:

@@ -106,3 +106,20 @@ async def test_a_message_is_replaced_and_bad_files_are_refused(
         installs = [e for e in await audit.entries(conn) if e.action == "message.install"]
     assert len(installs) == 2 and installs[0].obj == "message:congestion"
     assert not list((settings.paths.data_dir / "uploads").glob("*"))
+
+
+async def test_hold_audio_is_listed_and_replaced_and_asterisk_is_asked_to_reload(
+        client: TestClient, settings: Settings, tmp_path: Path,
+        caplog: pytest.LogCaptureFixture) -> None:
+    csrf = await login(client, "kanri")
+    page = await (await client.get("/admin/messages")).text()
+    assert "保留音（hold）" in page and "合間は無音になります" in page
+    assert "権利を持つ音源" in page
+    assert "保留音" not in page.split("折返し回線は開きません")[0]  # it does not gate the line
+    status, page = await upload(client, "/admin/messages/hold", csrf, {},
+                                "music.wav", _wav(tmp_path / "h.wav", 2.0))
+    assert status == 200 and "保留音を差し替えました" in page
+    assert (settings.paths.sounds_dir / "hold" / "hold.wav").is_file()
+    assert "合間は無音になります" not in page
+    # the test app's AMI link never connects: the reload is asked for, and its failure logged
+    assert "music-on-hold reload failed" in caplog.text
