@@ -40,7 +40,9 @@ async def test_a_cp932_file_is_imported_and_the_upload_deleted(
     status, page = await upload(client, "/admin/import", csrf, FIELDS, NAME,
                                 csv_bytes(GOOD_ROWS + BAD_ROWS, "cp932"))
     assert status == 200, page
-    assert "バッチ 1 として取り込みました" in page
+    # a partial import is said as one, in amber: how many rows were left out
+    assert '<p class="partial" role="alert">' in page and '<p class="notice"' not in page
+    assert "バッチ 1 として 4 行を取り込みましたが、3 行は誤りのため取り込んでいません" in page
     assert "<dt>取込行</dt><dd>4</dd>" in page and "<dt>誤り行</dt><dd>3</dd>" in page
     assert "cp932" in page
     # the error report: row, column, masked value, reason — never the value itself
@@ -60,7 +62,9 @@ async def test_without_the_script_the_form_field_token_works_for_small_files(
     csrf = await login(client, "kanri")
     form = upload_form(FIELDS, NAME, csv_bytes(GOOD_ROWS, "cp932"), csrf_field=csrf)
     response = await client.post("/admin/import", data=form)
-    assert response.status == 200 and "バッチ 1 として取り込みました" in await response.text()
+    page = await response.text()
+    assert response.status == 200 and "バッチ 1 として取り込みました" in page
+    assert '<p class="notice" role="status">' in page and "partial" not in page
     assert await _count(database, "targets") == 3
     assert _uploads_left(settings) == []
 
