@@ -94,7 +94,8 @@ async def event(queue: asyncio.Queue[Raw], match: Callable[[Raw], bool],
         remaining = deadline - loop.time()
         if remaining <= 0:
             raise TimeoutError("no matching AMI event")
-        raw = await asyncio.wait_for(queue.get(), remaining)
+        async with asyncio.timeout(remaining):
+            raw = await queue.get()
         if match(raw):
             return raw, time.perf_counter()
 

@@ -58,7 +58,8 @@ class ServeProcess:
         if self.process is not None and self.process.returncode is None:
             self.process.terminate()
             try:
-                await asyncio.wait_for(self.process.wait(), 15)
+                async with asyncio.timeout(15):
+                    await self.process.wait()
             except TimeoutError:
                 await self.kill()
 

@@ -36,6 +36,7 @@ import aiohttp
 from dialer.adapters import passwords
 from dialer.pbx import ports
 from dialer.pbx.sandbox import SandboxState
+from dialer.services.runtime.tasks import cancel_all
 from tests.asterisk.kit import PERIOD, install_test_messages
 from tests.bench import seed
 from tests.bench.bench_originate import channels_up, cpu_s
@@ -170,7 +171,8 @@ async def _service(state: SandboxState, workdir: Path, db_path: Path, batch: int
         if process.returncode is None:
             process.send_signal(signal.SIGTERM)
             try:
-                await asyncio.wait_for(process.wait(), 30)
+                async with asyncio.timeout(30):
+                    await process.wait()
             except TimeoutError:
                 process.kill()
                 await process.wait()
@@ -215,9 +217,8 @@ async def _drive(state: SandboxState, plan: Plan, pid: int, url: str, watch: Cal
         end = time.perf_counter()
         lost = sum(1 for user in [*consoles, board] if user.ws is None or user.ws.closed)
     finally:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        with contextlib.suppress(Exception):  # a task's own error is not the soak's result
+            await cancel_all(tasks)
         await asyncio.gather(*(user.close() for user in [*consoles, board]))
     phases.done("calls")
     return Run(plan, samples, watch, consoles, board, (start, end), _outcomes(db_path),

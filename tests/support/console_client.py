@@ -79,7 +79,8 @@ class ConsoleUser:
             if remaining <= 0:
                 raise TimeoutError(f"no matching frame in {timeout_s} s; got {self.frames[-3:]}")
             try:
-                await asyncio.wait_for(self._arrived.wait(), remaining)
+                async with asyncio.timeout(remaining):
+                    await self._arrived.wait()
             except TimeoutError:
                 continue
 

@@ -128,7 +128,8 @@ async def running(directory: Path, upstream_port: int, port: int) -> AsyncIterat
         if process.returncode is None:
             process.send_signal(signal.SIGQUIT)
             try:
-                await asyncio.wait_for(process.wait(), 10)
+                async with asyncio.timeout(10):
+                    await process.wait()
             except TimeoutError:
                 process.kill()
                 await process.wait()
